@@ -1,0 +1,70 @@
+"""Writes on invoices."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.billing.models import Invoice
+from kabinet.core.audit import record_audit
+from kabinet.core.sequences import next_number
+from kabinet.crm.models import Company, Contact, Order
+from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.files.models import ClientFile
+
+register_events({
+    "invoice.issued": _("Invoice №%(number)s for %(amount)s %(currency)s was issued"),
+    "invoice.status_changed": _("Invoice №%(number)s is now “%(status)s”"),
+})
+
+
+@transaction.atomic
+def issue_invoice(
+    *,
+    actor: Any,
+    company: Company | None,
+    contact: Contact | None,
+    amount: Decimal,
+    currency: str = "RUB",
+    order: Order | None = None,
+    due_date: datetime.date | None = None,
+    issued_on: datetime.date | None = None,
+    file: ClientFile | None = None,
+    status: str = Invoice.Status.UNPAID,
+    paid_amount: Decimal = Decimal("0"),
+) -> Invoice:
+    """Issue an invoice to the client and record it in his history."""
+    invoice = Invoice(number=next_number("invoice", prefix="СЧ-", width=5), company=company, contact=contact,
+                      order=order, amount=amount, currency=currency, due_date=due_date, file=file, status=status,
+                      paid_amount=paid_amount, issued_on=issued_on or datetime.date.today())
+    invoice.full_clean()
+    invoice.save()
+    record_timeline(event="invoice.issued", kind="invoice", subject=invoice, company=company, contact=contact,
+                    actor=actor, number=invoice.number, amount=str(amount), currency=currency)
+    record_audit(event="invoice.issued", actor=actor, target=invoice)
+    return invoice
+
+
+@transaction.atomic
+def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> Invoice:
+    """Save an invoice edited in the back office; new ones get a number, status changes reach the history."""
+    is_new = invoice.pk is None
+    old_status = None if is_new else Invoice.objects.values_list("status", flat=True).get(pk=invoice.pk)
+    if is_new and not invoice.number:
+        invoice.number = next_number("invoice", prefix="СЧ-", width=5)
+    invoice.full_clean()
+    invoice.save()
+    if is_new:
+        record_timeline(event="invoice.issued", kind="invoice", subject=invoice, company=invoice.company,
+                        contact=invoice.contact, actor=actor, number=invoice.number, amount=str(invoice.amount),
+                        currency=invoice.currency)
+    elif old_status != invoice.status:
+        record_timeline(event="invoice.status_changed", kind="invoice", subject=invoice, company=invoice.company,
+                        contact=invoice.contact, actor=actor, number=invoice.number,
+                        status=invoice.get_status_display())
+    record_audit(event="invoice.saved", actor=actor, target=invoice, fields=sorted(changed_fields))
+    return invoice

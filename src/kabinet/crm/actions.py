@@ -1,0 +1,216 @@
+"""All writes of the CRM core. Views, admin, commands and jobs call these; nothing else saves CRM rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kabinet.core.audit import record_audit
+from kabinet.core.sequences import next_number
+from kabinet.crm.models import (
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Membership,
+    Order,
+    OrderItem,
+    Pipeline,
+    Stage,
+)
+from kabinet.crm.timeline import record_timeline
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    name: str
+    quantity: Decimal = Decimal("1")
+    price: Decimal = Decimal("0")
+    unit: str = "шт"
+
+
+@transaction.atomic
+def create_company(*, actor: Any, name: str, **details: Any) -> Company:
+    """Create a company after full validation (registration numbers by checksum)."""
+    company = Company(name=name, **details)
+    company.full_clean()
+    company.save()
+    record_audit(event="company.created", actor=actor, target=company)
+    return company
+
+
+@transaction.atomic
+def save_company(*, actor: Any, company: Company, changed_fields: Iterable[str] = ()) -> Company:
+    """Save a company edited as a whole (back office, portal form): validated, audited, in the history."""
+    if company.pk is None:
+        company.full_clean()
+        company.save()
+        record_audit(event="company.created", actor=actor, target=company)
+        return company
+    return update_company(actor=actor, company=company, changed_fields=changed_fields)
+
+
+@transaction.atomic
+def update_company(*, actor: Any, company: Company, changed_fields: Iterable[str] = (), **details: Any) -> Company:
+    """Apply changes to a company's details, validate them and write history and audit."""
+    for field, value in details.items():
+        setattr(company, field, value)
+    company.full_clean()
+    company.save()
+    changed = sorted(set(changed_fields) | set(details))
+    record_audit(event="company.updated", actor=actor, target=company, fields=changed)
+    record_timeline(event="company.updated", kind="account", subject=company, company=company, contact=None,
+                    actor=actor, name=company.name)
+    return company
+
+
+@transaction.atomic
+def create_contact(
+    *,
+    actor: Any,
+    first_name: str,
+    last_name: str = "",
+    middle_name: str = "",
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    user: Any = None,
+    manager: Any = None,
+    position: str = "",
+    delivery_address: str = "",
+) -> Contact:
+    """Create a contact with emails and phones (phones normalised to E.164; the first of each is primary)."""
+    contact = Contact(first_name=first_name, last_name=last_name, middle_name=middle_name, user=user,
+                      manager=manager, position=position, delivery_address=delivery_address)
+    contact.full_clean()
+    contact.save()
+    for index, email in enumerate(emails):
+        row = ContactEmail(contact=contact, email=email, is_primary=index == 0)
+        row.full_clean(exclude=["contact"])
+        row.save()
+    for index, phone in enumerate(phones):
+        row = ContactPhone(contact=contact, phone=phone, is_primary=index == 0)
+        row.full_clean(exclude=["contact"])
+        row.save()
+    record_audit(event="contact.created", actor=actor, target=contact)
+    return contact
+
+
+@transaction.atomic
+def add_membership(*, actor: Any, contact: Contact, company: Company, role: str = Membership.Role.MEMBER) -> Membership:
+    """Make ``contact`` a member (or company admin) of ``company``; updates the role if already a member."""
+    membership, created = Membership.objects.update_or_create(contact=contact, company=company,
+                                                              defaults={"role": role})
+    record_audit(event="membership.created" if created else "membership.role_changed", actor=actor,
+                 target=company, contact=contact.public_id, role=role)
+    return membership
+
+
+@transaction.atomic
+def create_pipeline(
+    *, actor: Any, name: str, kind: str, stages: Sequence[dict[str, Any]], client_name: str = "",
+    is_default: bool = False,
+) -> Pipeline:
+    """Create a pipeline with its stages in order; ``stages`` are dicts of Stage fields."""
+    pipeline = Pipeline.objects.create(name=name, kind=kind, client_name=client_name or name,
+                                       is_default=is_default)
+    for position, stage in enumerate(stages):
+        row = Stage(pipeline=pipeline, position=position, **stage)
+        row.full_clean()
+        row.save()
+    record_audit(event="pipeline.created", actor=actor, target=pipeline, stages=len(stages))
+    return pipeline
+
+
+def default_pipeline(kind: str) -> Pipeline:
+    return (Pipeline.objects.filter(kind=kind).order_by("-is_default", "position", "id").first()
+            or Pipeline.objects.get(kind=kind))
+
+
+@transaction.atomic
+def create_order(
+    *,
+    actor: Any,
+    title: str,
+    company: Company | None,
+    contact: Contact | None,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    amount: Decimal | None = None,
+    currency: str = "RUB",
+    items: Sequence[ItemInput] = (),
+    manager: Any = None,
+    description: str = "",
+    due_date: Any = None,
+    custom_fields: dict[str, Any] | None = None,
+) -> Order:
+    """Open a new order in the first stage of its pipeline (or ``stage``); amount defaults to the items' sum."""
+    pipeline = pipeline or (stage.pipeline if stage else default_pipeline(Pipeline.Kind.ORDER))
+    stage = stage or pipeline.stages.order_by("position", "id").first()
+    total = sum((Decimal(i.quantity) * Decimal(i.price) for i in items), Decimal("0")).quantize(Decimal("0.01"))
+    order = Order(
+        number=next_number("order", width=5),
+        title=title, description=description, company=company, contact=contact, pipeline=pipeline, stage=stage,
+        amount=amount if amount is not None else total, currency=currency, manager=manager,
+        due_date=due_date, custom_fields=custom_fields or {}, stage_changed_at=timezone.now(),
+    )
+    order.full_clean()
+    order.save()
+    OrderItem.objects.bulk_create(
+        OrderItem(order=order, position=pos, name=i.name, quantity=i.quantity, price=i.price, unit=i.unit)
+        for pos, i in enumerate(items)
+    )
+    record_timeline(event="order.created", kind="order", subject=order, company=company, contact=contact,
+                    actor=actor, number=order.number, title=order.title)
+    record_audit(event="order.created", actor=actor, target=order)
+    return order
+
+
+@transaction.atomic
+def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
+    """Move an order to another stage of its pipeline; closing stages stamp ``closed_at``."""
+    if stage.pipeline_id != order.pipeline_id:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
+    if stage.pk == order.stage_id:
+        return order
+    order.stage = stage
+    order.stage_changed_at = timezone.now()
+    order.closed_at = None if stage.is_open else order.stage_changed_at
+    order.save(update_fields=["stage", "stage_changed_at", "closed_at", "updated_at"])
+    record_timeline(event="order.stage_changed", kind="order", subject=order, company=order.company,
+                    contact=order.contact, actor=actor, number=order.number, stage=stage.client_name,
+                    stage_id=stage.pk)
+    record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
+    return order
+
+
+@transaction.atomic
+def save_order(*, actor: Any, order: Order, changed_fields: Iterable[str]) -> Order:
+    """Save an order edited as a whole (back office form): validates, records the stage move if any."""
+    changed = set(changed_fields)
+    is_new = order.pk is None
+    if is_new:
+        order.number = order.number or next_number("order", width=5)
+        order.stage_changed_at = timezone.now()
+    old_stage_id = None if is_new else Order.objects.values_list("stage_id", flat=True).get(pk=order.pk)
+    order.full_clean()
+    new_stage = order.stage
+    if not is_new and old_stage_id != order.stage_id:
+        order.stage_id = old_stage_id
+        order.save()
+        return change_order_stage(actor=actor, order=order, stage=new_stage)
+    order.save()
+    if is_new:
+        record_timeline(event="order.created", kind="order", subject=order, company=order.company,
+                        contact=order.contact, actor=actor, number=order.number, title=order.title)
+        record_audit(event="order.created", actor=actor, target=order)
+    elif changed:
+        record_audit(event="order.updated", actor=actor, target=order, fields=sorted(changed))
+    return order

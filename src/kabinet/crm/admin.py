@@ -1,0 +1,147 @@
+"""Back office for the CRM core. Saves go through ``crm.actions`` so history and audit are always written."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.crm import actions
+from kabinet.crm.models import (
+    BankAccount,
+    Company,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Membership,
+    Order,
+    OrderItem,
+    Pipeline,
+    Stage,
+    TimelineEntry,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["contact", "company"]
+
+
+class BankAccountInline(admin.StackedInline):
+    model = BankAccount
+    extra = 0
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "inn", "kpp", "nip", "manager", "created_at"]
+    list_filter = ["country", "manager"]
+    search_fields = ["name", "legal_name", "inn", "ogrn", "nip", "regon", "vat_number", "email"]
+    readonly_fields = ["public_id", "created_at", "updated_at"]
+    inlines = [MembershipInline, BankAccountInline]
+    fieldsets = [
+        (None, {"fields": ["name", "legal_name", "country", "manager", "public_id"]}),
+        (_("Registration numbers"), {"fields": ["inn", "kpp", "ogrn", "nip", "regon", "vat_number"]}),
+        (_("Addresses and contacts"), {"fields": ["legal_address", "postal_address", "email", "phone"]}),
+        (_("Dates"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        actions.save_company(actor=request.user, company=obj, changed_fields=form.changed_data)
+
+
+class ContactEmailInline(admin.TabularInline):
+    model = ContactEmail
+    extra = 1
+
+
+class ContactPhoneInline(admin.TabularInline):
+    model = ContactPhone
+    extra = 1
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "primary_email", "user", "manager", "created_at"]
+    list_filter = ["manager", "memberships__role"]
+    search_fields = ["first_name", "last_name", "middle_name", "emails__email", "phones__phone",
+                     "companies__name"]
+    readonly_fields = ["public_id", "created_at", "updated_at"]
+    autocomplete_fields = ["user", "manager"]
+    inlines = [ContactEmailInline, ContactPhoneInline, MembershipInline]
+
+    @admin.display(description=_("email"))
+    def primary_email(self, obj: Contact) -> str:
+        return next((e.email for e in obj.emails.all() if e.is_primary), "")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "manager").prefetch_related("emails")
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    fields = ["position", "name", "client_name", "client_description", "kind", "color"]
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = ["name", "client_name", "kind", "is_default", "position"]
+    list_filter = ["kind"]
+    search_fields = ["name", "client_name"]
+    inlines = [StageInline]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "client_name", "pipeline", "kind", "position", "swatch"]
+    list_filter = ["pipeline", "kind"]
+    search_fields = ["name", "client_name"]
+
+    @admin.display(description=_("colour"))
+    def swatch(self, obj: Stage) -> str:
+        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{}"></span>',
+                           obj.color)
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "company", "contact", "stage", "amount", "currency", "manager",
+                    "created_at"]
+    list_filter = ["pipeline", "stage", "manager", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["number", "title", "company__name", "company__inn", "contact__last_name",
+                     "contact__emails__email"]
+    list_select_related = ["company", "contact", "stage", "manager"]
+    autocomplete_fields = ["company", "contact", "manager"]
+    readonly_fields = ["public_id", "number", "stage_changed_at", "closed_at", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    inlines = [OrderItemInline]
+    list_per_page = 50
+    show_full_result_count = False  # counting a million rows on every page helps nobody
+
+    def save_model(self, request, obj, form, change):
+        actions.save_order(actor=request.user, order=obj, changed_fields=form.changed_data)
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "text", "company", "contact", "actor", "client_visible"]
+    list_filter = ["kind", "client_visible"]
+    search_fields = ["event", "company__name", "contact__last_name", "subject_public_id"]
+    list_select_related = ["company", "contact", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,56 @@
+"""``kabinet demo``: the whole product in one command, on embedded SQLite, with demo data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from kabinet.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_loaded, load_demo
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo data once, and run the web server with the job consumer."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--data-dir", help="Folder for the database and files (also KABINET_DATA_DIR).")
+        parser.add_argument("--no-jobs", action="store_true", help="Do not start the job consumer.")
+
+    def handle(self, *args, host: str, port: int, no_jobs: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if not demo_loaded():
+            self.stdout.write("Loading demo data…")
+            load_demo()
+        url = f"http://{host}:{port}"
+        self.stdout.write(self.style.SUCCESS(f"\nKabinet demo: {url}   (back office: {url}/admin/)"))
+        self.stdout.write(f"Data folder: {settings.DATA_DIR}")
+        self.stdout.write(f"Every demo password: {DEMO_PASSWORD}")
+        for email, who in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {email:<28} {who}")
+        self.stdout.write("")
+        self.stdout.flush()
+
+        consumer = None
+        if not no_jobs:
+            # The job consumer runs beside the server, as its own process, exactly as in scaled mode.
+            consumer = subprocess.Popen([sys.executable, "-m", "kabinet.cli", "run_huey", "--quiet"],
+                                        env={**os.environ, "KABINET_DATA_DIR": str(settings.DATA_DIR)})
+        try:
+            import uvicorn
+
+            uvicorn.run("kabinet.config.asgi:application", host=host, port=port, log_level="info",
+                        proxy_headers=False, lifespan="off")
+        finally:
+            if consumer is not None:
+                consumer.send_signal(signal.SIGINT)
+                try:
+                    consumer.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    consumer.kill()
