@@ -18,8 +18,9 @@ def set_language(*, actor: User, language: str, request: HttpRequest | None = No
     if actor.language != language:
         actor.language = language
         actor.save(update_fields=["language"])
-        record_audit(event="account.language_changed", actor=actor, target=actor, request=request,
-                     language=language)
+        record_audit(
+            event="account.language_changed", actor=actor, target=actor, request=request, language=language
+        )
     return actor
 
 

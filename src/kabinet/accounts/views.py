@@ -52,8 +52,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; signed-in users keep the choice on their account."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language not in dict(translation.trans_real.get_languages()):
@@ -63,6 +64,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
     translation.activate(language)
     from django.conf import settings
 
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
-                        secure=settings.LANGUAGE_COOKIE_SECURE or settings.SESSION_COOKIE_SECURE)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE or settings.SESSION_COOKIE_SECURE,
+    )
     return response

@@ -16,10 +16,12 @@ from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.files.models import ClientFile
 
-register_events({
-    "invoice.issued": _("Invoice №%(number)s for %(amount)s %(currency)s was issued"),
-    "invoice.status_changed": _("Invoice №%(number)s is now “%(status)s”"),
-})
+register_events(
+    {
+        "invoice.issued": _("Invoice №%(number)s for %(amount)s %(currency)s was issued"),
+        "invoice.status_changed": _("Invoice №%(number)s is now “%(status)s”"),
+    }
+)
 
 
 @transaction.atomic
@@ -38,13 +40,32 @@ def issue_invoice(
     paid_amount: Decimal = Decimal("0"),
 ) -> Invoice:
     """Issue an invoice to the client and record it in his history."""
-    invoice = Invoice(number=next_number("invoice", prefix="СЧ-", width=5), company=company, contact=contact,
-                      order=order, amount=amount, currency=currency, due_date=due_date, file=file, status=status,
-                      paid_amount=paid_amount, issued_on=issued_on or datetime.date.today())
+    invoice = Invoice(
+        number=next_number("invoice", prefix="СЧ-", width=5),
+        company=company,
+        contact=contact,
+        order=order,
+        amount=amount,
+        currency=currency,
+        due_date=due_date,
+        file=file,
+        status=status,
+        paid_amount=paid_amount,
+        issued_on=issued_on or datetime.date.today(),
+    )
     invoice.full_clean()
     invoice.save()
-    record_timeline(event="invoice.issued", kind="invoice", subject=invoice, company=company, contact=contact,
-                    actor=actor, number=invoice.number, amount=str(amount), currency=currency)
+    record_timeline(
+        event="invoice.issued",
+        kind="invoice",
+        subject=invoice,
+        company=company,
+        contact=contact,
+        actor=actor,
+        number=invoice.number,
+        amount=str(amount),
+        currency=currency,
+    )
     record_audit(event="invoice.issued", actor=actor, target=invoice)
     return invoice
 
@@ -59,12 +80,27 @@ def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> 
     invoice.full_clean()
     invoice.save()
     if is_new:
-        record_timeline(event="invoice.issued", kind="invoice", subject=invoice, company=invoice.company,
-                        contact=invoice.contact, actor=actor, number=invoice.number, amount=str(invoice.amount),
-                        currency=invoice.currency)
+        record_timeline(
+            event="invoice.issued",
+            kind="invoice",
+            subject=invoice,
+            company=invoice.company,
+            contact=invoice.contact,
+            actor=actor,
+            number=invoice.number,
+            amount=str(invoice.amount),
+            currency=invoice.currency,
+        )
     elif old_status != invoice.status:
-        record_timeline(event="invoice.status_changed", kind="invoice", subject=invoice, company=invoice.company,
-                        contact=invoice.contact, actor=actor, number=invoice.number,
-                        status=invoice.get_status_display())
+        record_timeline(
+            event="invoice.status_changed",
+            kind="invoice",
+            subject=invoice,
+            company=invoice.company,
+            contact=invoice.contact,
+            actor=actor,
+            number=invoice.number,
+            status=invoice.get_status_display(),
+        )
     record_audit(event="invoice.saved", actor=actor, target=invoice, fields=sorted(changed_fields))
     return invoice

@@ -7,8 +7,18 @@ from kabinet.billing.models import Invoice
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["number", "company", "contact", "amount", "paid_amount", "currency", "issued_on", "due_date",
-                    "status", "overdue"]
+    list_display = [
+        "number",
+        "company",
+        "contact",
+        "amount",
+        "paid_amount",
+        "currency",
+        "issued_on",
+        "due_date",
+        "status",
+        "overdue",
+    ]
     list_filter = ["status", "currency", ("due_date", admin.DateFieldListFilter)]
     search_fields = ["number", "company__name", "company__inn", "contact__last_name"]
     list_select_related = ["company", "contact"]

@@ -22,21 +22,41 @@ class Invoice(PublicModel):
         CANCELLED = "cancelled", _("cancelled")
 
     number = models.CharField(_("number"), max_length=32, unique=True)
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices",
-                                verbose_name=_("company"))
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices",
-                                verbose_name=_("contact"))
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices",
-                              verbose_name=_("order"))
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("company"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("contact"),
+    )
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invoices",
+        verbose_name=_("order"),
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     paid_amount = models.DecimalField(_("paid"), max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     issued_on = models.DateField(_("issued"), default=datetime.date.today)
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNPAID,
-                              db_index=True)
-    file = models.ForeignKey(ClientFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("PDF"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.UNPAID, db_index=True
+    )
+    file = models.ForeignKey(
+        ClientFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("PDF")
+    )
 
     class Meta:
         verbose_name = _("invoice")
@@ -54,8 +74,11 @@ class Invoice(PublicModel):
     @property
     def is_overdue(self) -> bool:
         """Overdue is not stored: it is an unpaid balance past the due date, as of today."""
-        return (self.status in (self.Status.UNPAID, self.Status.PARTIALLY_PAID) and self.due_date is not None
-                and self.due_date < timezone.localdate())
+        return (
+            self.status in (self.Status.UNPAID, self.Status.PARTIALLY_PAID)
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
 
     @property
     def balance(self) -> Decimal:

@@ -56,7 +56,9 @@ def save_company(*, actor: Any, company: Company, changed_fields: Iterable[str] 
 
 
 @transaction.atomic
-def update_company(*, actor: Any, company: Company, changed_fields: Iterable[str] = (), **details: Any) -> Company:
+def update_company(
+    *, actor: Any, company: Company, changed_fields: Iterable[str] = (), **details: Any
+) -> Company:
     """Apply changes to a company's details, validate them and write history and audit."""
     for field, value in details.items():
         setattr(company, field, value)
@@ -64,8 +66,15 @@ def update_company(*, actor: Any, company: Company, changed_fields: Iterable[str
     company.save()
     changed = sorted(set(changed_fields) | set(details))
     record_audit(event="company.updated", actor=actor, target=company, fields=changed)
-    record_timeline(event="company.updated", kind="account", subject=company, company=company, contact=None,
-                    actor=actor, name=company.name)
+    record_timeline(
+        event="company.updated",
+        kind="account",
+        subject=company,
+        company=company,
+        contact=None,
+        actor=actor,
+        name=company.name,
+    )
     return company
 
 
@@ -84,8 +93,15 @@ def create_contact(
     delivery_address: str = "",
 ) -> Contact:
     """Create a contact with emails and phones (phones normalised to E.164; the first of each is primary)."""
-    contact = Contact(first_name=first_name, last_name=last_name, middle_name=middle_name, user=user,
-                      manager=manager, position=position, delivery_address=delivery_address)
+    contact = Contact(
+        first_name=first_name,
+        last_name=last_name,
+        middle_name=middle_name,
+        user=user,
+        manager=manager,
+        position=position,
+        delivery_address=delivery_address,
+    )
     contact.full_clean()
     contact.save()
     for index, email in enumerate(emails):
@@ -101,23 +117,37 @@ def create_contact(
 
 
 @transaction.atomic
-def add_membership(*, actor: Any, contact: Contact, company: Company, role: str = Membership.Role.MEMBER) -> Membership:
+def add_membership(
+    *, actor: Any, contact: Contact, company: Company, role: str = Membership.Role.MEMBER
+) -> Membership:
     """Make ``contact`` a member (or company admin) of ``company``; updates the role if already a member."""
-    membership, created = Membership.objects.update_or_create(contact=contact, company=company,
-                                                              defaults={"role": role})
-    record_audit(event="membership.created" if created else "membership.role_changed", actor=actor,
-                 target=company, contact=contact.public_id, role=role)
+    membership, created = Membership.objects.update_or_create(
+        contact=contact, company=company, defaults={"role": role}
+    )
+    record_audit(
+        event="membership.created" if created else "membership.role_changed",
+        actor=actor,
+        target=company,
+        contact=contact.public_id,
+        role=role,
+    )
     return membership
 
 
 @transaction.atomic
 def create_pipeline(
-    *, actor: Any, name: str, kind: str, stages: Sequence[dict[str, Any]], client_name: str = "",
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    stages: Sequence[dict[str, Any]],
+    client_name: str = "",
     is_default: bool = False,
 ) -> Pipeline:
     """Create a pipeline with its stages in order; ``stages`` are dicts of Stage fields."""
-    pipeline = Pipeline.objects.create(name=name, kind=kind, client_name=client_name or name,
-                                       is_default=is_default)
+    pipeline = Pipeline.objects.create(
+        name=name, kind=kind, client_name=client_name or name, is_default=is_default
+    )
     for position, stage in enumerate(stages):
         row = Stage(pipeline=pipeline, position=position, **stage)
         row.full_clean()
@@ -127,8 +157,9 @@ def create_pipeline(
 
 
 def default_pipeline(kind: str) -> Pipeline:
-    return (Pipeline.objects.filter(kind=kind).order_by("-is_default", "position", "id").first()
-            or Pipeline.objects.get(kind=kind))
+    return Pipeline.objects.filter(kind=kind).order_by(
+        "-is_default", "position", "id"
+    ).first() or Pipeline.objects.get(kind=kind)
 
 
 @transaction.atomic
@@ -151,12 +182,23 @@ def create_order(
     """Open a new order in the first stage of its pipeline (or ``stage``); amount defaults to the items' sum."""
     pipeline = pipeline or (stage.pipeline if stage else default_pipeline(Pipeline.Kind.ORDER))
     stage = stage or pipeline.stages.order_by("position", "id").first()
-    total = sum((Decimal(i.quantity) * Decimal(i.price) for i in items), Decimal("0")).quantize(Decimal("0.01"))
+    total = sum((Decimal(i.quantity) * Decimal(i.price) for i in items), Decimal("0")).quantize(
+        Decimal("0.01")
+    )
     order = Order(
         number=next_number("order", width=5),
-        title=title, description=description, company=company, contact=contact, pipeline=pipeline, stage=stage,
-        amount=amount if amount is not None else total, currency=currency, manager=manager,
-        due_date=due_date, custom_fields=custom_fields or {}, stage_changed_at=timezone.now(),
+        title=title,
+        description=description,
+        company=company,
+        contact=contact,
+        pipeline=pipeline,
+        stage=stage,
+        amount=amount if amount is not None else total,
+        currency=currency,
+        manager=manager,
+        due_date=due_date,
+        custom_fields=custom_fields or {},
+        stage_changed_at=timezone.now(),
     )
     order.full_clean()
     order.save()
@@ -164,8 +206,16 @@ def create_order(
         OrderItem(order=order, position=pos, name=i.name, quantity=i.quantity, price=i.price, unit=i.unit)
         for pos, i in enumerate(items)
     )
-    record_timeline(event="order.created", kind="order", subject=order, company=company, contact=contact,
-                    actor=actor, number=order.number, title=order.title)
+    record_timeline(
+        event="order.created",
+        kind="order",
+        subject=order,
+        company=company,
+        contact=contact,
+        actor=actor,
+        number=order.number,
+        title=order.title,
+    )
     record_audit(event="order.created", actor=actor, target=order)
     return order
 
@@ -184,9 +234,17 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
     order.stage_changed_at = timezone.now()
     order.closed_at = None if stage.is_open else order.stage_changed_at
     order.save(update_fields=["stage", "stage_changed_at", "closed_at", "updated_at"])
-    record_timeline(event="order.stage_changed", kind="order", subject=order, company=order.company,
-                    contact=order.contact, actor=actor, number=order.number, stage=stage.client_name,
-                    stage_id=stage.pk)
+    record_timeline(
+        event="order.stage_changed",
+        kind="order",
+        subject=order,
+        company=order.company,
+        contact=order.contact,
+        actor=actor,
+        number=order.number,
+        stage=stage.client_name,
+        stage_id=stage.pk,
+    )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
     return order
 
@@ -208,8 +266,16 @@ def save_order(*, actor: Any, order: Order, changed_fields: Iterable[str]) -> Or
         return change_order_stage(actor=actor, order=order, stage=new_stage)
     order.save()
     if is_new:
-        record_timeline(event="order.created", kind="order", subject=order, company=order.company,
-                        contact=order.contact, actor=actor, number=order.number, title=order.title)
+        record_timeline(
+            event="order.created",
+            kind="order",
+            subject=order,
+            company=order.company,
+            contact=order.contact,
+            actor=actor,
+            number=order.number,
+            title=order.title,
+        )
         record_audit(event="order.created", actor=actor, target=order)
     elif changed:
         record_audit(event="order.updated", actor=actor, target=order, fields=sorted(changed))

@@ -65,8 +65,14 @@ class ContactPhoneInline(admin.TabularInline):
 class ContactAdmin(admin.ModelAdmin):
     list_display = ["full_name", "primary_email", "user", "manager", "created_at"]
     list_filter = ["manager", "memberships__role"]
-    search_fields = ["first_name", "last_name", "middle_name", "emails__email", "phones__phone",
-                     "companies__name"]
+    search_fields = [
+        "first_name",
+        "last_name",
+        "middle_name",
+        "emails__email",
+        "phones__phone",
+        "companies__name",
+    ]
     readonly_fields = ["public_id", "created_at", "updated_at"]
     autocomplete_fields = ["user", "manager"]
     inlines = [ContactEmailInline, ContactPhoneInline, MembershipInline]
@@ -101,8 +107,9 @@ class StageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("colour"))
     def swatch(self, obj: Stage) -> str:
-        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{}"></span>',
-                           obj.color)
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;background:{}"></span>', obj.color
+        )
 
 
 class OrderItemInline(admin.TabularInline):
@@ -112,11 +119,26 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "title", "company", "contact", "stage", "amount", "currency", "manager",
-                    "created_at"]
+    list_display = [
+        "number",
+        "title",
+        "company",
+        "contact",
+        "stage",
+        "amount",
+        "currency",
+        "manager",
+        "created_at",
+    ]
     list_filter = ["pipeline", "stage", "manager", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["number", "title", "company__name", "company__inn", "contact__last_name",
-                     "contact__emails__email"]
+    search_fields = [
+        "number",
+        "title",
+        "company__name",
+        "company__inn",
+        "contact__last_name",
+        "contact__emails__email",
+    ]
     list_select_related = ["company", "contact", "stage", "manager"]
     autocomplete_fields = ["company", "contact", "manager"]
     readonly_fields = ["public_id", "number", "stage_changed_at", "closed_at", "created_at", "updated_at"]

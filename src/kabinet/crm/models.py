@@ -39,8 +39,13 @@ class Company(PublicModel):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[v.validate_phone])
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="managed_companies", limit_choices_to={"is_staff": True},
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_companies",
+        limit_choices_to={"is_staff": True},
     )
 
     class Meta:
@@ -63,14 +68,17 @@ class Company(PublicModel):
 
 
 class BankAccount(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="bank_accounts",
-                                verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="bank_accounts", verbose_name=_("company")
+    )
     bank_name = models.CharField(_("bank"), max_length=200)
     bik = models.CharField(_("BIK"), max_length=9, blank=True, validators=[v.validate_ru_bik])
-    account_number = models.CharField(_("settlement account"), max_length=20, blank=True,
-                                      validators=[v.validate_ru_account])
-    correspondent_account = models.CharField(_("correspondent account"), max_length=20, blank=True,
-                                             validators=[v.validate_ru_account])
+    account_number = models.CharField(
+        _("settlement account"), max_length=20, blank=True, validators=[v.validate_ru_account]
+    )
+    correspondent_account = models.CharField(
+        _("correspondent account"), max_length=20, blank=True, validators=[v.validate_ru_account]
+    )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[v.validate_iban])
     swift = models.CharField(_("SWIFT/BIC"), max_length=11, blank=True, validators=[v.validate_swift])
     is_primary = models.BooleanField(_("primary"), default=True)
@@ -88,8 +96,11 @@ class BankAccount(models.Model):
         errors = {}
         if self.account_number and self.bik and not v.ru_account_matches_bik(self.account_number, self.bik):
             errors["account_number"] = _("The account number does not match the bank's BIK (control key).")
-        if (self.correspondent_account and self.bik
-                and not v.ru_account_matches_bik(self.correspondent_account, self.bik, correspondent=True)):
+        if (
+            self.correspondent_account
+            and self.bik
+            and not v.ru_account_matches_bik(self.correspondent_account, self.bik, correspondent=True)
+        ):
             errors["correspondent_account"] = _(
                 "The correspondent account does not match the bank's BIK (control key)."
             )
@@ -105,18 +116,28 @@ class Contact(PublicModel):
     first_name = models.CharField(_("first name"), max_length=100)
     middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True, db_index=True)
-    position = models.CharField(_("position"), max_length=150, blank=True)
+    position = models.CharField(_("job title"), max_length=150, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("portal account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="contact",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("portal account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact",
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="managed_contacts", limit_choices_to={"is_staff": True},
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_contacts",
+        limit_choices_to={"is_staff": True},
     )
     delivery_address = models.TextField(_("delivery address"), blank=True)
-    companies = models.ManyToManyField(Company, through="Membership", related_name="contacts",
-                                       verbose_name=_("companies"))
+    companies = models.ManyToManyField(
+        Company, through="Membership", related_name="contacts", verbose_name=_("companies")
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -132,7 +153,9 @@ class Contact(PublicModel):
 
 
 class ContactEmail(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails", verbose_name=_("contact"))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="emails", verbose_name=_("contact")
+    )
     email = models.EmailField(_("email"), db_index=True)
     is_primary = models.BooleanField(_("primary"), default=False)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
@@ -151,9 +174,16 @@ class ContactEmail(models.Model):
 
 
 class ContactPhone(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones", verbose_name=_("contact"))
-    phone = models.CharField(_("phone"), max_length=16, db_index=True, validators=[v.validate_phone],
-                             help_text=_("Stored in international format, e.g. +79161234567."))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="phones", verbose_name=_("contact")
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=16,
+        db_index=True,
+        validators=[v.validate_phone],
+        help_text=_("Stored in international format, e.g. +79161234567."),
+    )
     is_primary = models.BooleanField(_("primary"), default=False)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
 
@@ -176,10 +206,12 @@ class Membership(models.Model):
         MEMBER = ROLE_MEMBER, _("member")
         ADMIN = ROLE_ADMIN, _("company admin")
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships",
-                                verbose_name=_("contact"))
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships",
-                                verbose_name=_("company"))
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("contact")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("company")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
@@ -199,7 +231,9 @@ class Pipeline(models.Model):
 
     name = models.CharField(_("internal name"), max_length=100)
     client_name = models.CharField(_("name shown to clients"), max_length=100, blank=True)
-    kind = models.CharField(_("used for"), max_length=10, choices=Kind.choices, default=Kind.ORDER, db_index=True)
+    kind = models.CharField(
+        _("used for"), max_length=10, choices=Kind.choices, default=Kind.ORDER, db_index=True
+    )
     is_default = models.BooleanField(_("default"), default=False)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -219,17 +253,21 @@ class Stage(models.Model):
         LOST = "lost", _("lost")
         CLOSED = "closed", _("closed")
 
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline"))
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.CASCADE, related_name="stages", verbose_name=_("pipeline")
+    )
     name = models.CharField(_("internal name"), max_length=100)
     client_name = models.CharField(_("name shown to clients"), max_length=100)
     client_description = models.TextField(
-        _("explanation for clients"), blank=True,
+        _("explanation for clients"),
+        blank=True,
         help_text=_("In plain words: what is happening now and what comes next."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OPEN)
-    color = models.CharField(_("colour"), max_length=7, default="#6b7280",
-                             help_text=_("A CSS colour such as #2563eb."))
+    color = models.CharField(
+        _("colour"), max_length=7, default="#6b7280", help_text=_("A CSS colour such as #2563eb.")
+    )
 
     class Meta:
         verbose_name = _("stage")
@@ -250,15 +288,38 @@ class Order(PublicModel):
     number = models.CharField(_("number"), max_length=32, unique=True)
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
-    company = models.ForeignKey(Company, verbose_name=_("company"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="orders")
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="orders")
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="managed_orders",
-                                limit_choices_to={"is_staff": True})
-    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT,
-                                 related_name="orders", limit_choices_to={"kind": Pipeline.Kind.ORDER})
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_orders",
+        limit_choices_to={"is_staff": True},
+    )
+    pipeline = models.ForeignKey(
+        Pipeline,
+        verbose_name=_("pipeline"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        limit_choices_to={"kind": Pipeline.Kind.ORDER},
+    )
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="orders")
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
@@ -286,9 +347,11 @@ class Order(PublicModel):
         super().clean()
         if self.stage_id and self.pipeline_id and self.stage.pipeline_id != self.pipeline_id:
             raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
-        if self.contact_id and self.company_id and not Membership.objects.filter(
-            contact_id=self.contact_id, company_id=self.company_id
-        ).exists():
+        if (
+            self.contact_id
+            and self.company_id
+            and not Membership.objects.filter(contact_id=self.contact_id, company_id=self.company_id).exists()
+        ):
             raise ValidationError({"contact": _("This contact is not a member of the chosen company.")})
         if not self.contact_id and not self.company_id:
             raise ValidationError(_("An order needs a company or a contact."))
@@ -334,16 +397,25 @@ class TimelineEntry(PublicModel):
         BOOKING = "booking", _("bookings")
         ACCOUNT = "account", _("account")
 
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("company"))
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                                verbose_name=_("contact"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("who"))
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("company")
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("who"),
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     event = models.CharField(_("event"), max_length=60)
-    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     subject_id = models.BigIntegerField(null=True, blank=True)
     subject_public_id = models.CharField(max_length=22, blank=True)
     client_visible = models.BooleanField(_("visible to the client"), default=True)
@@ -354,10 +426,16 @@ class TimelineEntry(PublicModel):
         verbose_name_plural = _("timeline")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["company", "client_visible", "created_at", "id"], name="crm_tl_company_recent"),
-            models.Index(fields=["company", "contact", "client_visible", "created_at", "id"],
-                         name="crm_tl_member_recent"),
-            models.Index(fields=["contact", "client_visible", "created_at", "id"], name="crm_tl_contact_recent"),
+            models.Index(
+                fields=["company", "client_visible", "created_at", "id"], name="crm_tl_company_recent"
+            ),
+            models.Index(
+                fields=["company", "contact", "client_visible", "created_at", "id"],
+                name="crm_tl_member_recent",
+            ),
+            models.Index(
+                fields=["contact", "client_visible", "created_at", "id"], name="crm_tl_contact_recent"
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="crm_tl_subject"),
         ]
 

@@ -58,7 +58,9 @@ def validate_nip(value: str) -> None:
     try:
         nip.validate(_digits(value))
     except StdnumError as exc:
-        raise ValidationError(_("NIP must have 10 digits with a valid check digit."), code="invalid_nip") from exc
+        raise ValidationError(
+            _("NIP must have 10 digits with a valid check digit."), code="invalid_nip"
+        ) from exc
 
 
 def validate_regon(value: str) -> None:
@@ -124,10 +126,13 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     try:
         parsed = phonenumbers.parse(value, region or settings.KABINET_DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(_("Enter a phone number, e.g. +7 916 123-45-67."), code="invalid_phone") from exc
+        raise ValidationError(
+            _("Enter a phone number, e.g. +7 916 123-45-67."), code="invalid_phone"
+        ) from exc
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError(
-            _("This phone number does not exist. Check the digits and the country code."), code="invalid_phone"
+            _("This phone number does not exist. Check the digits and the country code."),
+            code="invalid_phone",
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -139,6 +144,8 @@ def validate_phone(value: str) -> None:
 def format_phone(e164: str) -> str:
     """E.164 as people read it: ``+7 916 123-45-67``."""
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
     except phonenumbers.NumberParseException:
         return e164

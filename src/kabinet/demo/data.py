@@ -38,36 +38,84 @@ DEMO_ACCOUNTS = [
 ]
 
 ORDER_STAGES = [
-    {"name": "Новый", "client_name": "Заявка принята",
-     "client_description": "Мы получили вашу заявку. Менеджер свяжется с вами в течение рабочего дня.",
-     "color": "#64748b"},
-    {"name": "Согласование", "client_name": "Согласование условий",
-     "client_description": "Уточняем состав, сроки и стоимость. Проверьте коммерческое предложение.",
-     "color": "#0ea5e9"},
-    {"name": "Ожидает оплаты", "client_name": "Ожидает оплаты",
-     "client_description": "Счёт выставлен. Работы начнутся после поступления оплаты.", "color": "#f59e0b"},
-    {"name": "В работе", "client_name": "В работе",
-     "client_description": "Выполняем заказ. Мы сообщим, когда он будет готов к отгрузке.", "color": "#6366f1"},
-    {"name": "Отгрузка", "client_name": "Доставка",
-     "client_description": "Заказ передан в доставку. Трек-номер — в документах заказа.", "color": "#8b5cf6"},
-    {"name": "Успешно", "client_name": "Выполнен", "kind": Stage.Kind.WON,
-     "client_description": "Заказ выполнен. Закрывающие документы — в разделе «Документы».", "color": "#16a34a"},
-    {"name": "Отказ", "client_name": "Отменён", "kind": Stage.Kind.LOST,
-     "client_description": "Заказ отменён. Если это ошибка — напишите менеджеру.", "color": "#dc2626"},
+    {
+        "name": "Новый",
+        "client_name": "Заявка принята",
+        "client_description": "Мы получили вашу заявку. Менеджер свяжется с вами в течение рабочего дня.",
+        "color": "#64748b",
+    },
+    {
+        "name": "Согласование",
+        "client_name": "Согласование условий",
+        "client_description": "Уточняем состав, сроки и стоимость. Проверьте коммерческое предложение.",
+        "color": "#0ea5e9",
+    },
+    {
+        "name": "Ожидает оплаты",
+        "client_name": "Ожидает оплаты",
+        "client_description": "Счёт выставлен. Работы начнутся после поступления оплаты.",
+        "color": "#f59e0b",
+    },
+    {
+        "name": "В работе",
+        "client_name": "В работе",
+        "client_description": "Выполняем заказ. Мы сообщим, когда он будет готов к отгрузке.",
+        "color": "#6366f1",
+    },
+    {
+        "name": "Отгрузка",
+        "client_name": "Доставка",
+        "client_description": "Заказ передан в доставку. Трек-номер — в документах заказа.",
+        "color": "#8b5cf6",
+    },
+    {
+        "name": "Успешно",
+        "client_name": "Выполнен",
+        "kind": Stage.Kind.WON,
+        "client_description": "Заказ выполнен. Закрывающие документы — в разделе «Документы».",
+        "color": "#16a34a",
+    },
+    {
+        "name": "Отказ",
+        "client_name": "Отменён",
+        "kind": Stage.Kind.LOST,
+        "client_description": "Заказ отменён. Если это ошибка — напишите менеджеру.",
+        "color": "#dc2626",
+    },
 ]
 TICKET_STAGES = [
-    {"name": "Новое", "client_name": "Новое", "client_description": "Обращение зарегистрировано.",
-     "color": "#64748b"},
-    {"name": "В работе", "client_name": "В работе", "client_description": "Специалист разбирается в вопросе.",
-     "color": "#6366f1"},
-    {"name": "Ждём клиента", "client_name": "Ждём вашего ответа",
-     "client_description": "Нам нужны уточнения — ответьте, пожалуйста, в обращении.", "color": "#f59e0b"},
-    {"name": "Решено", "client_name": "Решено", "kind": Stage.Kind.CLOSED,
-     "client_description": "Вопрос решён. Если что-то не так — ответьте, и мы продолжим.", "color": "#16a34a"},
+    {
+        "name": "Новое",
+        "client_name": "Новое",
+        "client_description": "Обращение зарегистрировано.",
+        "color": "#64748b",
+    },
+    {
+        "name": "В работе",
+        "client_name": "В работе",
+        "client_description": "Специалист разбирается в вопросе.",
+        "color": "#6366f1",
+    },
+    {
+        "name": "Ждём клиента",
+        "client_name": "Ждём вашего ответа",
+        "client_description": "Нам нужны уточнения — ответьте, пожалуйста, в обращении.",
+        "color": "#f59e0b",
+    },
+    {
+        "name": "Решено",
+        "client_name": "Решено",
+        "kind": Stage.Kind.CLOSED,
+        "client_description": "Вопрос решён. Если что-то не так — ответьте, и мы продолжим.",
+        "color": "#16a34a",
+    },
 ]
 
 ORDER_SAMPLES = [
-    ("Поставка офисной мебели", [("Стол письменный «Лидер»", 4, "18500"), ("Кресло офисное «Комфорт»", 4, "9900")]),
+    (
+        "Поставка офисной мебели",
+        [("Стол письменный «Лидер»", 4, "18500"), ("Кресло офисное «Комфорт»", 4, "9900")],
+    ),
     ("Монтаж системы видеонаблюдения", [("IP-камера 4 Мп", 8, "6400"), ("Монтажные работы", 1, "32000")]),
     ("Разработка фирменного стиля", [("Логотип и гайдлайн", 1, "85000")]),
     ("Ежемесячное обслуживание серверов", [("Абонентское обслуживание, ноябрь", 1, "45000")]),
@@ -83,14 +131,22 @@ def demo_loaded() -> bool:
 
 
 def _pdf(lines: list[str], *, name: str, actor, company, contact) -> ClientFile:
-    return store_bytes(actor=actor, name=name, data=simple_pdf(lines), company=company, contact=contact,
-                       direction=ClientFile.Direction.TO_CLIENT, client_visible=False)
+    return store_bytes(
+        actor=actor,
+        name=name,
+        data=simple_pdf(lines),
+        company=company,
+        contact=contact,
+        direction=ClientFile.Direction.TO_CLIENT,
+        client_visible=False,
+    )
 
 
 def _staff_group() -> Group:
     group, _created = Group.objects.get_or_create(name="Менеджеры")
-    wanted = Permission.objects.filter(content_type__app_label__in=[
-        "crm", "tickets", "documents", "billing", "files"])
+    wanted = Permission.objects.filter(
+        content_type__app_label__in=["crm", "tickets", "documents", "billing", "files"]
+    )
     group.permissions.set(wanted)
     return group
 
@@ -101,39 +157,83 @@ def load_demo(*, seed: int = 2026) -> None:
     if demo_loaded():
         return
     rng = random.Random(seed)
-    admin = create_account(actor=None, email=f"admin@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
-                           full_name="Администратор портала", is_superuser=True)
-    manager = create_account(actor=admin, email=f"manager@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
-                             full_name="Мария Петрова", is_staff=True)
+    admin = create_account(
+        actor=None,
+        email=f"admin@{DEMO_DOMAIN}",
+        password=DEMO_PASSWORD,
+        full_name="Администратор портала",
+        is_superuser=True,
+    )
+    manager = create_account(
+        actor=admin,
+        email=f"manager@{DEMO_DOMAIN}",
+        password=DEMO_PASSWORD,
+        full_name="Мария Петрова",
+        is_staff=True,
+    )
     manager.groups.add(_staff_group())
 
-    orders_pipeline = crm.create_pipeline(actor=admin, name="Продажи", client_name="Заказы",
-                                          kind=Pipeline.Kind.ORDER, stages=ORDER_STAGES, is_default=True)
-    crm.create_pipeline(actor=admin, name="Поддержка", client_name="Обращения", kind=Pipeline.Kind.TICKET,
-                        stages=TICKET_STAGES, is_default=True)
+    orders_pipeline = crm.create_pipeline(
+        actor=admin,
+        name="Продажи",
+        client_name="Заказы",
+        kind=Pipeline.Kind.ORDER,
+        stages=ORDER_STAGES,
+        is_default=True,
+    )
+    crm.create_pipeline(
+        actor=admin,
+        name="Поддержка",
+        client_name="Обращения",
+        kind=Pipeline.Kind.TICKET,
+        stages=TICKET_STAGES,
+        is_default=True,
+    )
     stages = list(orders_pipeline.stages.order_by("position"))
 
     romashka_inn = identifiers.inn10(rng)
     romashka = crm.create_company(
-        actor=admin, name="ООО «Ромашка»", legal_name="Общество с ограниченной ответственностью «Ромашка»",
-        inn=romashka_inn, kpp=identifiers.kpp(romashka_inn), ogrn=identifiers.ogrn(rng),
+        actor=admin,
+        name="ООО «Ромашка»",
+        legal_name="Общество с ограниченной ответственностью «Ромашка»",
+        inn=romashka_inn,
+        kpp=identifiers.kpp(romashka_inn),
+        ogrn=identifiers.ogrn(rng),
         legal_address="125009, г. Москва, ул. Тверская, д. 7, офис 12",
-        postal_address="125009, г. Москва, а/я 41", email="office@romashka.example", phone="+7 495 123-45-67",
+        postal_address="125009, г. Москва, а/я 41",
+        email="office@romashka.example",
+        phone="+7 495 123-45-67",
         manager=manager,
     )
     veter_inn = identifiers.inn10(rng)
     veter = crm.create_company(
-        actor=admin, name="ООО «Северный ветер»", legal_name="ООО «Северный ветер»", inn=veter_inn,
-        kpp=identifiers.kpp(veter_inn), ogrn=identifiers.ogrn(rng),
-        legal_address="190000, г. Санкт-Петербург, Невский пр., д. 28", manager=manager,
+        actor=admin,
+        name="ООО «Северный ветер»",
+        legal_name="ООО «Северный ветер»",
+        inn=veter_inn,
+        kpp=identifiers.kpp(veter_inn),
+        ogrn=identifiers.ogrn(rng),
+        legal_address="190000, г. Санкт-Петербург, Невский пр., д. 28",
+        manager=manager,
     )
-    crm.create_company(actor=admin, name="Kowalski i Wspólnicy Sp. z o.o.", country="PL", nip="5260250274",
-                       regon="012100784", vat_number="PL5260250274", legal_address="ul. Marszałkowska 1, Warszawa")
+    crm.create_company(
+        actor=admin,
+        name="Kowalski i Wspólnicy Sp. z o.o.",
+        country="PL",
+        nip="5260250274",
+        regon="012100784",
+        vat_number="PL5260250274",
+        legal_address="ul. Marszałkowska 1, Warszawa",
+    )
     bik = "044525225"
     for company in (romashka, veter):
-        account = BankAccount(company=company, bank_name="ПАО Сбербанк", bik=bik,
-                              account_number=identifiers.ru_account(rng, bik),
-                              correspondent_account=identifiers.ru_correspondent_account(bik))
+        account = BankAccount(
+            company=company,
+            bank_name="ПАО Сбербанк",
+            bik=bik,
+            account_number=identifiers.ru_account(rng, bik),
+            correspondent_account=identifiers.ru_correspondent_account(bik),
+        )
         account.full_clean()
         account.save()
 
@@ -143,10 +243,19 @@ def load_demo(*, seed: int = 2026) -> None:
         ("ivan", "Иван", "Кузнецов", "Петрович", "+7 926 234-56-78", romashka, Membership.Role.MEMBER),
         ("boris", "Борис", "Волков", "Андреевич", "+7 921 345-67-89", veter, Membership.Role.ADMIN),
     ]:
-        user = create_account(actor=admin, email=f"{email}@{DEMO_DOMAIN}", password=DEMO_PASSWORD,
-                              full_name=f"{first} {last}")
-        contact = crm.create_contact(actor=admin, first_name=first, last_name=last, middle_name=middle,
-                                     emails=[f"{email}@{DEMO_DOMAIN}"], phones=[phone], user=user, manager=manager)
+        user = create_account(
+            actor=admin, email=f"{email}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, full_name=f"{first} {last}"
+        )
+        contact = crm.create_contact(
+            actor=admin,
+            first_name=first,
+            last_name=last,
+            middle_name=middle,
+            emails=[f"{email}@{DEMO_DOMAIN}"],
+            phones=[phone],
+            user=user,
+            manager=manager,
+        )
         crm.add_membership(actor=admin, contact=contact, company=company, role=role)
         people[email] = (contact, company)
 
@@ -158,9 +267,14 @@ def load_demo(*, seed: int = 2026) -> None:
         for stage_index in stage_indexes:
             title, items = next(sample)
             order = crm.create_order(
-                actor=manager, title=title, company=company, contact=contact, pipeline=orders_pipeline,
+                actor=manager,
+                title=title,
+                company=company,
+                contact=contact,
+                pipeline=orders_pipeline,
                 items=[crm.ItemInput(name=n, quantity=Decimal(q), price=Decimal(p)) for n, q, p in items],
-                manager=manager, due_date=today + datetime.timedelta(days=rng.randint(5, 40)),
+                manager=manager,
+                due_date=today + datetime.timedelta(days=rng.randint(5, 40)),
                 description="Заказ оформлен по заявке клиента.",
             )
             target = stages[stage_index]
@@ -172,57 +286,142 @@ def load_demo(*, seed: int = 2026) -> None:
             for stage in path:
                 crm.change_order_stage(actor=manager, order=order, stage=stage)
             if stage_index >= 2:
-                pdf = _pdf([f"Invoice for order {order.number}", "Demo document"], name=f"Счёт к заказу {order.number}.pdf",
-                           actor=manager, company=company, contact=contact)
+                pdf = _pdf(
+                    [f"Invoice for order {order.number}", "Demo document"],
+                    name=f"Счёт к заказу {order.number}.pdf",
+                    actor=manager,
+                    company=company,
+                    contact=contact,
+                )
                 paid = stage_index >= 3
                 issue_invoice(
-                    actor=manager, company=company, contact=contact, order=order, amount=order.amount,
+                    actor=manager,
+                    company=company,
+                    contact=contact,
+                    order=order,
+                    amount=order.amount,
                     due_date=today + datetime.timedelta(days=-5 if stage_index == 2 and who == "ivan" else 7),
-                    file=pdf, status=Invoice.Status.PAID if paid else Invoice.Status.UNPAID,
+                    file=pdf,
+                    status=Invoice.Status.PAID if paid else Invoice.Status.UNPAID,
                     paid_amount=order.amount if paid else Decimal("0"),
                 )
 
     for who in ("anna", "boris"):
         contact, company = people[who]
-        contract = _pdf(["Service agreement", company.name.encode("ascii", "ignore").decode() or "Client"],
-                        name="Договор оказания услуг.pdf", actor=manager, company=company, contact=contact)
-        issue_document(actor=manager, title="Договор оказания услуг № 15/2026", kind=Document.Kind.CONTRACT,
-                       company=company, contact=contact, number="15/2026", date=today - datetime.timedelta(days=60),
-                       file=contract, status=Document.Status.SIGNED)
-        addendum = _pdf(["Addendum No. 2"], name="Дополнительное соглашение № 2.pdf", actor=manager,
-                        company=company, contact=contact)
-        issue_document(actor=manager, title="Дополнительное соглашение № 2", kind=Document.Kind.CONTRACT,
-                       company=company, contact=contact, number="2", date=today, file=addendum,
-                       status=Document.Status.AWAITING_SIGNATURE)
-        recon = _pdf(["Reconciliation act, Q3 2026"], name="Акт сверки за 3 квартал 2026.pdf", actor=manager,
-                     company=company, contact=contact)
-        issue_document(actor=manager, title="Акт сверки взаиморасчётов за III квартал 2026",
-                       kind=Document.Kind.RECONCILIATION, company=company, contact=contact,
-                       date=today - datetime.timedelta(days=20), file=recon)
+        contract = _pdf(
+            ["Service agreement", company.name.encode("ascii", "ignore").decode() or "Client"],
+            name="Договор оказания услуг.pdf",
+            actor=manager,
+            company=company,
+            contact=contact,
+        )
+        issue_document(
+            actor=manager,
+            title="Договор оказания услуг № 15/2026",
+            kind=Document.Kind.CONTRACT,
+            company=company,
+            contact=contact,
+            number="15/2026",
+            date=today - datetime.timedelta(days=60),
+            file=contract,
+            status=Document.Status.SIGNED,
+        )
+        addendum = _pdf(
+            ["Addendum No. 2"],
+            name="Дополнительное соглашение № 2.pdf",
+            actor=manager,
+            company=company,
+            contact=contact,
+        )
+        issue_document(
+            actor=manager,
+            title="Дополнительное соглашение № 2",
+            kind=Document.Kind.CONTRACT,
+            company=company,
+            contact=contact,
+            number="2",
+            date=today,
+            file=addendum,
+            status=Document.Status.AWAITING_SIGNATURE,
+        )
+        recon = _pdf(
+            ["Reconciliation act, Q3 2026"],
+            name="Акт сверки за 3 квартал 2026.pdf",
+            actor=manager,
+            company=company,
+            contact=contact,
+        )
+        issue_document(
+            actor=manager,
+            title="Акт сверки взаиморасчётов за III квартал 2026",
+            kind=Document.Kind.RECONCILIATION,
+            company=company,
+            contact=contact,
+            date=today - datetime.timedelta(days=20),
+            file=recon,
+        )
     ivan, romashka_again = people["ivan"]
-    act = _pdf(["Act of completed works"], name="Акт выполненных работ.pdf", actor=manager, company=romashka_again,
-               contact=ivan)
-    issue_document(actor=manager, title="Акт выполненных работ № 118", kind=Document.Kind.ACT,
-                   company=romashka_again, contact=ivan, number="118", date=today - datetime.timedelta(days=3),
-                   file=act)
+    act = _pdf(
+        ["Act of completed works"],
+        name="Акт выполненных работ.pdf",
+        actor=manager,
+        company=romashka_again,
+        contact=ivan,
+    )
+    issue_document(
+        actor=manager,
+        title="Акт выполненных работ № 118",
+        kind=Document.Kind.ACT,
+        company=romashka_again,
+        contact=ivan,
+        number="118",
+        date=today - datetime.timedelta(days=3),
+        file=act,
+    )
 
     anna, _c = people["anna"]
     boris, _v = people["boris"]
     anna_user = anna.user
-    t1 = tickets.create_ticket(actor=anna_user, subject="Не приходят закрывающие документы за октябрь",
-                               body="Добрый день! Не можем найти акт и счёт-фактуру за октябрь. Пришлите, пожалуйста.",
-                               company=romashka, contact=anna)
-    tickets.add_ticket_message(actor=manager, ticket=t1, is_internal=True,
-                               body="Проверить в 1С — кажется, акт не проведён.")
-    tickets.add_ticket_message(actor=manager, ticket=t1,
-                               body="Анна, добрый день! Документы формируем, загрузим в кабинет до пятницы.")
-    tickets.create_ticket(actor=ivan.user, subject="Изменить адрес доставки", company=romashka, contact=ivan,
-                          body="Просим доставлять заказы на склад: Москва, ул. Складочная, д. 1, стр. 3.")
-    tickets.create_ticket(actor=boris.user, subject="Вопрос по счёту", company=veter, contact=boris,
-                          body="В счёте указан неверный КПП, исправьте, пожалуйста.")
+    t1 = tickets.create_ticket(
+        actor=anna_user,
+        subject="Не приходят закрывающие документы за октябрь",
+        body="Добрый день! Не можем найти акт и счёт-фактуру за октябрь. Пришлите, пожалуйста.",
+        company=romashka,
+        contact=anna,
+    )
+    tickets.add_ticket_message(
+        actor=manager, ticket=t1, is_internal=True, body="Проверить в 1С — кажется, акт не проведён."
+    )
+    tickets.add_ticket_message(
+        actor=manager,
+        ticket=t1,
+        body="Анна, добрый день! Документы формируем, загрузим в кабинет до пятницы.",
+    )
+    tickets.create_ticket(
+        actor=ivan.user,
+        subject="Изменить адрес доставки",
+        company=romashka,
+        contact=ivan,
+        body="Просим доставлять заказы на склад: Москва, ул. Складочная, д. 1, стр. 3.",
+    )
+    tickets.create_ticket(
+        actor=boris.user,
+        subject="Вопрос по счёту",
+        company=veter,
+        contact=boris,
+        body="В счёте указан неверный КПП, исправьте, пожалуйста.",
+    )
 
-    for who, name, text in [("ivan", "Реквизиты склада.txt", "Склад: Москва, ул. Складочная, д. 1, стр. 3"),
-                            ("boris", "Карточка предприятия.txt", "ООО «Северный ветер», ИНН " + veter_inn)]:
+    for who, name, text in [
+        ("ivan", "Реквизиты склада.txt", "Склад: Москва, ул. Складочная, д. 1, стр. 3"),
+        ("boris", "Карточка предприятия.txt", "ООО «Северный ветер», ИНН " + veter_inn),
+    ]:
         contact, company = people[who]
-        store_bytes(actor=contact.user, name=name, data=text.encode("utf-8"), company=company, contact=contact,
-                    direction=ClientFile.Direction.FROM_CLIENT)
+        store_bytes(
+            actor=contact.user,
+            name=name,
+            data=text.encode("utf-8"),
+            company=company,
+            contact=contact,
+            direction=ClientFile.Direction.FROM_CLIENT,
+        )

@@ -22,8 +22,11 @@ def kpp(inn: str) -> str:
 
 def ogrn(rng: random.Random) -> str:
     """A 13-digit OGRN: check digit = (first 12 digits mod 11) mod 10."""
-    body = "1" + "".join(str(rng.randint(0, 9)) for _ in range(2)) + "77" + "".join(
-        str(rng.randint(0, 9)) for _ in range(7)
+    body = (
+        "1"
+        + "".join(str(rng.randint(0, 9)) for _ in range(2))
+        + "77"
+        + "".join(str(rng.randint(0, 9)) for _ in range(7))
     )
     return body + str(int(body) % 11 % 10)
 

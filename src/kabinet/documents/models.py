@@ -25,20 +25,40 @@ class Document(PublicModel):
         SIGNED = "signed", _("signed")
         ARCHIVED = "archived", _("archived")
 
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="documents",
-                                verbose_name=_("company"))
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="documents",
-                                verbose_name=_("contact"))
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents",
-                              verbose_name=_("order"))
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("company"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("contact"),
+    )
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        verbose_name=_("order"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(_("title"), max_length=250)
     number = models.CharField(_("number"), max_length=50, blank=True)
     date = models.DateField(_("date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ISSUED,
-                              db_index=True)
-    file = models.ForeignKey(ClientFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("file"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ISSUED, db_index=True
+    )
+    file = models.ForeignKey(
+        ClientFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("file")
+    )
 
     class Meta:
         verbose_name = _("document")

@@ -37,16 +37,29 @@ def store_file(
         digest.update(chunk)
     upload.seek(0)
     stored = ClientFile(
-        company=company, contact=contact, uploaded_by=actor if getattr(actor, "pk", None) else None,
-        direction=direction, original_name=(upload.name or "file")[-255:], content_type=content_type,
-        size=upload.size, sha256=digest.hexdigest(),
+        company=company,
+        contact=contact,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        direction=direction,
+        original_name=(upload.name or "file")[-255:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
         subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
         subject_id=subject.pk if subject is not None else None,
     )
     stored.file.save(stored.public_id, upload, save=False)
     stored.save()
-    record_timeline(event="file.added", kind="file", subject=stored, company=company, contact=contact,
-                    actor=actor, client_visible=client_visible, name=stored.original_name)
+    record_timeline(
+        event="file.added",
+        kind="file",
+        subject=stored,
+        company=company,
+        contact=contact,
+        actor=actor,
+        client_visible=client_visible,
+        name=stored.original_name,
+    )
     return stored
 
 

@@ -26,8 +26,16 @@ class ClientFileAddForm(forms.ModelForm):
 
 @admin.register(ClientFile)
 class ClientFileAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "company", "contact", "direction", "content_type", "size", "created_at",
-                    "download"]
+    list_display = [
+        "original_name",
+        "company",
+        "contact",
+        "direction",
+        "content_type",
+        "size",
+        "created_at",
+        "download",
+    ]
     list_filter = ["direction", "content_type"]
     search_fields = ["original_name", "company__name", "contact__last_name"]
     list_select_related = ["company", "contact"]
@@ -42,8 +50,17 @@ class ClientFileAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["upload", "company", "contact", "direction"]
-        return ["original_name", "company", "contact", "direction", "content_type", "size", "sha256",
-                "public_id", "download"]
+        return [
+            "original_name",
+            "company",
+            "contact",
+            "direction",
+            "content_type",
+            "size",
+            "sha256",
+            "public_id",
+            "download",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["content_type", "size", "sha256", "public_id", "download"]
@@ -52,14 +69,20 @@ class ClientFileAdmin(admin.ModelAdmin):
     def download(self, obj: ClientFile) -> str:
         if not obj.pk:
             return ""
-        return format_html('<a href="{}">{}</a>', reverse("files:staff_download", args=[obj.public_id]),
-                           _("download"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("files:staff_download", args=[obj.public_id]), _("download")
+        )
 
     def save_model(self, request, obj, form, change):
         if change:
             obj.save()
             return
-        stored = actions.store_file(actor=request.user, upload=form.cleaned_data["upload"], company=obj.company,
-                                    contact=obj.contact, direction=obj.direction)
+        stored = actions.store_file(
+            actor=request.user,
+            upload=form.cleaned_data["upload"],
+            company=obj.company,
+            contact=obj.contact,
+            direction=obj.direction,
+        )
         obj.pk = stored.pk
         obj.public_id = stored.public_id

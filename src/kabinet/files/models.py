@@ -21,22 +21,42 @@ class ClientFile(PublicModel):
         FROM_CLIENT = "in", _("from the client")
         TO_CLIENT = "out", _("to the client")
 
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="files",
-                                verbose_name=_("company"))
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="files",
-                                verbose_name=_("contact"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("uploaded by"))
-    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices,
-                                 default=Direction.TO_CLIENT)
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+        verbose_name=_("company"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+        verbose_name=_("contact"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=Direction.choices, default=Direction.TO_CLIENT
+    )
     file = models.FileField(_("file"), upload_to=private_upload_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255, db_index=True)
     content_type = models.CharField(_("content type"), max_length=120)
     size = models.PositiveBigIntegerField(_("size, bytes"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # The object the file belongs to (an order, a ticket message, a document...), if any.
-    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     subject_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:

@@ -11,8 +11,12 @@ from kabinet.files.models import ClientFile
 def file_response(stored: ClientFile, *, inline: bool = False) -> FileResponse:
     """Serve a stored file: attachment by default, inline only for PDFs; never sniffed by the browser."""
     as_inline = inline and stored.content_type == "application/pdf"
-    response = FileResponse(stored.file.open("rb"), as_attachment=not as_inline, filename=stored.original_name,
-                            content_type=stored.content_type)
+    response = FileResponse(
+        stored.file.open("rb"),
+        as_attachment=not as_inline,
+        filename=stored.original_name,
+        content_type=stored.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -23,8 +23,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if viewer.is_staff and not viewer.is_client:
         return HttpResponseRedirect(reverse("admin:index"))
     orders = orders_visible_to(viewer).only(
-        "public_id", "number", "title", "amount", "currency", "created_at", "due_date",
-        "stage__client_name", "stage__client_description", "stage__color", "stage__kind",
+        "public_id",
+        "number",
+        "title",
+        "amount",
+        "currency",
+        "created_at",
+        "due_date",
+        "stage__client_name",
+        "stage__client_description",
+        "stage__color",
+        "stage__kind",
         "pipeline__id",
     )
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))

@@ -15,12 +15,14 @@ from kabinet.crm.models import Company, Contact, Pipeline, Stage
 from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.tickets.models import Ticket, TicketMessage
 
-register_events({
-    "ticket.created": _("Request #%(number)s “%(title)s” was opened"),
-    "ticket.replied": _("New reply in request #%(number)s"),
-    "ticket.note": _("Internal note on request #%(number)s"),
-    "ticket.stage_changed": _("Request #%(number)s moved to “%(stage)s”"),
-})
+register_events(
+    {
+        "ticket.created": _("Request #%(number)s “%(title)s” was opened"),
+        "ticket.replied": _("New reply in request #%(number)s"),
+        "ticket.note": _("Internal note on request #%(number)s"),
+        "ticket.stage_changed": _("Request #%(number)s moved to “%(stage)s”"),
+    }
+)
 
 
 @transaction.atomic
@@ -41,15 +43,35 @@ def create_ticket(
     pipeline = stage.pipeline if stage else default_pipeline(Pipeline.Kind.TICKET)
     stage = stage or pipeline.stages.order_by("position", "id").first()
     now = timezone.now()
-    ticket = Ticket(number=next_number("ticket", width=5), subject=subject, company=company, contact=contact,
-                    pipeline=pipeline, stage=stage, priority=priority, category=category, owner=owner,
-                    source=source, last_activity_at=now, closed_at=None if stage.is_open else now)
+    ticket = Ticket(
+        number=next_number("ticket", width=5),
+        subject=subject,
+        company=company,
+        contact=contact,
+        pipeline=pipeline,
+        stage=stage,
+        priority=priority,
+        category=category,
+        owner=owner,
+        source=source,
+        last_activity_at=now,
+        closed_at=None if stage.is_open else now,
+    )
     ticket.full_clean()
     ticket.save()
-    TicketMessage.objects.create(ticket=ticket, author_user=actor if getattr(actor, "pk", None) else None,
-                                 body=body)
-    record_timeline(event="ticket.created", kind="ticket", subject=ticket, company=company, contact=contact,
-                    actor=actor, number=ticket.number, title=subject)
+    TicketMessage.objects.create(
+        ticket=ticket, author_user=actor if getattr(actor, "pk", None) else None, body=body
+    )
+    record_timeline(
+        event="ticket.created",
+        kind="ticket",
+        subject=ticket,
+        company=company,
+        contact=contact,
+        actor=actor,
+        number=ticket.number,
+        title=subject,
+    )
     record_audit(event="ticket.created", actor=actor, target=ticket)
     return ticket
 
@@ -57,13 +79,24 @@ def create_ticket(
 @transaction.atomic
 def add_ticket_message(*, actor: Any, ticket: Ticket, body: str, is_internal: bool = False) -> TicketMessage:
     """Add a reply (visible to the client) or an internal note (never visible to the client)."""
-    message = TicketMessage.objects.create(ticket=ticket, author_user=actor if getattr(actor, "pk", None) else None,
-                                           body=body, is_internal=is_internal)
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author_user=actor if getattr(actor, "pk", None) else None,
+        body=body,
+        is_internal=is_internal,
+    )
     ticket.last_activity_at = message.created_at
     ticket.save(update_fields=["last_activity_at", "updated_at"])
-    record_timeline(event="ticket.note" if is_internal else "ticket.replied", kind="ticket", subject=ticket,
-                    company=ticket.company, contact=ticket.contact, actor=actor, client_visible=not is_internal,
-                    number=ticket.number)
+    record_timeline(
+        event="ticket.note" if is_internal else "ticket.replied",
+        kind="ticket",
+        subject=ticket,
+        company=ticket.company,
+        contact=ticket.contact,
+        actor=actor,
+        client_visible=not is_internal,
+        number=ticket.number,
+    )
     return message
 
 
@@ -74,7 +107,15 @@ def change_ticket_stage(*, actor: Any, ticket: Ticket, stage: Stage) -> Ticket:
     ticket.stage = stage
     ticket.closed_at = None if stage.is_open else timezone.now()
     ticket.save(update_fields=["stage", "closed_at", "updated_at"])
-    record_timeline(event="ticket.stage_changed", kind="ticket", subject=ticket, company=ticket.company,
-                    contact=ticket.contact, actor=actor, number=ticket.number, stage=stage.client_name)
+    record_timeline(
+        event="ticket.stage_changed",
+        kind="ticket",
+        subject=ticket,
+        company=ticket.company,
+        contact=ticket.contact,
+        actor=actor,
+        number=ticket.number,
+        stage=stage.client_name,
+    )
     record_audit(event="ticket.stage_changed", actor=actor, target=ticket, stage=stage.pk)
     return ticket

@@ -19,7 +19,16 @@ class TicketMessageInline(admin.StackedInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["number", "subject", "company", "contact", "stage", "priority", "owner", "last_activity_at"]
+    list_display = [
+        "number",
+        "subject",
+        "company",
+        "contact",
+        "stage",
+        "priority",
+        "owner",
+        "last_activity_at",
+    ]
     list_filter = ["pipeline", "stage", "priority", "source", "owner"]
     search_fields = ["number", "subject", "company__name", "contact__last_name", "contact__emails__email"]
     list_select_related = ["company", "contact", "stage", "owner"]
@@ -31,9 +40,16 @@ class TicketAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             created = actions.create_ticket(
-                actor=request.user, subject=obj.subject, body=_("(raised by staff)"), company=obj.company,
-                contact=obj.contact, source=obj.source, priority=obj.priority, category=obj.category,
-                owner=obj.owner, stage=obj.stage,
+                actor=request.user,
+                subject=obj.subject,
+                body=_("(raised by staff)"),
+                company=obj.company,
+                contact=obj.contact,
+                source=obj.source,
+                priority=obj.priority,
+                category=obj.category,
+                owner=obj.owner,
+                stage=obj.stage,
             )
             obj.pk, obj.public_id, obj.number = created.pk, created.public_id, created.number
             obj._state.adding = False
@@ -46,5 +62,9 @@ class TicketAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         for message in formset.save(commit=False):
             if message.pk is None and message.body.strip():
-                actions.add_ticket_message(actor=request.user, ticket=form.instance, body=message.body,
-                                           is_internal=message.is_internal)
+                actions.add_ticket_message(
+                    actor=request.user,
+                    ticket=form.instance,
+                    body=message.body,
+                    is_internal=message.is_internal,
+                )

@@ -24,18 +24,45 @@ class Ticket(PublicModel):
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     subject = models.CharField(_("subject"), max_length=250)
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
-                                verbose_name=_("company"))
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
-                                verbose_name=_("submitted by"))
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="tickets",
-                                 verbose_name=_("pipeline"), limit_choices_to={"kind": Pipeline.Kind.TICKET})
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("stage"))
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    company = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("company"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("submitted by"),
+    )
+    pipeline = models.ForeignKey(
+        Pipeline,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("pipeline"),
+        limit_choices_to={"kind": Pipeline.Kind.TICKET},
+    )
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("stage")
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     category = models.CharField(_("category"), max_length=100, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="owned_tickets", verbose_name=_("owner"),
-                              limit_choices_to={"is_staff": True})
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_tickets",
+        verbose_name=_("owner"),
+        limit_choices_to={"is_staff": True},
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PORTAL)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -56,9 +83,17 @@ class Ticket(PublicModel):
 
 
 class TicketMessage(PublicModel):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket"))
-    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name=_("author"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     body = models.TextField(_("message"))
     is_internal = models.BooleanField(
         _("internal note"), default=False, help_text=_("Internal notes are never shown to the client.")

@@ -14,5 +14,6 @@ def tickets_visible_to(viewer: Viewer) -> QuerySet[Ticket]:
 
 def ticket_messages_visible_to(viewer: Viewer, ticket: Ticket) -> QuerySet[TicketMessage]:
     """The public conversation of a ticket the viewer can see (internal notes excluded)."""
-    return TicketMessage.objects.filter(ticket__in=tickets_visible_to(viewer).filter(pk=ticket.pk),
-                                        is_internal=False)
+    return TicketMessage.objects.filter(
+        ticket__in=tickets_visible_to(viewer).filter(pk=ticket.pk), is_internal=False
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from django import template
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
@@ -18,10 +18,15 @@ def _locale() -> str:
 
 @register.filter
 def money(amount: Decimal | int | float | None, currency: str | None = None) -> str:
-    """``{{ order.amount|money:order.currency }}`` → «12 500,00 ₽» in Russian, «RUB 12,500.00» in English."""
+    """``{{ order.amount|money:order.currency }}`` → «12 500,00 ₽» in Russian, «12,500.00 RUB» in English."""
     if amount is None:
         return ""
-    return format_currency(amount, currency or settings.KABINET_DEFAULT_CURRENCY, locale=_locale())
+    code = currency or settings.KABINET_DEFAULT_CURRENCY
+    locale = _locale()
+    if get_currency_symbol(code, locale=locale) == code:
+        # Where the language has no symbol for the currency, the code reads better after the number.
+        return format_currency(amount, code, format="#,##0.00\xa0¤", locale=locale, currency_digits=False)
+    return format_currency(amount, code, locale=locale)
 
 
 @register.filter

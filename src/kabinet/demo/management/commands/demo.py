@@ -40,13 +40,21 @@ class Command(BaseCommand):
         consumer = None
         if not no_jobs:
             # The job consumer runs beside the server, as its own process, exactly as in scaled mode.
-            consumer = subprocess.Popen([sys.executable, "-m", "kabinet.cli", "run_huey", "--quiet"],
-                                        env={**os.environ, "KABINET_DATA_DIR": str(settings.DATA_DIR)})
+            consumer = subprocess.Popen(
+                [sys.executable, "-m", "kabinet.cli", "run_huey", "--quiet"],
+                env={**os.environ, "KABINET_DATA_DIR": str(settings.DATA_DIR)},
+            )
         try:
             import uvicorn
 
-            uvicorn.run("kabinet.config.asgi:application", host=host, port=port, log_level="info",
-                        proxy_headers=False, lifespan="off")
+            uvicorn.run(
+                "kabinet.config.asgi:application",
+                host=host,
+                port=port,
+                log_level="info",
+                proxy_headers=False,
+                lifespan="off",
+            )
         finally:
             if consumer is not None:
                 consumer.send_signal(signal.SIGINT)

@@ -26,8 +26,15 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             self.stdout.write(f"  {done}/{clients} clients ({elapsed:.0f} s)")
 
-        result = seed(clients=clients, orders_per_client=orders_per_client, batch_clients=batch,
-                      progress=progress if options["verbosity"] > 0 else None)
-        self.stdout.write(self.style.SUCCESS(
-            f"Seeded {result.clients} clients, {result.companies} companies, {result.orders} orders "
-            f"in {time.monotonic() - started:.1f} s"))
+        result = seed(
+            clients=clients,
+            orders_per_client=orders_per_client,
+            batch_clients=batch,
+            progress=progress if options["verbosity"] > 0 else None,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {result.clients} clients, {result.companies} companies, {result.orders} orders "
+                f"in {time.monotonic() - started:.1f} s"
+            )
+        )

@@ -1,0 +1,1 @@
+"""Test helpers shared by every app: factories, the cross-client access matrix, live servers, browsers."""

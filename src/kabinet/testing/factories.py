@@ -1,0 +1,184 @@
+"""factory_boy factories for the foundation models. Every test builds its data here, never by hand."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from kabinet.accounts.models import User
+from kabinet.billing.models import Invoice
+from kabinet.crm.models import Company, Contact, ContactEmail, Membership, Order, Pipeline, Stage
+from kabinet.documents.models import Document
+from kabinet.files.models import ClientFile
+from kabinet.tickets.models import Ticket, TicketMessage
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name", locale="ru_RU")
+    language = "en"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # persist the hashed password set above
+        if create:
+            obj.save()
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    email = factory.Sequence(lambda n: f"staff{n}@example.test")
+
+
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _inn(n: int) -> str:
+    body = f"77{n:07d}"[-9:]
+    return body + str(sum(int(d) * w for d, w in zip(body, _INN10_WEIGHTS, strict=True)) % 11 % 10)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name = factory.Sequence(lambda n: f"ООО «Компания {n}»")
+    inn = factory.Sequence(_inn)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    first_name = factory.Faker("first_name", locale="ru_RU")
+    last_name = factory.Faker("last_name", locale="ru_RU")
+
+
+class ContactEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactEmail
+
+    contact = factory.SubFactory(ContactFactory)
+    email = factory.Sequence(lambda n: f"contact{n}@example.test")
+    is_primary = True
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    contact = factory.SubFactory(ContactFactory)
+    company = factory.SubFactory(CompanyFactory)
+    role = Membership.Role.MEMBER
+
+
+class PipelineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pipeline
+
+    name = factory.Sequence(lambda n: f"Pipeline {n}")
+    client_name = "Orders"
+    kind = Pipeline.Kind.ORDER
+    is_default = True
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stage
+
+    pipeline = factory.SubFactory(PipelineFactory)
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    client_name = factory.Sequence(lambda n: f"Client stage {n}")
+    client_description = "What happens now, in plain words."
+    position = factory.Sequence(lambda n: n)
+
+
+def order_stage() -> Stage:
+    """The first stage of the default order pipeline, created on first use."""
+    stage = Stage.objects.filter(pipeline__kind=Pipeline.Kind.ORDER).order_by("position", "id").first()
+    return stage or StageFactory()
+
+
+def ticket_stage() -> Stage:
+    stage = Stage.objects.filter(pipeline__kind=Pipeline.Kind.TICKET).order_by("position", "id").first()
+    return stage or StageFactory(pipeline=PipelineFactory(kind=Pipeline.Kind.TICKET, client_name="Requests"))
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    number = factory.Sequence(lambda n: f"T{n:06d}")
+    title = factory.Sequence(lambda n: f"Order title {n}")
+    stage = factory.LazyFunction(order_stage)
+    pipeline = factory.LazyAttribute(lambda o: o.stage.pipeline)
+    amount = Decimal("12500.00")
+    currency = "RUB"
+    stage_changed_at = factory.LazyFunction(timezone.now)
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    number = factory.Sequence(lambda n: f"{n:05d}")
+    subject = factory.Sequence(lambda n: f"Ticket subject {n}")
+    stage = factory.LazyFunction(ticket_stage)
+    pipeline = factory.LazyAttribute(lambda o: o.stage.pipeline)
+    last_activity_at = factory.LazyFunction(timezone.now)
+
+
+class TicketMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketMessage
+
+    ticket = factory.SubFactory(TicketFactory)
+    body = factory.Sequence(lambda n: f"Message body {n}")
+
+
+class ClientFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClientFile
+
+    original_name = factory.Sequence(lambda n: f"file-{n}.pdf")
+    content_type = "application/pdf"
+    file = factory.django.FileField(data=b"%PDF-1.4\n%test\n", filename="x.pdf")
+    size = 15
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    title = factory.Sequence(lambda n: f"Document title {n}")
+    kind = Document.Kind.CONTRACT
+    status = Document.Status.ISSUED
+    date = factory.LazyFunction(datetime.date.today)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    number = factory.Sequence(lambda n: f"INV-{n:05d}")
+    amount = Decimal("9900.00")
+    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=10))
+
+
+def client_user(*, company: Company | None, role: str = Membership.Role.MEMBER, **user_fields) -> User:
+    """A portal client: an account, its contact, and (optionally) a membership in ``company``."""
+    user = UserFactory(**user_fields)
+    contact = ContactFactory(user=user)
+    ContactEmailFactory(contact=contact, email=user.email)
+    if company is not None:
+        MembershipFactory(contact=contact, company=company, role=role)
+    return user

@@ -1,0 +1,174 @@
+"""The cross-client access matrix (DESIGN.md section 5).
+
+Every client-facing route declares, in its app's ``tests/access.py`` as ``ROUTES``, what each role gets:
+the owner of an object, a colleague member of the same company, the company admin, a client of another
+company, staff, and an anonymous visitor. ``core/tests/test_access_matrix.py`` walks every declared route
+as every role, and fails when a URL of the portal is not declared at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.test import Client
+
+from kabinet.accounts.models import User
+from kabinet.billing.models import Invoice
+from kabinet.crm.models import Company, Membership, Order
+from kabinet.documents.models import Document
+from kabinet.files.models import ClientFile
+from kabinet.testing import factories as f
+from kabinet.tickets.models import Ticket
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    COLLEAGUE = "colleague"
+    COMPANY_ADMIN = "company_admin"
+    OTHER_CLIENT = "other_client"
+    STAFF = "staff"
+    ANONYMOUS = "anonymous"
+
+
+CLIENT_ROLES = (Role.OWNER, Role.COLLEAGUE, Role.COMPANY_ADMIN, Role.OTHER_CLIENT)
+ALL_ROLES = tuple(Role)
+
+
+@dataclass
+class World:
+    """Two companies, five people, and one object of each kind owned by ``owner`` in ``company``.
+
+    ``foreign`` holds the same kinds of object owned by ``other_client`` in ``other_company``.
+    """
+
+    company: Company
+    other_company: Company
+    users: dict[Role, User | None]
+    order: Order
+    ticket: Ticket
+    document: Document
+    invoice: Invoice
+    file: ClientFile
+    foreign: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, role: Role) -> User | None:
+        return self.users[role]
+
+    def client_for(self, role: Role) -> Client:
+        client = Client()
+        user = self.users[role]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+def _owned_objects(company: Company, contact) -> dict[str, Any]:
+    file = f.ClientFileFactory(company=company, contact=contact)
+    order = f.OrderFactory(company=company, contact=contact)
+    return {
+        "order": order,
+        "ticket": f.TicketFactory(company=company, contact=contact),
+        "document": f.DocumentFactory(company=company, contact=contact, order=order, file=file),
+        "invoice": f.InvoiceFactory(company=company, contact=contact, order=order),
+        "file": file,
+    }
+
+
+def build_world() -> World:
+    company = f.CompanyFactory(name="ООО «Свои»")
+    other_company = f.CompanyFactory(name="ООО «Чужие»")
+    owner = f.client_user(company=company, email="owner@example.test")
+    colleague = f.client_user(company=company, email="colleague@example.test")
+    company_admin = f.client_user(company=company, role=Membership.Role.ADMIN, email="admin@example.test")
+    other_client = f.client_user(
+        company=other_company, role=Membership.Role.ADMIN, email="other@example.test"
+    )
+    staff = f.StaffFactory(email="staff@example.test")
+    mine = _owned_objects(company, owner.contact)
+    foreign = _owned_objects(other_company, other_client.contact)
+    return World(
+        company=company,
+        other_company=other_company,
+        users={
+            Role.OWNER: owner,
+            Role.COLLEAGUE: colleague,
+            Role.COMPANY_ADMIN: company_admin,
+            Role.OTHER_CLIENT: other_client,
+            Role.STAFF: staff,
+            Role.ANONYMOUS: None,
+        },
+        foreign=foreign,
+        **mine,
+    )
+
+
+Expectation = int | tuple[int, str]  # a status, or (redirect status, the start of its Location)
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    """One client-facing route and what each role must get from it.
+
+    ``url_name`` ties the case to the URLconf so the matrix can tell which routes are not declared.
+    ``markers`` maps a text (an object's number, a title...) to the roles that must see it; every other role
+    that gets a 200 must not find it in the body.
+    """
+
+    url_name: str
+    url: Callable[[World], str]
+    expect: dict[Role, Expectation]
+    method: str = "get"
+    data: Callable[[World], dict[str, Any]] | None = None
+    markers: Callable[[World], dict[str, set[Role]]] | None = None
+    label: str = ""
+    setup: Callable[[World], None] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.label or self.url_name
+
+
+def owner_only(ok: int = 200) -> dict[Role, Expectation]:
+    """The usual detail-page expectation: the owner and his company admin see it, nobody else knows it exists."""
+    return {
+        Role.OWNER: ok,
+        Role.COMPANY_ADMIN: ok,
+        Role.COLLEAGUE: 404,
+        Role.OTHER_CLIENT: 404,
+        Role.STAFF: 404,
+        Role.ANONYMOUS: (302, "/accounts/login/"),
+    }
+
+
+def check_case(world: World, case: RouteCase, role: Role) -> None:
+    """Request ``case`` as ``role`` and assert the declared answer and the visibility of its markers."""
+    if case.setup:
+        case.setup(world)
+    client = world.client_for(role)
+    url = case.url(world)
+    payload = case.data(world) if case.data is not None else None
+    response = (
+        getattr(client, case.method)(url, payload)
+        if payload is not None
+        else getattr(client, case.method)(url)
+    )
+    expected = case.expect[role]
+    status, location = (expected, None) if isinstance(expected, int) else expected
+    assert response.status_code == status, (
+        f"{case.id} as {role}: expected {status}, got {response.status_code} for {url}"
+    )
+    if location is not None:
+        assert response["Location"].startswith(location), (
+            f"{case.id} as {role}: redirected to {response['Location']}"
+        )
+    if status == 200 and case.markers and "text/html" in response.get("Content-Type", ""):
+        body = response.content.decode()
+        for marker, allowed in case.markers(world).items():
+            if role in allowed:
+                assert marker in body, f"{case.id} as {role}: {marker!r} should be visible"
+            else:
+                assert marker not in body, f"{case.id} as {role}: {marker!r} must not be visible"
