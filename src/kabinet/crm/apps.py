@@ -6,3 +6,8 @@ class CrmConfig(AppConfig):
     name = "kabinet.crm"
     label = "crm"
     verbose_name = _("Clients and orders")
+
+    def ready(self) -> None:
+        from kabinet.crm import portal
+
+        portal.register()

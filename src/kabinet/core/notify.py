@@ -1,0 +1,45 @@
+"""The notification contract every domain calls: "tell this client that this happened".
+
+Domains (orders, documents, invoices, tickets, chat) call :func:`notify` from their actions. Delivery — the
+in-app centre, email, web push, Telegram, SMS, with the client's preferences and batching — belongs to the
+notifications app, which installs itself as the backend with :func:`set_backend`. Without a backend (or in a
+test that does not care) notifications are dropped, so domain code never depends on how they travel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What happened, for whom, and where to look.
+
+    ``event`` is a stable code (``order.stage_changed``, ``document.issued``, ``invoice.issued``,
+    ``ticket.replied``, ``message.received``); ``params`` fill the event's translated sentence; ``url`` is the
+    portal path that shows the object; ``subject_public_id`` lets the centre group or mark notices.
+    """
+
+    event: str
+    contact_id: int
+    company_id: int | None = None
+    url: str = ""
+    subject_public_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+_backend: Callable[[Notice], None] | None = None
+
+
+def set_backend(backend: Callable[[Notice], None] | None) -> None:
+    global _backend
+    _backend = backend
+
+
+def notify(notice: Notice) -> None:
+    """Hand a notice to the delivery backend. Call inside the action's transaction: the backend stores the
+    in-app notice in the same transaction and schedules outside deliveries with ``transaction.on_commit``."""
+    if _backend is not None:
+        _backend(notice)

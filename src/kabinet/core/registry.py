@@ -1,0 +1,65 @@
+"""Extension points of the client portal: navigation entries and dashboard cards.
+
+Each domain app registers its own in ``AppConfig.ready()``; the portal shell renders whatever is registered,
+so a new app (bookings, bonuses...) plugs in without editing the dashboard or the layout. The registry lives
+in core because domains must not import the portal (DESIGN.md section 4: dependencies point one way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the portal's main navigation.
+
+    ``badge`` returns a small number to show beside the label (unread, open...) or None; it runs on every
+    page, so it must cost at most one cheap query.
+    """
+
+    key: str
+    label: str | Promise
+    url_name: str
+    order: int = 100
+    badge: Callable[[HttpRequest], int | None] | None = None
+    visible: Callable[[HttpRequest], bool] | None = None
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A card on the start page: a template and the function that builds its context from the request.
+
+    The whole dashboard has a budget of 10 SQL queries, so a card's ``context`` should use one query
+    (two at most) through the app's viewer-scoped selectors.
+    """
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any] | None]
+    order: int = 100
+
+
+_NAV: dict[str, NavItem] = {}
+_CARDS: dict[str, DashboardCard] = {}
+
+
+def register_nav(item: NavItem) -> None:
+    _NAV[item.key] = item
+
+
+def register_card(card: DashboardCard) -> None:
+    _CARDS[card.key] = card
+
+
+def nav_items() -> list[NavItem]:
+    return sorted(_NAV.values(), key=lambda item: (item.order, item.key))
+
+
+def dashboard_cards() -> list[DashboardCard]:
+    return sorted(_CARDS.values(), key=lambda card: (card.order, card.key))
