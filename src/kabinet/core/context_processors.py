@@ -19,13 +19,15 @@ def portal(request: HttpRequest) -> dict[str, Any]:
             if item.visible is not None and not item.visible(request):
                 continue
             url = reverse(item.url_name)
-            nav.append({
-                "key": item.key,
-                "label": item.label,
-                "url": url,
-                "badge": item.badge(request) if item.badge else None,
-                "current": current == url or (url != "/" and current.startswith(url)),
-            })
+            nav.append(
+                {
+                    "key": item.key,
+                    "label": item.label,
+                    "url": url,
+                    "badge": item.badge(request) if item.badge else None,
+                    "current": current == url or (url != "/" and current.startswith(url)),
+                }
+            )
     return {
         "viewer": viewer,
         "portal_title": getattr(settings, "KABINET_PORTAL_TITLE", "Kabinet"),
