@@ -20,6 +20,7 @@ class Notice:
     ``event`` is a stable code (``order.stage_changed``, ``document.issued``, ``invoice.issued``,
     ``ticket.replied``, ``message.received``); ``params`` fill the event's translated sentence; ``url`` is the
     portal path that shows the object; ``subject_public_id`` lets the centre group or mark notices.
+    ``contact_id`` is the recipient; to tell several people (a company's admins), send one notice each.
     """
 
     event: str
@@ -28,6 +29,9 @@ class Notice:
     url: str = ""
     subject_public_id: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    # Channels the domain already delivered itself, which the backend must not repeat (tickets, for one,
+    # send each agent reply by email with a reply-to address of their own).
+    channels_done: frozenset[str] = frozenset()
 
 
 _backend: Callable[[Notice], None] | None = None

@@ -45,8 +45,19 @@ class DashboardCard:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class QuickAction:
+    """A one-click action on the start page ("New request", "Write to my manager", "Last invoice")."""
+
+    key: str
+    label: str | Promise
+    url: Callable[[HttpRequest], str | None]  # None hides the action for this viewer
+    order: int = 100
+
+
 _NAV: dict[str, NavItem] = {}
 _CARDS: dict[str, DashboardCard] = {}
+_ACTIONS: dict[str, QuickAction] = {}
 
 
 def register_nav(item: NavItem) -> None:
@@ -55,6 +66,14 @@ def register_nav(item: NavItem) -> None:
 
 def register_card(card: DashboardCard) -> None:
     _CARDS[card.key] = card
+
+
+def register_quick_action(action: QuickAction) -> None:
+    _ACTIONS[action.key] = action
+
+
+def quick_actions() -> list[QuickAction]:
+    return sorted(_ACTIONS.values(), key=lambda action: (action.order, action.key))
 
 
 def nav_items() -> list[NavItem]:

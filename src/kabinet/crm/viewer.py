@@ -5,31 +5,44 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from kabinet.core.viewer import ANONYMOUS, CompanyAccess, Viewer
-from kabinet.crm.models import Contact, Membership
+from kabinet.crm.models import Contact
 
 ACTIVE_COMPANY_SESSION_KEY = "kabinet_active_company"
 
 
 def build_viewer(request: HttpRequest) -> Viewer:
-    """Two queries for a client (contact, memberships), none for anonymous visitors."""
+    """One query for a client (his contact joined to his memberships), none for anonymous visitors."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    contact = (
-        Contact.objects.filter(user_id=user.pk).only("id", "first_name", "middle_name", "last_name").first()
+    rows = list(
+        Contact.objects.filter(user_id=user.pk)
+        .order_by("memberships__company__name")
+        .values(
+            "id",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "memberships__role",
+            "memberships__company_id",
+            "memberships__company__public_id",
+            "memberships__company__name",
+        )
     )
-    if contact is None:
+    if not rows:
         return Viewer(user=user)
+    first = rows[0]
+    name = " ".join(p for p in (first["first_name"], first["middle_name"], first["last_name"]) if p)
     companies = tuple(
         CompanyAccess(
-            company_id=m.company_id, public_id=m.company.public_id, name=m.company.name, role=m.role
+            company_id=row["memberships__company_id"],
+            public_id=row["memberships__company__public_id"],
+            name=row["memberships__company__name"],
+            role=row["memberships__role"],
         )
-        for m in Membership.objects.filter(contact_id=contact.pk)
-        .select_related("company")
-        .order_by("company__name")
+        for row in rows
+        if row["memberships__company_id"] is not None
     )
     wanted = request.session.get(ACTIVE_COMPANY_SESSION_KEY) if hasattr(request, "session") else None
     active = next((c for c in companies if c.public_id == wanted), companies[0] if companies else None)
-    return Viewer(
-        user=user, contact_id=contact.pk, contact_name=contact.full_name, companies=companies, active=active
-    )
+    return Viewer(user=user, contact_id=first["id"], contact_name=name, companies=companies, active=active)
