@@ -80,3 +80,26 @@ def test_scaled_mode_is_chosen_by_variables(tmp_path):
         "channels_redis.core.RedisChannelLayer",
         "huey.RedisHuey",
     ]
+
+
+def test_kabinet_is_the_manage_command(tmp_path):
+    """`kabinet migrate` and `kabinet createsuperuser` work on the data folder given by --data-dir."""
+    assert run_kabinet(["migrate", "-v0", "--data-dir", str(tmp_path)], {}, tmp_path).returncode == 0
+    created = run_kabinet(
+        ["createsuperuser", "--noinput", "--email", "root@example.test"],
+        {"DJANGO_SUPERUSER_PASSWORD": "a-long-enough-password"},
+        tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    check = run_kabinet(
+        [
+            "shell",
+            "--no-imports",
+            "-c",
+            "from kabinet.accounts.models import User; u = User.objects.get(); "
+            "print(u.is_superuser, u.password.startswith('argon2'))",
+        ],
+        {},
+        tmp_path,
+    )
+    assert check.stdout.split() == ["True", "True"], check.stderr
