@@ -8,6 +8,9 @@ class CrmConfig(AppConfig):
     verbose_name = _("Clients and orders")
 
     def ready(self) -> None:
+        from kabinet.accounts.directory import set_directory
         from kabinet.crm import portal
+        from kabinet.crm.identity import CrmContactDirectory
 
         portal.register()
+        set_directory(CrmContactDirectory())
