@@ -20,7 +20,7 @@ from kabinet.accounts.layout import switched
 from kabinet.accounts.models import RegistrationMode, SignInSettings, User
 from kabinet.accounts.phones import PhoneField
 from kabinet.core.audit import client_ip, record_audit
-from kabinet.integrations.sms import SmsMessage, send_sms
+from kabinet.integrations.sms import SmsMessage, deliver
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -89,7 +89,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 "code": code,
                 "portal": actions.portal_title(),
             }
-        send_sms(SmsMessage(to=phone, text=text, purpose="verification_code"))
+        # The code lives in the session, not in a database transaction: it goes out now (as allauth's emails do).
+        deliver(SmsMessage(to=phone, text=text, purpose="verification_code"))
         record_audit(event="auth.code_sent", actor=user, target=user, request=self.request, channel="sms")
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
@@ -130,6 +131,14 @@ class AccountAdapter(DefaultAccountAdapter):
         record_audit(event="auth.login_failed", request=request, method="password", login=login[:80])
 
     # --- signing in ----------------------------------------------------------------------------------------
+
+    def get_login_stages(self) -> list[str]:
+        return [
+            "kabinet.accounts.stages.SignUpEmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
 
     def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
         super().login(request, user)  # django.contrib.auth.login: a new session id
