@@ -43,6 +43,12 @@ def start(request: HttpRequest, user) -> None:
         "lifetime": policy.absolute_lifetime_hours * 3600,
     }
     request.session.set_expiry(policy.absolute_lifetime_hours * 3600)
+    # The person proved who he is a moment ago: for allauth's "recent authentication" window (5 minutes)
+    # that counts as re-authentication, so setting up two-factor right after signing in asks no password.
+    records = request.session.get("account_authentication_methods")
+    if isinstance(records, list) and records and isinstance(records[-1], dict):
+        records[-1]["reauthenticated"] = True
+        request.session["account_authentication_methods"] = records
     if user.is_staff and not _has_mfa(user):
         request.session[MFA_SETUP_KEY] = True
 
@@ -122,7 +128,7 @@ class SessionPolicyMiddleware:
         login_url = reverse("accounts:login")
         if request.method == "GET":
             login_url += "?" + urlencode({"next": request.get_full_path()})
-        if getattr(request, "htmx", False):
+        if request.headers.get("HX-Request"):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = login_url
             return response

@@ -58,7 +58,9 @@ def test_email_and_password_signs_in_and_rotates_the_session(client, client_user
     client.get(LOGIN)
     client.session.save()
     before = client.session.session_key
-    response = client.post(LOGIN, {"login": "client@example.test", "password": f.PASSWORD, "action": "password"})
+    response = client.post(
+        LOGIN, {"login": "client@example.test", "password": f.PASSWORD, "action": "password"}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.session[SESSION_KEY] == str(client_user.pk)
     assert client.session.session_key != before
@@ -67,7 +69,9 @@ def test_email_and_password_signs_in_and_rotates_the_session(client, client_user
 
 
 def test_wrong_password_is_a_clear_message_and_audited(client, client_user):
-    response = client.post(LOGIN, {"login": "client@example.test", "password": "nope-nope-nope", "action": "password"})
+    response = client.post(
+        LOGIN, {"login": "client@example.test", "password": "nope-nope-nope", "action": "password"}
+    )
     assert response.status_code == 200
     assert "The email or password is not correct." in body(response)
     assert SESSION_KEY not in client.session
@@ -75,9 +79,13 @@ def test_wrong_password_is_a_clear_message_and_audited(client, client_user):
 
 
 def test_missing_password_and_malformed_inputs_are_field_errors(client):
-    assert "Enter your password." in body(client.post(LOGIN, {"login": "a@example.test", "action": "password"}))
+    assert "Enter your password." in body(
+        client.post(LOGIN, {"login": "a@example.test", "action": "password"})
+    )
     assert "Enter a valid email address." in body(client.post(LOGIN, {"login": "a@b@", "action": "continue"}))
-    assert "Enter your email or phone number." in body(client.post(LOGIN, {"login": "anna", "action": "continue"}))
+    assert "Enter your email or phone number." in body(
+        client.post(LOGIN, {"login": "anna", "action": "continue"})
+    )
     malformed = body(client.post(LOGIN, {"login": "+7 123", "action": "continue"}))
     assert "This phone number does not exist" in malformed or "Enter a phone number" in malformed
     assert not mail.outbox
@@ -86,14 +94,18 @@ def test_missing_password_and_malformed_inputs_are_field_errors(client):
 def test_password_typed_in_the_wrong_keyboard_layout_gets_a_hint(client):
     f.client_user(company=None, email="layout@example.test", password="kabinet-demo-7")
     # the same keys with the Russian layout on
-    response = client.post(LOGIN, {"login": "layout@example.test", "password": "лфиштуе-вуьщ-7", "action": "password"})
+    response = client.post(
+        LOGIN, {"login": "layout@example.test", "password": "лфиштуе-вуьщ-7", "action": "password"}
+    )
     assert "typed with the Russian keyboard layout" in body(response)
     assert SESSION_KEY not in client.session
 
 
 def test_cyrillic_password_typed_with_the_english_layout_gets_the_reverse_hint(client):
     f.client_user(company=None, email="cyr@example.test", password="кабинет-пароль")
-    response = client.post(LOGIN, {"login": "cyr@example.test", "password": "rf,bytn-gfhjkm", "action": "password"})
+    response = client.post(
+        LOGIN, {"login": "cyr@example.test", "password": "rf,bytn-gfhjkm", "action": "password"}
+    )
     assert "typed with the English keyboard layout" in body(response)
 
 
@@ -167,7 +179,6 @@ def test_expired_code_is_refused(client, client_user):
 
 def test_a_code_belongs_to_its_own_sign_in_attempt(client, client_user):
     """A code mailed for one attempt (browser) does not open another attempt's session."""
-    from django.test import Client
 
     client.post(LOGIN, {"login": "client@example.test", "action": "code"})
     first_code = code_in(mail.outbox[0].body)
@@ -188,7 +199,9 @@ def test_old_password_hashes_are_upgraded_to_argon2id_at_sign_in(client, setting
     user = f.client_user(company=None, email="old@example.test")
     from django.contrib.auth.hashers import make_password
 
-    User.objects.filter(pk=user.pk).update(password=make_password("old-but-long-pass", hasher="pbkdf2_sha256"))
+    User.objects.filter(pk=user.pk).update(
+        password=make_password("old-but-long-pass", hasher="pbkdf2_sha256")
+    )
     client.post(LOGIN, {"login": "old@example.test", "password": "old-but-long-pass", "action": "password"})
     assert client.session[SESSION_KEY] == str(user.pk)
     user.refresh_from_db()
@@ -199,7 +212,6 @@ def test_sign_out_ends_the_session_on_the_server(client, client_user):
     client.post(LOGIN, {"login": "client@example.test", "password": f.PASSWORD, "action": "password"})
     old_cookie = client.cookies["sessionid"].value
     client.post(reverse("accounts:logout"))
-    from django.test import Client
 
     thief = english_client()
     thief.cookies["sessionid"] = old_cookie
