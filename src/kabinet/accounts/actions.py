@@ -114,6 +114,21 @@ def set_phone(
     return user
 
 
+@transaction.atomic
+def address_proven(*, user: User, email: str, request: HttpRequest | None = None) -> None:
+    """``user`` has just shown he reads ``email`` (a code or a link reached him): the account's address is
+    verified, and so is the same address on his client card."""
+    from allauth.account.models import EmailAddress
+
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None and email.lower() == user.email.lower():
+        address = EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    elif address is not None and not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    directory().mark_verified(user=user, email=email)
+
+
 # --- registration ---------------------------------------------------------------------------------------
 
 
@@ -215,6 +230,8 @@ def complete_sign_up(*, request: HttpRequest | None, user: User) -> None:
         )
     for email in emails:
         directory().mark_verified(user=user, email=email)
+    if phones:
+        directory().mark_verified(user=user, phone=phones[0])
 
 
 # --- invitations ------------------------------------------------------------------------------------------
@@ -404,8 +421,8 @@ def send_account_code(*, request: HttpRequest, user: User) -> None:
         context = {"code": code, "portal_title": portal_title(), "user": user}
         subject = render_to_string("accounts/email/delete_code_subject.txt", context).strip()
         body = render_to_string("accounts/email/delete_code_message.txt", context)
-    email = user.email
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    # Like the sign-in codes, the code lives in the session: it goes out now, not after a commit.
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     record_audit(
         event="auth.code_sent",
         actor=user,

@@ -144,7 +144,17 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)  # django.contrib.auth.login: a new session id
         session_policy.start(request, user)
 
+    def confirm_email(self, request: HttpRequest, email_address) -> bool:
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            actions.address_proven(user=email_address.user, email=email_address.email, request=request)
+        return confirmed
+
     def post_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse:
+        records = request.session.get("account_authentication_methods") or []
+        code = next((r for r in reversed(records) if isinstance(r, dict) and r.get("method") == "code"), None)
+        if code and code.get("email"):  # a code that reached the mailbox proves the address
+            actions.address_proven(user=user, email=code["email"], request=request)
         if kwargs.get("signup"):
             actions.complete_sign_up(request=request, user=user)
         response = super().post_login(request, user, **kwargs)

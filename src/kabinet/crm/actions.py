@@ -319,3 +319,25 @@ def mark_contact_address_verified(*, actor: Any, contact: Contact, email: str = 
             row.verified_at = now
             row.save(update_fields=["verified_at"])
             record_audit(event="contact.phone_verified", actor=actor, target=contact)
+
+
+@transaction.atomic
+def anonymise_contact(*, actor: Any, contact: Contact) -> Contact:
+    """The person deleted his account: his name, addresses, emails and phones go; his orders, invoices and
+    documents stay with the business, attached to this nameless contact."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    with translation.override(settings.LANGUAGE_CODE):
+        contact.first_name = _("Deleted client")
+    contact.middle_name = ""
+    contact.last_name = ""
+    contact.position = ""
+    contact.delivery_address = ""
+    contact.user = None
+    contact.save()
+    contact.emails.all().delete()
+    contact.phones.all().delete()
+    record_audit(event="contact.anonymised", actor=actor, target=contact)
+    return contact

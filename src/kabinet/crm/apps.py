@@ -9,8 +9,9 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from kabinet.accounts.directory import set_directory
-        from kabinet.crm import portal
+        from kabinet.crm import personal_data, portal
         from kabinet.crm.identity import CrmContactDirectory
 
         portal.register()
         set_directory(CrmContactDirectory())
+        personal_data.register()
