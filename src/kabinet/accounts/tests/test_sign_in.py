@@ -223,3 +223,29 @@ def test_sign_out_page_asks_first(client, client_user):
     client.force_login(client_user)
     assert "Sign out of your account on this device?" in body(client.get(reverse("accounts:logout")))
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("/accounts/password/reset/", "Password Reset"),
+        ("/accounts/signup/", "Sign-up is by invitation"),
+        ("/accounts/login/", "Sign in to your account"),
+    ],
+)
+def test_system_pages_are_branded_and_translated(client, url, title):
+    page = body(client.get(url))
+    assert title in page and 'class="topbar"' in page and "kabinet.css" in page
+    russian = body(english_client().get(url, HTTP_ACCEPT_LANGUAGE="ru"))
+    assert 'lang="ru"' in russian and title not in russian
+
+
+def test_access_denied_page_is_branded_and_translated(rf):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert "Access denied" in render_to_string("403.html", request=rf.get("/"))
+    with translation.override("ru"):
+        html = render_to_string("403.html", request=rf.get("/"))
+    assert "Доступ запрещён" in html and "topbar" in html
