@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "kabinet.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from kabinet.accounts import patches, signals  # noqa: F401  (signals only record audit entries)
+
+        patches.apply()

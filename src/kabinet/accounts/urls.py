@@ -5,7 +5,15 @@ from kabinet.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
+    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("company/", views.choose_company, name="choose_company"),
+    path("", views.overview, name="overview"),
+    path("identities/", views.identities, name="identities"),
+    path("sessions/", views.SessionsView.as_view(), name="sessions"),
+    path("delete/", views.delete_account, name="delete"),
+    path("export/", views.export_page, name="export"),
+    path("export/download/", views.export_download, name="export_download"),
 ]

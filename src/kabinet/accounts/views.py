@@ -1,50 +1,82 @@
-"""Sign-in, sign-out and the language switch. The full sign-in experience (codes, SSO, MFA) builds on this."""
+"""Sign-in, sign-out, invitations, the company choice after sign-in, and the account pages.
+
+The flows themselves (codes, verification, two-factor, password reset) are django-allauth's, configured in
+settings and extended by ``kabinet.accounts.adapter`` and ``forms``; these views add Kabinet's pages.
+"""
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from allauth.account import views as allauth_views
+from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress
+from allauth.account.utils import perform_login
+from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from allauth.usersessions.views import ListUserSessionsView
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-from kabinet.accounts import actions
-from kabinet.core.audit import record_audit
-
-
-class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
-    error_messages = {
-        "invalid_login": _("The email or password is not correct."),
-        "inactive": _("This account is disabled."),
-    }
+from kabinet.accounts import actions, codes
+from kabinet.accounts.directory import directory
+from kabinet.accounts.export import build_export
+from kabinet.accounts.forms import AcceptInvitationForm, DeleteAccountForm, SignInForm
+from kabinet.accounts.models import RegistrationMode, SignInSettings
+from kabinet.accounts.phones import masked
 
 
-class LoginView(auth_views.LoginView):
+class SignInView(allauth_views.LoginView):
+    """The one sign-in page: "email or phone" first, then password or a one-time code."""
+
     template_name = "accounts/login.html"
-    form_class = EmailAuthenticationForm
-    redirect_authenticated_user = True
+    form_class = SignInForm
 
-    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)  # rotates the session id
-        record_audit(event="auth.login", actor=form.get_user(), request=self.request, method="password")
-        return response
+    def get_form_class(self):
+        return SignInForm
 
-    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
-        record_audit(event="auth.login_failed", request=self.request, method="password")
-        return super().form_invalid(form)
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        if form.needs_password_step:
+            return self.render_to_response(self.get_context_data(form=form, step="password"))
+        return super().form_valid(form)
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:
+        step = "password" if form.method == "email" and form.action == "password" else "identify"
+        return self.render_to_response(self.get_context_data(form=form, step=step))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("step", "identify")
+        context["signup_open"] = SignInSettings.current().registration_mode == RegistrationMode.OPEN
+        return context
 
 
-class LogoutView(auth_views.LogoutView):
+@method_decorator(never_cache, name="dispatch")
+class LogoutView(allauth_views.LogoutView):
+    """GET: a branded "sign out?" page; POST: the session is flushed on the server, then the sign-in page."""
+
+    template_name = "accounts/logout.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return HttpResponseRedirect(reverse("accounts:login"))
+        return render(request, self.template_name)
+
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.user.is_authenticated:
-            record_audit(event="auth.logout", actor=request.user, request=request)
-        return super().post(request, *args, **kwargs)
+            django_logout(request)  # deletes the session from the store; audited by the signal receiver
+            messages.info(request, _("You have signed out."))
+        return HttpResponseRedirect(reverse("accounts:login"))
 
 
 @require_POST
@@ -62,8 +94,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         actions.set_language(actor=request.user, language=language, request=request)
     translation.activate(language)
-    from django.conf import settings
-
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -72,3 +102,147 @@ def set_language(request: HttpRequest) -> HttpResponse:
         secure=settings.LANGUAGE_COOKIE_SECURE or settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation email links to: choose a password, accept the consent, and you are in."""
+    invitation = actions.invitation_for_token(token)
+    mode = SignInSettings.current().registration_mode
+    if invitation is None or mode == RegistrationMode.CLOSED:
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"closed": mode == RegistrationMode.CLOSED},
+            status=404,
+        )
+    if request.user.is_authenticated:
+        return render(request, "accounts/invitation_signed_in.html", status=409)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        user = actions.accept_invitation(
+            request=request,
+            invitation=invitation,
+            password=form.cleaned_data["password1"],
+            full_name=form.cleaned_data["full_name"],
+            consent=form.consent,
+        )
+        if user is None:
+            form.add_error(None, _("An account with this email already exists. Sign in instead."))
+        else:
+            return perform_login(request, user, email_verification="none", signup=True, email=user.email)
+    return render(request, "accounts/invitation.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def choose_company(request: HttpRequest) -> HttpResponse:
+    """After sign-in, a client of several companies picks the one to work for (switchable at any time)."""
+    viewer = request.viewer
+    if len(viewer.companies) < 2:
+        return HttpResponseRedirect(reverse("portal:home"))
+    return render(request, "accounts/choose_company.html", {"companies": viewer.companies})
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """My account: who I am, how I sign in, and what I can do with my account."""
+    user = request.user
+    context = {
+        "primary_email": EmailAddress.objects.filter(user=user, primary=True).first(),
+        "has_totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+        "phone_display": masked(user.phone) if user.phone else "",
+    }
+    return render(request, "accounts/overview.html", context)
+
+
+@login_required
+def identities(request: HttpRequest) -> HttpResponse:
+    """Every way this account signs in: its emails, its phone, the phones on the client's contact."""
+    user = request.user
+    card = directory().card_of_user(user)
+    contact_phones = [p for p in (card.phones if card else ()) if p != user.phone]
+    return render(
+        request,
+        "accounts/identities.html",
+        {
+            "emails": list(EmailAddress.objects.filter(user=user).order_by("-primary", "email")),
+            "contact_phones": contact_phones,
+            "authenticators": list(Authenticator.objects.filter(user=user).order_by("type")),
+        },
+    )
+
+
+@method_decorator(login_required, name="dispatch")
+class SessionsView(ListUserSessionsView):
+    """Active sessions of my account, with "sign out everywhere else"."""
+
+    template_name = "accounts/sessions.html"
+    success_url = reverse_lazy("accounts:sessions")
+
+    def form_valid(self, form) -> HttpResponse:
+        others = UserSession.objects.filter(user=self.request.user).exclude(
+            session_key=self.request.session.session_key
+        )
+        ended = others.count()
+        response = super().form_valid(form)
+        actions.record_sessions_ended(actor=self.request.user, request=self.request, count=ended)
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete my account: a code goes to my email, and entering it erases my personal data."""
+    user = request.user
+    form = DeleteAccountForm(request.POST or None)
+    sent = codes.pending(request.session, actions.DELETE_PURPOSE)
+    if request.method == "POST" and request.POST.get("action") == "send":
+        if not ratelimit.consume(request, action="delete_account", user=user):
+            messages.error(request, _("Too many requests. Wait a minute and try again."))
+        else:
+            actions.send_account_code(request=request, user=user)
+            messages.info(
+                request,
+                _("We sent a code to %(email)s. Enter it below to delete your account.")
+                % {"email": user.email},
+            )
+        return HttpResponseRedirect(reverse("accounts:delete"))
+    if request.method == "POST" and form.is_valid():
+        outcome = codes.check(request.session, actions.DELETE_PURPOSE, form.cleaned_data["code"])
+        if outcome == "ok":
+            actions.delete_account(actor=user, user=user, request=request)
+            django_logout(request)
+            messages.info(request, _("Your account has been deleted. Your personal data has been removed."))
+            return HttpResponseRedirect(reverse("accounts:login"))
+        actions.record_code_rejected(
+            actor=user, request=request, purpose=actions.DELETE_PURPOSE, outcome=outcome
+        )
+        form.add_error(
+            "code",
+            {
+                "wrong": _("The code is not correct. Check it and try again, or ask for a new one."),
+                "expired": _("The code has expired or was already used. Ask for a new one."),
+                "too_many": _("Too many wrong codes. Ask for a new one."),
+            }[outcome],
+        )
+        sent = codes.pending(request.session, actions.DELETE_PURPOSE)
+    return render(request, "accounts/delete.html", {"form": form, "sent": sent})
+
+
+@login_required
+def export_page(request: HttpRequest) -> HttpResponse:
+    """Download my data: what is in the archive, and the button."""
+    return render(request, "accounts/export.html")
+
+
+@login_required
+@require_http_methods(["GET"])
+@reauthentication_required
+def export_download(request: HttpRequest) -> HttpResponse:
+    """A ZIP of JSON files and my files; audited."""
+    archive = build_export(request.user)
+    actions.record_export(actor=request.user, request=request)
+    return FileResponse(
+        archive, as_attachment=True, filename="kabinet-my-data.zip", content_type="application/zip"
+    )

@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "channels",
     "huey.contrib.djhuey",
     "kabinet.core",
@@ -53,8 +57,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "kabinet.accounts.middleware.UserLanguageActivationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kabinet.accounts.session_policy.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kabinet.crm.middleware.ViewerMiddleware",
@@ -153,10 +159,77 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = env_int("KABINET_SESSION_MAX_AGE", 60 * 60 * 12)
+
+# Sign-in, registration and account security: django-allauth, configured and extended by kabinet.accounts.
+# Staff choose the registration mode, consent text and session timeouts in the back office
+# (accounts.SignInSettings); what follows is the part that never changes at run time.
+_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_ADAPTER = "kabinet.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"  # enforced at sign-up (see kabinet.accounts.stages)
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 600
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT = _CODE_FORMAT
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600
+ACCOUNT_LOGIN_BY_CODE_FORMAT = _CODE_FORMAT
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 600
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = _CODE_FORMAT
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 5
+ACCOUNT_LOGIN_TIMEOUT = 900
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail strangers: same screen, nothing sent
+ACCOUNT_SESSION_REMEMBER = True  # lifetime is the staff's idle timeout and absolute lifetime
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("KABINET_HTTPS", False) else "http"
+ACCOUNT_FORMS = {
+    "login": "kabinet.accounts.forms.SignInForm",
+    "signup": "kabinet.accounts.forms.SignUpForm",
+    "confirm_login_code": "kabinet.accounts.forms.ConfirmLoginCodeForm",
+    "verify_phone": "kabinet.accounts.forms.VerifyPhoneForm",
+    "confirm_email_verification_code": "kabinet.accounts.forms.ConfirmEmailVerificationCodeForm",
+}
+# Per IP and per account, never an account-wide lockout: failed passwords count per (IP, account) and,
+# far higher, per account; a paused password still leaves the code sign-in open (docs/security.md).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "50/h/key",
+    "request_login_code": "10/m/ip,3/m/key,10/h/key",
+    "confirm_login_code": "20/m/ip",
+    "signup": "10/m/ip",
+    "reset_password": "10/m/ip,3/m/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+    "change_phone": "1/m/user",
+    "confirm_email": "1/10s/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reset_password_from_key": "20/m/ip",
+    "delete_account": "3/10m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Kabinet"
+MFA_RECOVERY_CODE_COUNT = 10
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("KABINET_LANGUAGE", "ru")
@@ -193,6 +266,11 @@ EMAIL_HOST_USER = env_str("KABINET_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("KABINET_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("KABINET_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("KABINET_EMAIL_FROM", "Kabinet <noreply@kabinet.local>")
+
+# --- SMS (kabinet.integrations.sms) ------------------------------------------------------------------
+KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER", "file")
+KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))
+KABINET_SMS_SENDER = env_str("KABINET_SMS_SENDER", "Kabinet")
 
 # --- Security --------------------------------------------------------------------------------------------
 HTTPS = env_bool("KABINET_HTTPS", False)

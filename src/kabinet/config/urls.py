@@ -1,12 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kabinet.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The back office signs in through the portal's sign-in page (codes, two-factor, rate limits, audit).
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("kabinet.accounts.urls")),
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
     path("", include("kabinet.files.urls")),
     path("", include("kabinet.portal.urls")),
 ]

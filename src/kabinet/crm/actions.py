@@ -280,3 +280,64 @@ def save_order(*, actor: Any, order: Order, changed_fields: Iterable[str]) -> Or
     elif changed:
         record_audit(event="order.updated", actor=actor, target=order, fields=sorted(changed))
     return order
+
+
+# --- portal accounts (called by kabinet.accounts through the contact directory, crm/identity.py) ---------
+
+
+@transaction.atomic
+def link_contact_user(*, actor: Any, contact: Contact, user: Any) -> Contact:
+    """Make ``user`` the portal account of ``contact``: everything recorded for the contact becomes his."""
+    if contact.user_id not in (None, user.pk):
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(_("This contact already has a portal account."))
+    contact.user = user
+    contact.save(update_fields=["user", "updated_at"])
+    record_audit(event="contact.user_linked", actor=actor, target=contact, user=user.public_id)
+    return contact
+
+
+@transaction.atomic
+def mark_contact_address_verified(*, actor: Any, contact: Contact, email: str = "", phone: str = "") -> None:
+    """The person proved he controls ``email`` / ``phone``: stamp it verified, adding it if it is new."""
+    now = timezone.now()
+    if email:
+        row, _created = ContactEmail.objects.get_or_create(
+            contact=contact, email=email.strip().lower(), defaults={"is_primary": not contact.emails.exists()}
+        )
+        if row.verified_at is None:
+            row.verified_at = now
+            row.save(update_fields=["verified_at"])
+            record_audit(event="contact.email_verified", actor=actor, target=contact)
+    if phone:
+        row, _created = ContactPhone.objects.get_or_create(
+            contact=contact, phone=phone, defaults={"is_primary": not contact.phones.exists()}
+        )
+        if row.verified_at is None:
+            row.verified_at = now
+            row.save(update_fields=["verified_at"])
+            record_audit(event="contact.phone_verified", actor=actor, target=contact)
+
+
+@transaction.atomic
+def anonymise_contact(*, actor: Any, contact: Contact) -> Contact:
+    """The person deleted his account: his name, addresses, emails and phones go; his orders, invoices and
+    documents stay with the business, attached to this nameless contact."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    with translation.override(settings.LANGUAGE_CODE):
+        contact.first_name = _("Deleted client")
+    contact.middle_name = ""
+    contact.last_name = ""
+    contact.position = ""
+    contact.delivery_address = ""
+    contact.user = None
+    contact.save()
+    contact.emails.all().delete()
+    contact.phones.all().delete()
+    record_audit(event="contact.anonymised", actor=actor, target=contact)
+    return contact

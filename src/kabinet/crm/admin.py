@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +76,27 @@ class ContactAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "created_at", "updated_at"]
     autocomplete_fields = ["user", "manager"]
     inlines = [ContactEmailInline, ContactPhoneInline, MembershipInline]
+    actions = ["invite_to_portal"]
+
+    @admin.action(description=_("Invite to the portal (email with a link to set up the login)"))
+    def invite_to_portal(self, request, queryset):
+        from kabinet.accounts.actions import invite_contacts
+
+        report = invite_contacts(
+            actor=request.user, contact_public_ids=[c.public_id for c in queryset], request=request
+        )
+        if report.sent:
+            self.message_user(
+                request,
+                _("Invitations sent: %(names)s.") % {"names": ", ".join(report.sent)},
+                messages.SUCCESS,
+            )
+        for name, reason in report.skipped:
+            self.message_user(
+                request,
+                _("Not invited: %(name)s (%(reason)s).") % {"name": name, "reason": reason},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("email"))
     def primary_email(self, obj: Contact) -> str:

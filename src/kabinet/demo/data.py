@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
-from kabinet.accounts.actions import create_account
-from kabinet.accounts.models import User
+from kabinet.accounts.actions import create_account, save_sign_in_settings
+from kabinet.accounts.models import RegistrationMode, SignInSettings, User
 from kabinet.billing.actions import issue_invoice
 from kabinet.billing.models import Invoice
 from kabinet.crm import actions as crm
@@ -425,3 +425,11 @@ def load_demo(*, seed: int = 2026) -> None:
             contact=contact,
             direction=ClientFile.Direction.FROM_CLIENT,
         )
+
+    # Visitors of the demo may also try self-registration (the default for a real portal is invitations).
+    save_sign_in_settings(
+        actor=admin,
+        policy=SignInSettings(pk=1, registration_mode=RegistrationMode.OPEN),
+        changed_fields=["registration_mode"],
+        consent_changed=False,
+    )

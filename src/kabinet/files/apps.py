@@ -6,3 +6,8 @@ class FilesConfig(AppConfig):
     name = "kabinet.files"
     label = "files"
     verbose_name = _("Files")
+
+    def ready(self) -> None:
+        from kabinet.files import personal_data
+
+        personal_data.register()

@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
     name = "kabinet.tickets"
     label = "tickets"
     verbose_name = _("Support tickets")
+
+    def ready(self) -> None:
+        from kabinet.tickets import personal_data
+
+        personal_data.register()

@@ -76,7 +76,7 @@ def _sign_in(base: str, email: str) -> tuple[int, str]:
     _get(opener, base + "/accounts/login/")
     token = next(c.value for c in jar if c.name == "csrftoken")
     data = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": email, "password": DEMO_PASSWORD}
+        {"csrfmiddlewaretoken": token, "login": email, "password": DEMO_PASSWORD, "action": "password"}
     ).encode()
     request = urllib.request.Request(base + "/accounts/login/", data=data, headers={"Referer": base + "/"})
     with opener.open(request, timeout=10) as response:

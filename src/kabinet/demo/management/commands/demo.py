@@ -34,6 +34,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Every demo password: {DEMO_PASSWORD}")
         for email, who in DEMO_ACCOUNTS:
             self.stdout.write(f"  {email:<28} {who}")
+        self.stdout.write("Sign-in codes (the demo sends nothing out):")
+        self.stdout.write(f"  by email: {settings.EMAIL_FILE_PATH}")
+        self.stdout.write(
+            f"  by SMS:   {settings.KABINET_SMS_FILE_PATH}   (Anna +7 916 123-45-67, Ivan +7 926 234-56-78)"
+        )
+        self.stdout.write("Staff set up an authenticator app (TOTP) at their first sign-in.")
         self.stdout.write("")
         self.stdout.flush()
 

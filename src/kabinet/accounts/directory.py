@@ -1,0 +1,90 @@
+"""The contact directory: what sign-in needs to know about CRM contacts, without importing the CRM.
+
+Accounts sits left of the CRM (``core ← accounts ← crm``), yet signing in by a phone on the client's contact,
+matching a new account to an existing contact and inviting contacts all need contact data. The CRM implements
+:class:`ContactDirectory` and installs it with :func:`set_directory` from its ``AppConfig.ready()``; accounts
+calls :func:`directory`. Without an installed directory (accounts used alone) every lookup finds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """A contact as sign-in sees it: who he is, where to reach him, and his account if he has one."""
+
+    public_id: str
+    full_name: str
+    first_name: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    user_id: int | None = None
+
+
+class ContactDirectory(Protocol):
+    def user_ids_by_phone(self, phone: str) -> list[int]:
+        """Ids of the accounts whose contact carries ``phone`` (E.164)."""
+        ...
+
+    def find_unlinked(self, *, emails: Sequence[str] = (), phones: Sequence[str] = ()) -> list[ContactCard]:
+        """Contacts without an account carrying any of these emails or phones."""
+        ...
+
+    def card(self, public_id: str) -> ContactCard | None:
+        """One contact by public id."""
+        ...
+
+    def card_of_user(self, user: Any) -> ContactCard | None:
+        """The contact linked to ``user``, if any."""
+        ...
+
+    def link_user(self, *, actor: Any, contact_public_id: str, user: Any) -> None:
+        """Make ``user`` the portal account of the contact."""
+        ...
+
+    def create_for_user(self, *, actor: Any, user: Any, phone: str = "") -> None:
+        """Create a new contact for a person who signed up and matched no contact."""
+        ...
+
+    def mark_verified(self, *, user: Any, email: str = "", phone: str = "") -> None:
+        """Record on the user's contact that he proved he controls this email or phone."""
+        ...
+
+
+class _EmptyDirectory:
+    def user_ids_by_phone(self, phone: str) -> list[int]:
+        return []
+
+    def find_unlinked(self, *, emails: Sequence[str] = (), phones: Sequence[str] = ()) -> list[ContactCard]:
+        return []
+
+    def card(self, public_id: str) -> ContactCard | None:
+        return None
+
+    def card_of_user(self, user: Any) -> ContactCard | None:
+        return None
+
+    def link_user(self, *, actor: Any, contact_public_id: str, user: Any) -> None:
+        return None
+
+    def create_for_user(self, *, actor: Any, user: Any, phone: str = "") -> None:
+        return None
+
+    def mark_verified(self, *, user: Any, email: str = "", phone: str = "") -> None:
+        return None
+
+
+_directory: ContactDirectory = _EmptyDirectory()
+
+
+def set_directory(implementation: ContactDirectory) -> None:
+    global _directory
+    _directory = implementation
+
+
+def directory() -> ContactDirectory:
+    return _directory

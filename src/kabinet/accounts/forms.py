@@ -1,0 +1,235 @@
+"""The sign-in, sign-up and code forms: allauth's, extended for Kabinet's one-page sign-in."""
+
+from __future__ import annotations
+
+from allauth.account import forms as allauth_forms
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.accounts import codes
+from kabinet.accounts.actions import current_consent
+from kabinet.accounts.models import User
+from kabinet.accounts.phones import looks_like_phone, normalize_phone
+
+LAYOUT_HINTS = {
+    "en": _(
+        "The password looks typed with the Russian keyboard layout. Switch the layout to English and try again."
+    ),
+    "ru": _(
+        "The password looks typed with the English keyboard layout. Switch the layout to Russian and try again."
+    ),
+}
+
+
+def password_widget(autocomplete: str) -> forms.PasswordInput:
+    """A password input that warns (kabinet.js) when the text looks typed in the wrong keyboard layout."""
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete, "data-layout-check": "latin"})
+
+
+class SignInForm(allauth_forms.LoginForm):
+    """One page, three ways in. ``action`` says which button was pressed:
+
+    - ``continue``: an email leads to the password step (with "send me a code instead"); a phone number
+      starts the SMS code at once;
+    - ``password``: email + password;
+    - ``code``: a one-time code to the email (or phone).
+    The answer never depends on whether an account exists.
+    """
+
+    ACTIONS = ("continue", "password", "code")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = forms.CharField(
+            label=_("Email or phone"),
+            max_length=254,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "username",
+                    "autofocus": True,
+                    "autocapitalize": "none",
+                    "spellcheck": "false",
+                }
+            ),
+        )
+        self.fields["password"] = forms.CharField(
+            label=_("Password"), required=False, strip=False, widget=password_widget("current-password")
+        )
+        self.order_fields(["login", "password"])
+        action = self.data.get("action") if self.is_bound else None
+        self.action = (
+            action if action in self.ACTIONS else ("password" if self.data.get("password") else "continue")
+        )
+        self.method: str | None = None  # "email" or "phone" once the login is understood
+
+    def clean_login(self) -> str:
+        value = " ".join(self.cleaned_data["login"].split())
+        if "@" in value:
+            try:
+                validate_email(value)
+            except ValidationError as exc:
+                raise ValidationError(_("Enter a valid email address."), code="invalid_email") from exc
+            self.method = "email"
+            return value.lower()
+        if looks_like_phone(value):
+            self.method = "phone"
+            return normalize_phone(value)
+        raise ValidationError(_("Enter your email or phone number."), code="invalid_login")
+
+    @property
+    def needs_password_step(self) -> bool:
+        """The email is understood and the person has not chosen password or code yet."""
+        return self.method == "email" and self.action == "continue"
+
+    def user_credentials(self) -> dict:
+        credentials = {self.method or "email": self.cleaned_data["login"]}
+        if self.method == "email" and self.action == "password":
+            credentials["password"] = self.cleaned_data.get("password", "")
+        return credentials
+
+    def clean(self):
+        cleaned = forms.Form.clean(self)
+        if self._errors:
+            return cleaned
+        if self.needs_password_step:
+            return cleaned
+        if self.method == "email" and self.action == "password":
+            if not cleaned.get("password"):
+                self.add_error("password", _("Enter your password."))
+                return cleaned
+            try:
+                return self._clean_with_password(self.user_credentials())
+            except ValidationError as error:
+                hint = getattr(self.request, "_kabinet_layout_hint", None)
+                if hint:
+                    raise ValidationError(LAYOUT_HINTS[hint], code="wrong_layout") from error
+                raise
+        login = cleaned["login"]
+        return self._clean_without_password(
+            login if self.method == "email" else None, login if self.method == "phone" else None
+        )
+
+
+class SignUpForm(allauth_forms.SignupForm):
+    """Self-registration: name, email, optional phone, password twice, and the consent text."""
+
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    consent_accepted = forms.BooleanField(label=_("I accept the consent text above"), required=True)
+
+    field_order = ["full_name", "email", "phone", "password1", "password2", "consent_accepted"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.consent = current_consent()
+        self.fields["consent_accepted"].error_messages["required"] = _(
+            "Please read and accept the consent text to sign up."
+        )
+        self.fields["email"].label = _("Email")
+        if "phone" in self.fields:
+            self.fields["phone"].required = False
+            self.fields["phone"].label = _("Phone (optional)")
+            self.fields["phone"].help_text = _("Add it to sign in by SMS; we will send a code to check it.")
+        for name in ("password1", "password2"):
+            if name in self.fields:
+                self.fields[name].widget = password_widget("new-password")
+        self.fields["password2"].label = _("Password again")
+
+    def save(self, request):
+        # The account, its email address, phone and consent appear together or not at all.
+        with transaction.atomic():
+            return super().save(request)
+
+
+class HashedCodeField(forms.CharField):
+    """The code as typed, cleaned to its keyed hash: allauth's comparison then works on hashes only."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Code"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "pattern": "[0-9 -]*",
+                    "autofocus": True,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return codes.code_hash(value) if value else value
+
+
+def _hashed_code_form(base: type[forms.Form]) -> type[forms.Form]:
+    class Form(base):
+        code = HashedCodeField()
+
+        def clean_code(self) -> str:
+            expected = self.expected_code or ""
+            if expected and not codes.is_hashed(expected):  # a code issued before hashing was switched on
+                expected = codes.code_hash(expected)
+            self.expected_code = expected
+            return super().clean_code()
+
+    Form.__name__ = base.__name__
+    Form.__qualname__ = base.__qualname__
+    return Form
+
+
+ConfirmLoginCodeForm = _hashed_code_form(allauth_forms.ConfirmLoginCodeForm)
+VerifyPhoneForm = _hashed_code_form(allauth_forms.VerifyPhoneForm)
+ConfirmEmailVerificationCodeForm = _hashed_code_form(allauth_forms.ConfirmEmailVerificationCodeForm)
+
+
+class AcceptInvitationForm(forms.Form):
+    """Setting up the login an invitation offers: name, a password (twice) and the consent."""
+
+    full_name = forms.CharField(
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=password_widget("new-password"))
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=password_widget("new-password")
+    )
+    consent_accepted = forms.BooleanField(label=_("I accept the consent text above"), required=True)
+
+    def __init__(self, *args, invitation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.consent = current_consent()
+        self.fields["full_name"].initial = invitation.full_name
+        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields["consent_accepted"].error_messages["required"] = _(
+            "Please read and accept the consent text to sign up."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password1")
+        if password:
+            probe = User(email=self.invitation.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, user=probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        if password and cleaned.get("password2") and password != cleaned["password2"]:
+            self.add_error("password2", _("You must type the same password each time."))
+        return cleaned
+
+
+class DeleteAccountForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the email"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

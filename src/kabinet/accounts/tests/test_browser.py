@@ -1,0 +1,122 @@
+"""In Debian's Chromium, on the demo data: every way in, the code arriving through the test email and SMS
+backends, sign-up with consent, the keyboard-layout warning, and the pages at 360 px."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from kabinet.accounts.tests.conftest import code_in
+from kabinet.demo.data import DEMO_PASSWORD, load_demo
+from kabinet.testing.browser import DESKTOP, MOBILE, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(live_url):
+    load_demo()
+    mail.outbox.clear()
+    return live_url
+
+
+def fits(page, viewport) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"the page scrolls sideways at {viewport['width']} px"
+
+
+def start(page, base: str, login: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Email or phone").fill(login)
+    page.get_by_role("button", name="Continue").click()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile"])
+def test_email_and_password(demo, page, viewport):
+    page.set_viewport_size(viewport)
+    start(page, demo, "anna@demo.kabinet.test")
+    fits(page, viewport)
+    screenshot(page, f"sign-in-password-{viewport['width']}")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(demo + "/")
+    assert page.get_by_text("ООО «Ромашка»").first.is_visible()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile"])
+def test_one_time_code_by_email(demo, page, viewport):
+    page.set_viewport_size(viewport)
+    start(page, demo, "ivan@demo.kabinet.test")
+    page.get_by_role("button", name="Email me a one-time code").click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    fits(page, viewport)
+    screenshot(page, f"sign-in-code-{viewport['width']}")
+    page.get_by_label("Code").fill(code_in(mail.outbox[-1].body))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(demo + "/")
+    assert page.locator(".order-card").count() == 4
+
+
+def test_one_time_code_by_sms_to_the_phone_on_the_contact(demo, page, sms_outbox):
+    start(page, demo, "8 921 345-67-89")  # Boris's phone, typed the Russian way
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    assert [m.to for m in sms_outbox] == ["+79213456789"]
+    page.get_by_label("Code").fill(code_in(sms_outbox[-1].text))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(demo + "/")
+    assert page.get_by_text("ООО «Северный ветер»").first.is_visible()
+
+
+def test_wrong_code_gets_a_clear_message(demo, page):
+    start(page, demo, "anna@demo.kabinet.test")
+    page.get_by_role("button", name="Email me a one-time code").click()
+    real = code_in(mail.outbox[-1].body)
+    page.get_by_label("Code").fill("000000" if real != "000000" else "111111")
+    page.get_by_role("button", name="Confirm").click()
+    assert "The code is not correct" in page.get_by_role("alert").first.inner_text()
+
+
+def test_password_field_warns_about_the_keyboard_layout(demo, page):
+    start(page, demo, "anna@demo.kabinet.test")
+    page.get_by_label("Password").press_sequentially("лфиштуе")
+    hint = page.locator(".layout-hint")
+    hint.wait_for(state="visible")
+    assert "Russian letters" in hint.inner_text()
+    page.get_by_label("Password").fill("kabinet")
+    assert hint.is_hidden()
+
+
+@pytest.mark.parametrize("viewport", [MOBILE], ids=["mobile"])
+def test_sign_up_with_consent_then_signed_in(demo, page, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(demo + "/accounts/login/")
+    page.get_by_role("link", name="Create an account").click()
+    assert "I agree that" in page.locator(".consent-text").inner_text()
+    page.get_by_label("Your name").fill("Олег Новиков")
+    page.get_by_label("Email").fill("oleg@example.test")
+    page.get_by_label("Password", exact=True).fill("orange-kettle-42")
+    page.get_by_label("Password again").fill("orange-kettle-42")
+    page.get_by_role("button", name="Sign up").click()
+    assert "accept the consent text" in page.get_by_role("alert").first.inner_text()
+    page.get_by_label("Password", exact=True).fill("orange-kettle-42")
+    page.get_by_label("Password again").fill("orange-kettle-42")
+    page.get_by_label("I accept the consent text above").check()
+    fits(page, viewport)
+    screenshot(page, f"sign-up-{viewport['width']}")
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("Code").fill(code_in(mail.outbox[-1].body))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(demo + "/")
+    assert page.get_by_role("link", name="My account").is_visible()
+
+
+def test_account_page_at_360_px(demo, page):
+    page.set_viewport_size(MOBILE)
+    start(page, demo, "anna@demo.kabinet.test")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(demo + "/")
+    page.get_by_role("link", name="Моя учётная запись").click()  # Anna's own language is Russian
+    assert page.get_by_role("heading", name="Моя учётная запись").is_visible()
+    fits(page, MOBILE)
+    screenshot(page, "account-360")

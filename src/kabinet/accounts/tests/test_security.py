@@ -1,0 +1,171 @@
+"""Rate limits without a victim lockout, session lifetime, staff two-factor, the company choice, audit."""
+
+from __future__ import annotations
+
+import time
+from unittest import mock
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.urls import reverse
+
+from kabinet.accounts.models import SignInSettings
+from kabinet.accounts.tests.conftest import code_in, english_client
+from kabinet.core.models import AuditEntry
+from kabinet.crm.models import Membership
+from kabinet.testing import factories as f
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+CONFIRM = "/accounts/login/code/confirm/"
+
+
+def password_attempt(client, email, password, ip="10.0.0.1"):
+    return client.post(
+        LOGIN, {"login": email, "password": password, "action": "password"}, REMOTE_ADDR=ip
+    ).content.decode()
+
+
+def test_failed_passwords_pause_that_ip_for_that_account_only(client):
+    f.client_user(company=None, email="victim@example.test")
+    for _ in range(5):
+        assert "The email or password is not correct." in password_attempt(
+            client, "victim@example.test", "wrong-guess-1"
+        )
+    assert "Too many attempts" in password_attempt(client, "victim@example.test", "wrong-guess-1")
+    # the attacker's IP is paused; the victim, from his own IP, signs in as usual
+    victim = english_client()
+    password_attempt(victim, "victim@example.test", f.PASSWORD, ip="10.9.9.9")
+    assert SESSION_KEY in victim.session
+    assert AuditEntry.objects.filter(event="auth.rate_limited").exists()
+
+
+def test_an_account_under_attack_from_many_ips_still_signs_in_by_code(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed_account": "3/h/key"}
+    f.client_user(company=None, email="target@example.test")
+    for n in range(3):
+        password_attempt(english_client(), "target@example.test", "wrong-guess-1", ip=f"10.1.0.{n}")
+    assert "Too many attempts" in password_attempt(client, "target@example.test", f.PASSWORD, ip="10.2.0.1")
+    # no lockout: the owner of the mailbox still gets in with a one-time code
+    client.post(LOGIN, {"login": "target@example.test", "action": "code"}, REMOTE_ADDR="10.2.0.1")
+    client.post(CONFIRM, {"code": code_in(mail.outbox[-1].body)}, REMOTE_ADDR="10.2.0.1")
+    assert SESSION_KEY in client.session
+
+
+def test_code_requests_are_limited_per_address(client):
+    f.client_user(company=None, email="codes@example.test")
+    for _ in range(3):
+        english_client().post(LOGIN, {"login": "codes@example.test", "action": "code"})
+    response = client.post(LOGIN, {"login": "codes@example.test", "action": "code"})
+    assert response.status_code == 200 and "Too many attempts" in response.content.decode()
+    assert len(mail.outbox) == 3
+
+
+def test_sign_in_requests_are_limited_per_ip(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    for _ in range(2):
+        client.post(LOGIN, {"login": "x@example.test", "action": "continue"})
+    assert client.post(LOGIN, {"login": "x@example.test", "action": "continue"}).status_code == 429
+
+
+def sign_in(client, user):
+    client.post(LOGIN, {"login": user.email, "password": f.PASSWORD, "action": "password"})
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_idle_timeout_set_by_staff_signs_out_on_the_server(client):
+    SignInSettings.objects.create(pk=1, idle_timeout_minutes=5)
+    user = f.client_user(company=None, email="idle@example.test")
+    sign_in(client, user)
+    session_key = client.session.session_key
+    assert client.get("/").status_code == 200
+    with mock.patch("kabinet.accounts.session_policy.time.time", return_value=time.time() + 6 * 60):
+        response = client.get("/orders/?page=2")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN + "?next=")
+    from django.conf import settings as dj
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.utils.module_loading import import_string
+
+    store: SessionBase = import_string(dj.SESSION_ENGINE + ".SessionStore")(session_key)
+    assert store.load() == {}  # gone from the store, not only from the cookie
+    assert AuditEntry.objects.get(event="auth.session_expired").data["reason"] == "idle"
+
+
+def test_activity_keeps_the_session_alive_until_the_absolute_lifetime(client):
+    SignInSettings.objects.create(pk=1, idle_timeout_minutes=30, absolute_lifetime_hours=1)
+    user = f.client_user(company=None, email="busy@example.test")
+    sign_in(client, user)
+    start = time.time()
+    for minutes in (20, 40, 59):
+        with mock.patch("kabinet.accounts.session_policy.time.time", return_value=start + minutes * 60):
+            assert client.get("/").status_code == 200
+    with mock.patch("kabinet.accounts.session_policy.time.time", return_value=start + 61 * 60):
+        assert client.get("/").status_code == 302
+    assert AuditEntry.objects.get(event="auth.session_expired").data["reason"] == "lifetime"
+
+
+def totp_now(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def test_staff_must_set_up_two_factor_before_anything_else(client, django_capture_on_commit_callbacks):
+    staff = f.StaffFactory(email="staff2fa@example.test", is_superuser=True)
+    client.post(LOGIN, {"login": staff.email, "password": f.PASSWORD, "action": "password"})
+    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/")["Location"] == reverse("mfa_activate_totp")
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("mfa_activate_totp"), {"code": totp_now(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
+    assert client.get("/admin/").status_code == 200
+    # from now on the password alone is not enough
+    client.post(reverse("accounts:logout"))
+    response = client.post(LOGIN, {"login": staff.email, "password": f.PASSWORD, "action": "password"})
+    assert response["Location"] == reverse("mfa_authenticate") and SESSION_KEY not in client.session
+    forget_used_code(staff, totp_now(secret))
+    client.post(reverse("mfa_authenticate"), {"code": totp_now(secret)})
+    assert client.session[SESSION_KEY] == str(staff.pk)
+    assert AuditEntry.objects.filter(event="auth.mfa_added", actor=staff).exists()
+
+
+def forget_used_code(user, code: str) -> None:
+    """allauth refuses a TOTP code it has just seen; a new 30 s window is not worth waiting for."""
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.core.cache import cache
+
+    cache.delete(
+        TOTP(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP))._get_used_cache_key(code)
+    )
+
+
+def test_the_back_office_login_is_the_portal_sign_in(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_a_client_of_several_companies_picks_one_after_sign_in(client):
+    first, second = f.CompanyFactory(name="ООО «Альфа»"), f.CompanyFactory(name="ООО «Бета»")
+    user = f.client_user(company=first, email="two@example.test")
+    f.MembershipFactory(contact=user.contact, company=second, role=Membership.Role.ADMIN)
+    mine = f.OrderFactory(company=second, contact=user.contact, title="Заказ в Бете")
+    response = client.post(LOGIN, {"login": user.email, "password": f.PASSWORD, "action": "password"})
+    assert response["Location"] == reverse("accounts:choose_company")
+    page = client.get(response["Location"]).content.decode()
+    assert "ООО «Альфа»" in page and "ООО «Бета»" in page
+    client.post(reverse("portal:switch_company"), {"company": second.public_id})
+    assert mine.title in client.get("/").content.decode()
+
+
+def test_a_client_of_one_company_goes_straight_home(client):
+    user = f.client_user(company=f.CompanyFactory(), email="one@example.test")
+    response = client.post(LOGIN, {"login": user.email, "password": f.PASSWORD, "action": "password"})
+    assert response["Location"] == "/"
+    assert client.get(reverse("accounts:choose_company"))["Location"] == "/"
