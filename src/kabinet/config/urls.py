@@ -8,5 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("kabinet.accounts.urls")),
     path("", include("kabinet.files.urls")),
+    path("tickets/", include("kabinet.tickets.urls")),
+    path("staff/tickets/", include("kabinet.tickets.staff_urls")),
     path("", include("kabinet.portal.urls")),
 ]

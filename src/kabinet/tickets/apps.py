@@ -6,3 +6,8 @@ class TicketsConfig(AppConfig):
     name = "kabinet.tickets"
     label = "tickets"
     verbose_name = _("Support tickets")
+
+    def ready(self) -> None:
+        from kabinet.tickets import portal, tasks  # noqa: F401  (tasks: registers the jobs with Huey)
+
+        portal.register()
