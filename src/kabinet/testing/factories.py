@@ -130,7 +130,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Ticket
 
-    number = factory.Sequence(lambda n: f"{n:05d}")
+    number = factory.Sequence(lambda n: f"F{n:05d}")  # never collides with the "ticket" sequence
     subject = factory.Sequence(lambda n: f"Ticket subject {n}")
     stage = factory.LazyFunction(ticket_stage)
     pipeline = factory.LazyAttribute(lambda o: o.stage.pipeline)
