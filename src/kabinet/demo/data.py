@@ -27,6 +27,7 @@ from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
 from kabinet.tickets import actions as tickets
 from kabinet.tickets.models import TicketCategory, TicketSettings
+from kabinet.tickets.permissions import support_agents_group
 
 DEMO_PASSWORD = "kabinet-demo"
 DEMO_DOMAIN = "demo.kabinet.test"
@@ -391,8 +392,7 @@ def load_demo(*, seed: int = 2026) -> None:
         actor=admin,
         settings_row=TicketSettings(label="Обращения", status_display=TicketSettings.StatusDisplay.STAGES),
     )
-    support = Group.objects.get(name="Support agents")
-    manager.groups.add(support)
+    manager.groups.add(support_agents_group())
     t1 = tickets.create_ticket(
         actor=anna_user,
         subject="Не приходят закрывающие документы за октябрь",

@@ -155,10 +155,10 @@ class TicketCategoryFactory(factory.django.DjangoModelFactory):
 
 def support_agent(**user_fields) -> User:
     """A staff member in the "Support agents" group (created by the tickets migrations)."""
-    from django.contrib.auth.models import Group
+    from kabinet.tickets.permissions import support_agents_group
 
     agent = StaffFactory(**user_fields)
-    agent.groups.add(Group.objects.get(name="Support agents"))
+    agent.groups.add(support_agents_group())
     return agent
 
 

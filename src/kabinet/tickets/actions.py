@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.audit import record_audit
@@ -77,11 +77,11 @@ def clean_message_body(body: str) -> str:
     """The text of a message, or a translated ValidationError for an empty or a too long one."""
     text = (body or "").strip()
     if not text:
-        raise ValidationError({"body": _g("Write a message.")}, code="empty")
+        raise ValidationError({"body": gettext("Write a message.")}, code="empty")
     if len(text) > MESSAGE_MAX_LENGTH:
         raise ValidationError(
             {
-                "body": _g("The message is too long (%(length)s characters). The limit is %(limit)s.")
+                "body": gettext("The message is too long (%(length)s characters). The limit is %(limit)s.")
                 % {"length": len(text), "limit": MESSAGE_MAX_LENGTH}
             },
             code="too_long",
@@ -94,7 +94,7 @@ def check_attachments(uploads: Sequence[UploadedFile]) -> None:
     limit = ticket_settings().max_attachments
     if len(uploads) > limit:
         raise ValidationError(
-            {"attachments": _g("Attach at most %(limit)s files to one message.") % {"limit": limit}},
+            {"attachments": gettext("Attach at most %(limit)s files to one message.") % {"limit": limit}},
             code="too_many",
         )
     errors = []
@@ -188,7 +188,7 @@ def _check_contact_in_company(contact: Contact | None, company: Company | None) 
         and company is not None
         and not Membership.objects.filter(contact=contact, company=company).exists()
     ):
-        raise ValidationError({"contact": _g("This contact is not a member of the chosen company.")})
+        raise ValidationError({"contact": gettext("This contact is not a member of the chosen company.")})
 
 
 # --- creating and answering -------------------------------------------------------------------------------
@@ -220,10 +220,13 @@ def create_ticket(
     """
     subject = (subject or "").strip()
     if not subject:
-        raise ValidationError({"subject": _g("Enter a subject.")}, code="empty")
+        raise ValidationError({"subject": gettext("Enter a subject.")}, code="empty")
     if len(subject) > SUBJECT_MAX_LENGTH:
         raise ValidationError(
-            {"subject": _g("Keep the subject under %(limit)s characters.") % {"limit": SUBJECT_MAX_LENGTH}}
+            {
+                "subject": gettext("Keep the subject under %(limit)s characters.")
+                % {"limit": SUBJECT_MAX_LENGTH}
+            }
         )
     text = clean_message_body(body)
     check_attachments(attachments)
@@ -236,10 +239,10 @@ def create_ticket(
             Pipeline.objects.filter(pk=configured, kind=Pipeline.Kind.TICKET).first() if configured else None
         ) or default_pipeline(Pipeline.Kind.TICKET)
     if pipeline.kind != Pipeline.Kind.TICKET:
-        raise ValidationError({"stage": _g("Choose a stage of a ticket pipeline.")})
+        raise ValidationError({"stage": gettext("Choose a stage of a ticket pipeline.")})
     stage = stage or pipeline.stages.order_by("position", "id").first()
     if stage is None:
-        raise ValidationError({"stage": _g("This pipeline has no stages yet.")})
+        raise ValidationError({"stage": gettext("This pipeline has no stages yet.")})
     by_staff = source == Ticket.Source.STAFF
     now = timezone.now()
     ticket = Ticket(
@@ -358,7 +361,11 @@ def add_client_reply(
     if not ticket.is_open:
         if not ticket_settings().clients_can_reply_to_closed:
             raise TicketClosedError(
-                {"body": _g("This request is closed and does not accept replies. Please open a new request.")}
+                {
+                    "body": gettext(
+                        "This request is closed and does not accept replies. Please open a new request."
+                    )
+                }
             )
         _reopen(actor=actor, ticket=ticket)
     message = TicketMessage.objects.create(
@@ -375,7 +382,9 @@ def add_client_reply(
 def _reopen(*, actor: Any, ticket: Ticket) -> None:
     stage = reopening_stage(ticket.pipeline_id)
     if stage is None:
-        raise ValidationError({"body": _g("This request cannot be reopened. Please open a new request.")})
+        raise ValidationError(
+            {"body": gettext("This request cannot be reopened. Please open a new request.")}
+        )
     ticket.stage = stage
     ticket.closed_at = None
     ticket.last_activity_at = timezone.now()
@@ -395,7 +404,7 @@ def change_ticket_stage(*, actor: Any, ticket: Ticket, stage: Stage, by_client: 
     request is solved (with the one-click rating links when ratings are on).
     """
     if stage.pipeline.kind != Pipeline.Kind.TICKET:
-        raise ValidationError({"stage": _g("Choose a stage of a ticket pipeline.")})
+        raise ValidationError({"stage": gettext("Choose a stage of a ticket pipeline.")})
     if stage.pk == ticket.stage_id:
         return ticket
     was_open = ticket.is_open
@@ -439,13 +448,13 @@ def change_ticket_stage(*, actor: Any, ticket: Ticket, stage: Stage, by_client: 
 def close_ticket_by_client(*, actor: Any, ticket: Ticket) -> Ticket:
     """The client's "Close": allowed by the settings, into the closing stage of the ticket's pipeline."""
     if not ticket_settings().clients_can_close:
-        raise ValidationError(_g("Requests are closed by our staff. Write a reply if it is solved."))
+        raise ValidationError(gettext("Requests are closed by our staff. Write a reply if it is solved."))
     ticket = Ticket.objects.select_for_update().select_related("stage").get(pk=ticket.pk)
     if not ticket.is_open:
         return ticket
     stage = closing_stage(ticket.pipeline_id)
     if stage is None:
-        raise ValidationError(_g("This request cannot be closed from the portal. Please write a reply."))
+        raise ValidationError(gettext("This request cannot be closed from the portal. Please write a reply."))
     return change_ticket_stage(actor=actor, ticket=ticket, stage=stage, by_client=True)
 
 
@@ -455,7 +464,7 @@ def assign_ticket(*, actor: Any, ticket: Ticket, owner: Any | None) -> Ticket:
     from kabinet.tickets.selectors import can_work_on_tickets
 
     if owner is not None and not can_work_on_tickets(owner):
-        raise ValidationError({"owner": _g("Only support agents can own tickets.")})
+        raise ValidationError({"owner": gettext("Only support agents can own tickets.")})
     if (owner.pk if owner else None) == ticket.owner_id:
         return ticket
     ticket.owner = owner
@@ -471,7 +480,7 @@ def assign_ticket(*, actor: Any, ticket: Ticket, owner: Any | None) -> Ticket:
 @transaction.atomic
 def change_ticket_priority(*, actor: Any, ticket: Ticket, priority: str) -> Ticket:
     if priority not in Ticket.Priority.values:
-        raise ValidationError({"priority": _g("Choose a priority from the list.")})
+        raise ValidationError({"priority": gettext("Choose a priority from the list.")})
     if priority == ticket.priority:
         return ticket
     ticket.priority = priority
@@ -503,7 +512,7 @@ def _add_cc(*, actor: Any, ticket: Ticket, contact: Contact) -> TicketCC | None:
         ticket.company_id is None
         or not Membership.objects.filter(contact=contact, company_id=ticket.company_id).exists()
     ):
-        raise ValidationError({"cc": _g("Only colleagues from the ticket's company can be copied.")})
+        raise ValidationError({"cc": gettext("Only colleagues from the ticket's company can be copied.")})
     link, created = TicketCC.objects.get_or_create(
         ticket=ticket, contact=contact, defaults={"added_by": _user(actor)}
     )
@@ -558,16 +567,16 @@ def rate_ticket(
     """
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if rating not in Ticket.Rating.values:
-        raise ValidationError({"rating": _g("Choose one of the answers.")})
+        raise ValidationError({"rating": gettext("Choose one of the answers.")})
     if nonce is not None and (not ticket.rating_nonce or nonce != ticket.rating_nonce):
-        raise ValidationError(_g("This link has already been used or has expired."), code="used")
+        raise ValidationError(gettext("This link has already been used or has expired."), code="used")
     if not can_be_rated(ticket):
-        raise ValidationError(_g("This request cannot be rated now."), code="not_ratable")
+        raise ValidationError(gettext("This request cannot be rated now."), code="not_ratable")
     comment = (comment or "").strip()
     if len(comment) > RATING_COMMENT_MAX_LENGTH:
         raise ValidationError(
             {
-                "comment": _g("Keep the comment under %(limit)s characters.")
+                "comment": gettext("Keep the comment under %(limit)s characters.")
                 % {"limit": RATING_COMMENT_MAX_LENGTH}
             }
         )
@@ -588,17 +597,17 @@ def comment_rating(*, actor: Any, ticket: Ticket, comment: str) -> Ticket:
     """Add the optional comment to a rating given without one (e.g. from the email)."""
     comment = (comment or "").strip()
     if not comment:
-        raise ValidationError({"comment": _g("Write a comment.")})
+        raise ValidationError({"comment": gettext("Write a comment.")})
     if len(comment) > RATING_COMMENT_MAX_LENGTH:
         raise ValidationError(
             {
-                "comment": _g("Keep the comment under %(limit)s characters.")
+                "comment": gettext("Keep the comment under %(limit)s characters.")
                 % {"limit": RATING_COMMENT_MAX_LENGTH}
             }
         )
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.rating is None or ticket.rating_comment:
-        raise ValidationError(_g("This request cannot be rated now."))
+        raise ValidationError(gettext("This request cannot be rated now."))
     ticket.rating_comment = comment
     ticket.save(update_fields=["rating_comment", "updated_at"])
     record_audit(event="ticket.rating_commented", actor=actor, target=ticket)
@@ -623,7 +632,7 @@ def save_ticket_settings(
     unknown_sources = set(settings_row.sources or ()) - set(Ticket.Source.values)
     unknown_priorities = set(settings_row.priorities or ()) - set(Ticket.Priority.values)
     if unknown_sources or unknown_priorities:
-        raise ValidationError(_g("Unknown source or priority in the filters."))
+        raise ValidationError(gettext("Unknown source or priority in the filters."))
     settings_row.full_clean()
     settings_row.save()
     record_audit(
@@ -688,7 +697,7 @@ def _inbound_uploads(mail: InboundEmail) -> tuple[list[UploadedFile], list[str]]
             refused.append(f"{attachment.name}: {' '.join(error.messages)}")
             continue
         if len(accepted) >= limit:
-            refused.append(f"{attachment.name}: {_g('too many attachments')}")
+            refused.append(attachment.name + ": " + gettext("too many attachments"))
             continue
         accepted.append(upload)
     return accepted, refused
@@ -718,7 +727,7 @@ def receive_inbound_email(*, mail: InboundEmail) -> InboundResult:
         try:
             ticket = create_ticket(
                 actor=contact.user,
-                subject=mail.subject or _g("(no subject)"),
+                subject=mail.subject or gettext("(no subject)"),
                 body=text,
                 company=company,
                 contact=contact,

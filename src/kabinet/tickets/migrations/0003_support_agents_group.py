@@ -3,16 +3,8 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Support agents"
-PERMISSIONS = [
-    ("tickets", "view_ticket"),
-    ("tickets", "add_ticket"),
-    ("tickets", "change_ticket"),
-    ("tickets", "view_ticketmessage"),
-    ("tickets", "add_ticketmessage"),
-    ("tickets", "view_ticketcategory"),
-    ("tickets", "view_inboundmail"),
-]
+from kabinet.tickets.permissions import SUPPORT_AGENTS as GROUP
+from kabinet.tickets.permissions import SUPPORT_PERMISSIONS as PERMISSIONS
 
 
 def create_group(apps, schema_editor):
