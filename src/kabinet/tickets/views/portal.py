@@ -155,8 +155,10 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
     config = ticket_settings()
     thread = list(ticket_messages_visible_to(viewer, ticket))
     files = defaultdict(list)
-    for stored in ticket_attachments_visible_to(viewer, ticket).only(
-        "public_id", "original_name", "size", "subject_id"
+    for stored in (
+        ticket_attachments_visible_to(viewer, ticket)
+        .only("public_id", "original_name", "size", "subject_id")
+        .order_by("id")
     ):
         files[stored.subject_id].append(stored)
     for message in thread:

@@ -137,8 +137,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
     thread = list(ticket_thread_for_staff(request.user, ticket))
     files = defaultdict(list)
-    for stored in ticket_attachments_for_staff(request.user, ticket).only(
-        "public_id", "original_name", "size", "subject_id"
+    for stored in (
+        ticket_attachments_for_staff(request.user, ticket)
+        .only("public_id", "original_name", "size", "subject_id")
+        .order_by("id")
     ):
         files[stored.subject_id].append(stored)
     for message in thread:
