@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.crm.models import Stage
@@ -89,14 +90,43 @@ class NewTicketForm(forms.Form):
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
     body = message_field(_("Describe your question"))
     attachments = attachments_field()
+    cc = forms.CharField(
+        label=_("Copy colleagues (optional)"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Emails of colleagues from your company, separated by commas: "
+            "they will see the request and get the answers."
+        ),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, with_cc: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         categories = portal_categories()
         if categories:
             self.fields["category"].choices = [("", _("— choose —")), *categories]
         else:
             del self.fields["category"]
+        if not with_cc:
+            del self.fields["cc"]
+
+    def clean_cc(self) -> list[str]:
+        emails = [
+            e.strip().lower()
+            for e in self.cleaned_data.get("cc", "").replace(";", ",").split(",")
+            if e.strip()
+        ]
+        errors = []
+        for address in emails:
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors.append(_("“%(email)s” is not an email address.") % {"email": address})
+        if len(emails) > 10:
+            errors.append(_("Copy at most 10 colleagues."))
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(emails))
 
 
 class ReplyForm(forms.Form):

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, QuerySet, Window
 
-from kabinet.core.viewer import Viewer
+from kabinet.core.viewer import ROLE_ADMIN, ROLE_MEMBER, CompanyAccess, Viewer, scope_to_viewer
+from kabinet.crm.models import Contact, ContactEmail
 from kabinet.files.models import ClientFile
 from kabinet.tickets.conf import TicketPortalConfig, ticket_settings
 from kabinet.tickets.models import Ticket, TicketCC, TicketMessage
@@ -33,6 +34,23 @@ def _portal_filters(queryset: QuerySet[Ticket], config: TicketPortalConfig) -> Q
     return queryset
 
 
+def _with_role(viewer: Viewer, role: str) -> Viewer:
+    """The same viewer acting with ``role`` in his active company (the settings may widen a member's view,
+    and "mine" narrows an admin's)."""
+    active = viewer.active
+    if active is None:
+        return viewer
+    return Viewer(
+        user=viewer.user,
+        contact_id=viewer.contact_id,
+        contact_name=viewer.contact_name,
+        companies=viewer.companies,
+        active=CompanyAccess(
+            company_id=active.company_id, public_id=active.public_id, name=active.name, role=role
+        ),
+    )
+
+
 def sees_company_tickets(viewer: Viewer, config: TicketPortalConfig | None = None) -> bool:
     """Whether the viewer may look at every ticket of his active company (and so gets the switch)."""
     config = config or ticket_settings()
@@ -52,15 +70,15 @@ def tickets_visible_to(viewer: Viewer, *, view: str = VIEW_COMPANY) -> QuerySet[
     queryset = _portal_filters(Ticket.objects.all(), config)
     if not viewer.is_client:
         return queryset.none()
+    as_admin = _with_role(viewer, ROLE_ADMIN)
     if view != VIEW_MINE and sees_company_tickets(viewer, config):
-        scoped = queryset.filter(company_id=viewer.active_company_id)
+        scoped = scope_to_viewer(queryset, as_admin)
     else:
+        # his own (a company admin narrowing to "mine" counts as a member), or copied to him in the same scope
         copied = TicketCC.objects.filter(contact_id=viewer.contact_id).values("ticket_id")
-        own = Q(contact_id=viewer.contact_id) | Q(pk__in=copied)
-        if viewer.active is None:
-            scoped = queryset.filter(own, company__isnull=True)
-        else:
-            scoped = queryset.filter(own, company_id=viewer.active_company_id)
+        scoped = scope_to_viewer(queryset, _with_role(viewer, ROLE_MEMBER)) | scope_to_viewer(
+            queryset.filter(pk__in=copied), as_admin
+        )
     return scoped.select_related("stage")
 
 
@@ -86,6 +104,25 @@ def ticket_attachments_visible_to(viewer: Viewer, ticket: Ticket) -> QuerySet[Cl
         subject_type=ContentType.objects.get_for_model(TicketMessage),
         subject_id__in=ticket_messages_visible_to(viewer, ticket).values("pk"),
     )
+
+
+def ticket_cc_visible_to(viewer: Viewer, ticket: Ticket) -> QuerySet[Contact]:
+    """The contacts copied on a ticket the viewer can see."""
+    return Contact.objects.filter(
+        ticket_cc_links__ticket__in=tickets_visible_to(viewer).filter(pk=ticket.pk).values("pk")
+    ).order_by("last_name", "first_name")
+
+
+def colleagues_by_email(viewer: Viewer, emails: list[str]) -> dict[str, Contact]:
+    """Contacts of the viewer's active company with these addresses (what a client may put in CC): only
+    addresses that match are returned, so nothing is revealed about anybody else."""
+    if not viewer.is_client or viewer.active is None or not emails:
+        return {}
+    wanted = {e.strip().lower() for e in emails}
+    rows = ContactEmail.objects.filter(
+        email__in=wanted, contact__memberships__company_id=viewer.active_company_id
+    ).select_related("contact")
+    return {row.email.lower(): row.contact for row in rows}
 
 
 def open_tickets_count(viewer: Viewer) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from kabinet.core.models import AuditEntry
 from kabinet.core.notify import set_backend
@@ -165,7 +166,7 @@ def test_reply_to_closed_ticket_refused_where_not_allowed(world, agent, closed_s
     ticket = world.ticket
     actions.change_ticket_stage(actor=agent, ticket=ticket, stage=closed_stage)
     count = TicketMessage.objects.count()
-    with pytest.raises(actions.TicketClosedError) as caught:
+    with translation.override("en"), pytest.raises(actions.TicketClosedError) as caught:
         actions.add_client_reply(
             actor=world.user(Role.OWNER),
             ticket=ticket,

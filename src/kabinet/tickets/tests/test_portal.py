@@ -402,3 +402,34 @@ def test_stage_names_shown_only_in_stage_mode(world, agent):
     assert "Передано инженеру" not in body(owner_client(world).get(url))
     configure(status_display=TicketSettings.StatusDisplay.STAGES)
     assert "Передано инженеру" in body(owner_client(world).get(url))
+
+
+def test_client_copies_a_colleague(world):
+    client = owner_client(world)
+    colleague = world.user(Role.COLLEAGUE)
+    data = {"subject": "С копией", "body": "Текст", "cc": colleague.email.upper()}
+    bad = client.post(
+        reverse("tickets:new"), {**data, "cc": f"{colleague.email}, {world.user(Role.OTHER_CLIENT).email}"}
+    )
+    assert bad.status_code == 400 and "Not a colleague from your company: other@example.test" in body(bad)
+    assert "is not an email address" in body(
+        client.post(reverse("tickets:new"), {**data, "cc": "not-an-email"})
+    )
+    assert not Ticket.objects.filter(subject="С копией").exists()
+    client.post(reverse("tickets:new"), data)
+    ticket = Ticket.objects.get(subject="С копией")
+    assert list(ticket.cc.all()) == [colleague.contact]
+    assert colleague.contact.full_name in body(client.get(reverse("tickets:detail", args=[ticket.public_id])))
+    assert (
+        world.client_for(Role.COLLEAGUE).get(reverse("tickets:detail", args=[ticket.public_id])).status_code
+        == 200
+    )
+
+
+def test_private_person_has_no_cc_field(db):
+    person = f.client_user(company=None)
+    from django.test import Client
+
+    client = Client()
+    client.force_login(person)
+    assert 'name="cc"' not in body(client.get(reverse("tickets:new")))

@@ -28,8 +28,10 @@ from kabinet.tickets.models import Ticket, TicketCategory
 from kabinet.tickets.selectors import (
     VIEW_COMPANY,
     VIEW_MINE,
+    colleagues_by_email,
     sees_company_tickets,
     ticket_attachments_visible_to,
+    ticket_cc_visible_to,
     ticket_for_viewer,
     ticket_messages_visible_to,
     tickets_visible_to,
@@ -113,7 +115,17 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
-    form = NewTicketForm(request.POST or None, request.FILES or None)
+    form = NewTicketForm(request.POST or None, request.FILES or None, with_cc=viewer.active is not None)
+    cc: list[Contact] = []
+    if request.method == "POST" and form.is_valid() and form.cleaned_data.get("cc"):
+        found = colleagues_by_email(viewer, form.cleaned_data["cc"])
+        missing = [address for address in form.cleaned_data["cc"] if address not in found]
+        if missing:
+            form.add_error(
+                "cc",
+                _("Not a colleague from your company: %(emails)s") % {"emails": ", ".join(missing)},
+            )
+        cc = [contact for contact in found.values() if contact.pk != viewer.contact_id]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         contact = Contact.objects.get(pk=viewer.contact_id)
@@ -133,6 +145,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 category=category,
                 source=Ticket.Source.PORTAL,
                 attachments=data["attachments"],
+                cc=cc,
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -174,6 +187,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "can_rate": actions.can_be_rated(ticket),
         "can_comment_rating": ticket.rating is not None and not ticket.rating_comment and not ticket.is_open,
         "reply_form": ReplyForm(),
+        "cc": list(ticket_cc_visible_to(viewer, ticket)),
         "rating_choices": list(reversed(Ticket.Rating.choices)),
         **extra,
     }
