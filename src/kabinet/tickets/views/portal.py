@@ -284,7 +284,9 @@ def rating_link(request: HttpRequest, token: str) -> HttpResponse:
     label = Ticket.Rating(claim.rating).label if claim.rating in Ticket.Rating.values else ""
     context: dict[str, Any] = {"ticket": ticket, "label": label, "rating": claim.rating}
     if request.method == "GET":
-        context["usable"] = bool(ticket.rating_nonce) and claim.nonce == ticket.rating_nonce
+        context["usable"] = (
+            bool(ticket.rating_nonce) and claim.nonce == ticket.rating_nonce and actions.can_be_rated(ticket)
+        )
         return render(request, "tickets/portal/rate_link.html", context)
     try:
         actions.rate_ticket(
