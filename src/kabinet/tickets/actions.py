@@ -58,6 +58,7 @@ register_events(
         "ticket.cc_added": _("%(name)s was copied on request #%(number)s"),
         "ticket.cc_removed": _("%(name)s is no longer copied on request #%(number)s"),
         "ticket.rated": _("Request #%(number)s was rated: %(rating)s"),
+        "ticket.rating_commented": _("A comment was added to the rating of request #%(number)s"),
     }
 )
 
@@ -610,6 +611,7 @@ def comment_rating(*, actor: Any, ticket: Ticket, comment: str) -> Ticket:
         raise ValidationError(gettext("This request cannot be rated now."))
     ticket.rating_comment = comment
     ticket.save(update_fields=["rating_comment", "updated_at"])
+    _timeline(ticket, "ticket.rating_commented", actor=actor)
     record_audit(event="ticket.rating_commented", actor=actor, target=ticket)
     return ticket
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kabinet.crm.models import Stage
+from kabinet.crm.models import Stage, TimelineEntry
 from kabinet.files.models import ClientFile
 from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
@@ -311,6 +311,9 @@ def test_one_click_rating_in_the_portal_then_a_comment(world, agent, closed_stag
     client.post(reverse("tickets:rate", args=[world.ticket.public_id]), {"comment": "Спасибо!"})
     world.ticket.refresh_from_db()
     assert world.ticket.rating_comment == "Спасибо!"
+    assert world.ticket.pk in TimelineEntry.objects.filter(event="ticket.rating_commented").values_list(
+        "subject_id", flat=True
+    )
     bad = client.post(reverse("tickets:rate", args=[world.ticket.public_id]), {"rating": "9"}, follow=True)
     assert "Choose one of the answers" in body(bad) or "Select a valid choice" in body(bad)
 
