@@ -25,7 +25,11 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Uploaded files of each test go to its own folder; passwords hash fast unless a test asks for Argon2."""
+    """Uploaded files of each test go to its own folder; passwords hash fast unless a test asks for Argon2;
+    the cache starts empty (cached settings snapshots must not leak from one test into the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 

@@ -272,6 +272,13 @@ KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER", "file")
 KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))
 KABINET_SMS_SENDER = env_str("KABINET_SMS_SENDER", "Kabinet")
 
+# --- Support tickets: email in and out -------------------------------------------------------------------
+# Replies to ticket emails go to <mailbox local part>+<signed token>@<domain>.
+KABINET_TICKETS_MAILBOX = env_str("KABINET_TICKETS_MAILBOX")
+KABINET_TICKETS_INBOUND_BACKEND = env_str("KABINET_TICKETS_INBOUND_BACKEND", "directory")
+KABINET_TICKETS_INBOUND_DIR = Path(env_str("KABINET_TICKETS_INBOUND_DIR", str(DATA_DIR / "inbox-mail")))
+KABINET_TICKETS_INBOUND_POLL = env_bool("KABINET_TICKETS_INBOUND_POLL", False)
+
 # --- Security --------------------------------------------------------------------------------------------
 HTTPS = env_bool("KABINET_HTTPS", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KABINET_BEHIND_PROXY") else None

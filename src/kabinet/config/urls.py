@@ -13,5 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("", include("kabinet.files.urls")),
+    path("tickets/", include("kabinet.tickets.urls")),
+    path("staff/tickets/", include("kabinet.tickets.staff_urls")),
     path("", include("kabinet.portal.urls")),
 ]

@@ -26,6 +26,8 @@ from kabinet.documents.models import Document
 from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
 from kabinet.tickets import actions as tickets
+from kabinet.tickets.models import TicketCategory, TicketSettings
+from kabinet.tickets.permissions import support_agents_group
 
 DEMO_PASSWORD = "kabinet-demo"
 DEMO_DOMAIN = "demo.kabinet.test"
@@ -382,13 +384,24 @@ def load_demo(*, seed: int = 2026) -> None:
     anna, _c = people["anna"]
     boris, _v = people["boris"]
     anna_user = anna.user
+    categories = {
+        name: tickets.save_ticket_category(actor=admin, category=TicketCategory(name=name, position=pos))
+        for pos, name in enumerate(["Документы", "Доставка", "Оплата и счета", "Другое"])
+    }
+    tickets.save_ticket_settings(
+        actor=admin,
+        settings_row=TicketSettings(label="Обращения", status_display=TicketSettings.StatusDisplay.STAGES),
+    )
+    manager.groups.add(support_agents_group())
     t1 = tickets.create_ticket(
         actor=anna_user,
         subject="Не приходят закрывающие документы за октябрь",
         body="Добрый день! Не можем найти акт и счёт-фактуру за октябрь. Пришлите, пожалуйста.",
         company=romashka,
         contact=anna,
+        category=categories["Документы"],
     )
+    tickets.assign_ticket(actor=manager, ticket=t1, owner=manager)
     tickets.add_ticket_message(
         actor=manager, ticket=t1, is_internal=True, body="Проверить в 1С — кажется, акт не проведён."
     )
@@ -397,19 +410,29 @@ def load_demo(*, seed: int = 2026) -> None:
         ticket=t1,
         body="Анна, добрый день! Документы формируем, загрузим в кабинет до пятницы.",
     )
-    tickets.create_ticket(
+    t2 = tickets.create_ticket(
         actor=ivan.user,
         subject="Изменить адрес доставки",
         company=romashka,
         contact=ivan,
+        category=categories["Доставка"],
         body="Просим доставлять заказы на склад: Москва, ул. Складочная, д. 1, стр. 3.",
     )
+    tickets.assign_ticket(actor=manager, ticket=t2, owner=manager)
+    tickets.add_agent_reply(
+        actor=manager, ticket=t2, body="Иван, адрес доставки обновили. Следующий заказ привезём на склад."
+    )
+    solved = Stage.objects.filter(pipeline=t2.pipeline, kind=Stage.Kind.CLOSED).first()
+    tickets.change_ticket_stage(actor=manager, ticket=t2, stage=solved)
+    tickets.rate_ticket(actor=ivan.user, ticket=t2, rating=3, comment="Спасибо, быстро!")
     tickets.create_ticket(
         actor=boris.user,
         subject="Вопрос по счёту",
         company=veter,
         contact=boris,
+        category=categories["Оплата и счета"],
         body="В счёте указан неверный КПП, исправьте, пожалуйста.",
+        priority="high",
     )
 
     for who, name, text in [

@@ -13,7 +13,7 @@ from kabinet.billing.models import Invoice
 from kabinet.crm.models import Company, Contact, ContactEmail, Membership, Order, Pipeline, Stage
 from kabinet.documents.models import Document
 from kabinet.files.models import ClientFile
-from kabinet.tickets.models import Ticket, TicketMessage
+from kabinet.tickets.models import Ticket, TicketCategory, TicketMessage
 
 PASSWORD = "correct-horse-battery"
 
@@ -130,7 +130,7 @@ class TicketFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Ticket
 
-    number = factory.Sequence(lambda n: f"{n:05d}")
+    number = factory.Sequence(lambda n: f"F{n:05d}")  # never collides with the "ticket" sequence
     subject = factory.Sequence(lambda n: f"Ticket subject {n}")
     stage = factory.LazyFunction(ticket_stage)
     pipeline = factory.LazyAttribute(lambda o: o.stage.pipeline)
@@ -143,6 +143,23 @@ class TicketMessageFactory(factory.django.DjangoModelFactory):
 
     ticket = factory.SubFactory(TicketFactory)
     body = factory.Sequence(lambda n: f"Message body {n}")
+
+
+class TicketCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketCategory
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+def support_agent(**user_fields) -> User:
+    """A staff member in the "Support agents" group (created by the tickets migrations)."""
+    from kabinet.tickets.permissions import support_agents_group
+
+    agent = StaffFactory(**user_fields)
+    agent.groups.add(support_agents_group())
+    return agent
 
 
 class ClientFileFactory(factory.django.DjangoModelFactory):

@@ -11,3 +11,7 @@ class TicketsConfig(AppConfig):
         from kabinet.tickets import personal_data
 
         personal_data.register()
+
+        from kabinet.tickets import portal, tasks  # noqa: F401  (tasks: registers the jobs with Huey)
+
+        portal.register()
