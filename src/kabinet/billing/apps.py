@@ -6,3 +6,8 @@ class BillingConfig(AppConfig):
     name = "kabinet.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from kabinet.billing import portal
+
+        portal.register()

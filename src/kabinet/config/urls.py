@@ -8,5 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("kabinet.accounts.urls")),
     path("", include("kabinet.files.urls")),
+    path("", include("kabinet.crm.urls")),
+    path("", include("kabinet.documents.urls")),
+    path("", include("kabinet.billing.urls")),
     path("", include("kabinet.portal.urls")),
 ]

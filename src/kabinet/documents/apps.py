@@ -6,3 +6,8 @@ class DocumentsConfig(AppConfig):
     name = "kabinet.documents"
     label = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from kabinet.documents import portal
+
+        portal.register()

@@ -6,3 +6,8 @@ class FilesConfig(AppConfig):
     name = "kabinet.files"
     label = "files"
     verbose_name = _("Files")
+
+    def ready(self) -> None:
+        from kabinet.files import portal
+
+        portal.register()
