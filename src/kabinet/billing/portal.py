@@ -1,5 +1,5 @@
 """What billing contributes to the client portal: navigation, the "to pay" card, the "last invoice" quick
-action, the invoices panel of an order, and links from the history."""
+action, and links from the history and the file archive."""
 
 from __future__ import annotations
 
@@ -16,18 +16,15 @@ from kabinet.billing.models import OPEN_STATUSES
 from kabinet.billing.selectors import invoices_visible_to
 from kabinet.core.registry import (
     DashboardCard,
-    DetailPanel,
     NavItem,
     QuickAction,
     register_card,
-    register_detail_panel,
     register_nav,
     register_object_link,
     register_quick_action,
 )
 
 CARD_INVOICES = 5
-PANEL_INVOICES = 20
 _SUMMARY_ATTR = "_kabinet_invoice_summary"
 
 
@@ -83,29 +80,10 @@ def last_invoice_url(request: HttpRequest) -> str | None:
     return reverse("billing:latest") if invoice_summary(request)["total"] else None
 
 
-def order_invoices_panel(request: HttpRequest, order: Any) -> dict[str, Any] | None:
-    rows = list(
-        invoices_visible_to(request.viewer)
-        .filter(order_id=order.pk)
-        .only("public_id", "number", "amount", "paid_amount", "currency", "issued_on", "due_date", "status", "file_id")
-        .order_by("-issued_on", "-id")[:PANEL_INVOICES]
-    )
-    return {"invoices": rows} if rows else None
-
-
 def register() -> None:
     register_nav(NavItem(key="invoices", label=_("Invoices"), url_name="billing:invoices", order=30))
     register_card(DashboardCard(key="invoices", template="billing/cards/to_pay.html", context=to_pay_card, order=20))
     register_quick_action(
         QuickAction(key="last_invoice", label=_("Download the last invoice"), url=last_invoice_url, order=30)
-    )
-    register_detail_panel(
-        DetailPanel(
-            key="invoices",
-            subject="order",
-            template="billing/panels/order.html",
-            context=order_invoices_panel,
-            order=20,
-        )
     )
     register_object_link("billing.invoice", "billing:invoice")

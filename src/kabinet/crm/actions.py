@@ -30,6 +30,7 @@ from kabinet.crm.models import (
     Pipeline,
     Stage,
 )
+from kabinet.crm import validators as v
 from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline, register_events
 
@@ -551,3 +552,23 @@ def remove_colleague(*, actor: Any, membership: Membership) -> None:
         actor=actor,
         name=contact.full_name,
     )
+
+
+@transaction.atomic
+def set_stage_decision(
+    *, actor: Any, stage: Stage, confirm_stage: Stage | None, decline_stage: Stage | None
+) -> Stage:
+    """Make a stage ask the client to confirm or decline (both targets given), or stop asking (both None)."""
+    stage.asks_client = confirm_stage is not None and decline_stage is not None
+    stage.confirm_stage = confirm_stage
+    stage.decline_stage = decline_stage
+    stage.full_clean()
+    stage.save(update_fields=["asks_client", "confirm_stage", "decline_stage"])
+    record_audit(
+        event="stage.decision_changed",
+        actor=actor,
+        target=stage,
+        confirm=getattr(confirm_stage, "pk", None),
+        decline=getattr(decline_stage, "pk", None),
+    )
+    return stage

@@ -11,10 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.registry import (
     DashboardCard,
-    DetailPanel,
     NavItem,
     register_card,
-    register_detail_panel,
     register_nav,
     register_object_link,
 )
@@ -22,7 +20,6 @@ from kabinet.documents.models import Document
 from kabinet.documents.selectors import documents_visible_to
 
 CARD_DOCUMENTS = 5
-PANEL_DOCUMENTS = 20
 
 
 def awaiting_signature_card(request: HttpRequest) -> dict[str, Any]:
@@ -37,30 +34,11 @@ def awaiting_signature_card(request: HttpRequest) -> dict[str, Any]:
     return {"documents": rows, "total": rows[0].total if rows else 0}
 
 
-def order_documents_panel(request: HttpRequest, order: Any) -> dict[str, Any] | None:
-    rows = list(
-        documents_visible_to(request.viewer)
-        .filter(order_id=order.pk)
-        .only("public_id", "title", "number", "kind", "date", "status", "file_id", "created_at")
-        .order_by("-created_at", "-id")[:PANEL_DOCUMENTS]
-    )
-    return {"documents": rows} if rows else None
-
-
 def register() -> None:
     register_nav(NavItem(key="documents", label=_("Documents"), url_name="documents:list", order=20))
     register_card(
         DashboardCard(
             key="documents", template="documents/cards/awaiting.html", context=awaiting_signature_card, order=30
-        )
-    )
-    register_detail_panel(
-        DetailPanel(
-            key="documents",
-            subject="order",
-            template="documents/panels/order.html",
-            context=order_documents_panel,
-            order=10,
         )
     )
     register_object_link("documents.document", "documents:detail")

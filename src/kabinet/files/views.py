@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kabinet.core.registry import object_url
+from kabinet.core.search import search_contains
 from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.selectors import order_for_viewer
 from kabinet.files import actions
@@ -117,7 +118,7 @@ def archive(request: HttpRequest) -> HttpResponse:
     cleaned = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
     queryset = files_visible_to(viewer).select_related("subject_type").defer("sha256")
     if cleaned.get("q"):
-        queryset = queryset.filter(original_name__icontains=cleaned["q"].strip())
+        queryset = search_contains(queryset, "original_name", cleaned["q"].strip())
     if cleaned.get("direction"):
         queryset = queryset.filter(direction=cleaned["direction"])
     if cleaned.get("about"):

@@ -143,7 +143,7 @@ class GlossaryTerm(models.Model):
         help_text=_("Empty: the same text in every language."),
     )
     term = models.CharField(_("term"), max_length=120)
-    explanation = models.TextField(_("explanation"), max_length=2000)
+    explanation = models.TextField(_("explanation"), max_length=2000, blank=True)
     position = models.PositiveIntegerField(_("position"), default=100)
     is_published = models.BooleanField(_("published"), default=True)
 
@@ -157,3 +157,8 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_published and not (self.explanation or "").strip():
+            raise ValidationError({"explanation": _("Write the explanation (or unpublish the term to hide it).")})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kabinet.core.registry import detail_panels, object_url
+from kabinet.core.search import Folded
 from kabinet.crm import actions
 from kabinet.crm.forms import (
     STATUS_CLOSED,
@@ -108,7 +109,9 @@ def orders(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(stage_id=int(status[6:]))
     search = form.value("q").strip().lstrip("№#").strip()
     if search:
-        queryset = queryset.filter(Q(number=search) | Q(title__icontains=search))
+        queryset = queryset.alias(folded_title=Folded("title")).filter(
+            Q(number=search) | Q(folded_title__contains=search.lower())
+        )
     queryset = queryset.order_by(*ORDER_SORTS.get(form.value("sort"), ORDER_SORTS["newest"]))
     page = Paginator(queryset, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
