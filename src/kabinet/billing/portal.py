@@ -44,12 +44,26 @@ def invoice_summary(request: HttpRequest) -> dict[str, Any]:
         .annotate(
             is_open=Case(When(is_open, then=Value(1)), default=Value(0), output_field=IntegerField()),
             total=everything,
-            open_count=Window(Sum(Case(When(is_open, then=Value(1)), default=Value(0), output_field=IntegerField()))),
+            open_count=Window(
+                Sum(Case(When(is_open, then=Value(1)), default=Value(0), output_field=IntegerField()))
+            ),
             overdue_count=Window(
-                Sum(Case(When(is_open & Q(due_date__lt=today), then=Value(1)), default=Value(0), output_field=IntegerField()))
+                Sum(
+                    Case(
+                        When(is_open & Q(due_date__lt=today), then=Value(1)),
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                )
             ),
             open_balance=Window(
-                Sum(Case(When(is_open, then=F("amount") - F("paid_amount")), default=Value(Decimal("0")), output_field=money))
+                Sum(
+                    Case(
+                        When(is_open, then=F("amount") - F("paid_amount")),
+                        default=Value(Decimal("0")),
+                        output_field=money,
+                    )
+                )
             ),
             open_currency_min=Window(Min(Case(When(is_open, then=F("currency")), default=Value(None)))),
             open_currency_max=Window(Max(Case(When(is_open, then=F("currency")), default=Value(None)))),
@@ -82,7 +96,9 @@ def last_invoice_url(request: HttpRequest) -> str | None:
 
 def register() -> None:
     register_nav(NavItem(key="invoices", label=_("Invoices"), url_name="billing:invoices", order=30))
-    register_card(DashboardCard(key="invoices", template="billing/cards/to_pay.html", context=to_pay_card, order=20))
+    register_card(
+        DashboardCard(key="invoices", template="billing/cards/to_pay.html", context=to_pay_card, order=20)
+    )
     register_quick_action(
         QuickAction(key="last_invoice", label=_("Download the last invoice"), url=last_invoice_url, order=30)
     )

@@ -18,6 +18,7 @@ from kabinet.accounts.actions import create_account
 from kabinet.accounts.models import User
 from kabinet.core.audit import record_audit
 from kabinet.core.sequences import next_number
+from kabinet.crm import validators as v
 from kabinet.crm.models import (
     BankAccount,
     Company,
@@ -30,7 +31,6 @@ from kabinet.crm.models import (
     Pipeline,
     Stage,
 )
-from kabinet.crm import validators as v
 from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline, register_events
 
@@ -475,7 +475,9 @@ def invite_colleague(
             contact.user = user
             contact.save(update_fields=["user", "updated_at"])
     membership = Membership.objects.create(contact=contact, company=company, role=role)
-    record_audit(event="membership.invited", actor=actor, target=company, contact=contact.public_id, role=role)
+    record_audit(
+        event="membership.invited", actor=actor, target=company, contact=contact.public_id, role=role
+    )
     record_timeline(
         event="colleague.invited",
         kind="account",

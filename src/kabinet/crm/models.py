@@ -312,7 +312,9 @@ class Stage(models.Model):
             if target is not None and (target.pipeline_id != self.pipeline_id or target.pk == self.pk):
                 errors[name] = _("Choose another stage of the same pipeline.")
         if self.asks_client and not (self.confirm_stage_id and self.decline_stage_id):
-            errors["asks_client"] = _("Choose the stages the order moves to when the client confirms or declines.")
+            errors["asks_client"] = _(
+                "Choose the stages the order moves to when the client confirms or declines."
+            )
         if errors:
             raise ValidationError(errors)
 

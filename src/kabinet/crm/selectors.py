@@ -90,9 +90,9 @@ def company_for_viewer(viewer: Viewer, public_id: str) -> Company:
 
 def bank_accounts_visible_to(viewer: Viewer, company: Company) -> QuerySet[BankAccount]:
     """Bank details of one of the viewer's companies."""
-    return BankAccount.objects.filter(company__in=companies_visible_to(viewer).filter(pk=company.pk)).order_by(
-        "-is_primary", "id"
-    )
+    return BankAccount.objects.filter(
+        company__in=companies_visible_to(viewer).filter(pk=company.pk)
+    ).order_by("-is_primary", "id")
 
 
 def memberships_of_active_company(viewer: Viewer) -> QuerySet[Membership]:

@@ -38,7 +38,10 @@ def register() -> None:
     register_nav(NavItem(key="documents", label=_("Documents"), url_name="documents:list", order=20))
     register_card(
         DashboardCard(
-            key="documents", template="documents/cards/awaiting.html", context=awaiting_signature_card, order=30
+            key="documents",
+            template="documents/cards/awaiting.html",
+            context=awaiting_signature_card,
+            order=30,
         )
     )
     register_object_link("documents.document", "documents:detail")

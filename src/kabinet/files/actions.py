@@ -76,7 +76,9 @@ def attach_file(*, actor: Any, file: ClientFile, subject: models.Model) -> Clien
     if file.subject_type_id is not None and file.subject_id == subject.pk:
         return file
     _set_subject(file, subject)
-    file.save(update_fields=["subject_type", "subject_id", "subject_public_id", "subject_label", "updated_at"])
+    file.save(
+        update_fields=["subject_type", "subject_id", "subject_public_id", "subject_label", "updated_at"]
+    )
     record_audit(event="file.attached", actor=actor, target=file, subject=file.subject_public_id)
     return file
 

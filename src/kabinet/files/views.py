@@ -82,7 +82,9 @@ def _upload(request: HttpRequest, form: UploadForm) -> HttpResponse | None:
     if order is not None:
         company, contact = order.company, order.contact
     else:
-        company = Company.objects.filter(pk=viewer.active_company_id).first() if viewer.active_company_id else None
+        company = (
+            Company.objects.filter(pk=viewer.active_company_id).first() if viewer.active_company_id else None
+        )
         contact = Contact.objects.get(pk=viewer.contact_id)
     stored = actions.store_file(
         actor=request.user,
@@ -123,7 +125,9 @@ def archive(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(direction=cleaned["direction"])
     if cleaned.get("about"):
         queryset = queryset.filter(subject_public_id=cleaned["about"])
-    page = Paginator(queryset.order_by("-created_at", "-id"), FILES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.order_by("-created_at", "-id"), FILES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     rows = []
     for stored in page.object_list:
         label = ""
@@ -136,7 +140,9 @@ def archive(request: HttpRequest) -> HttpResponse:
                 "file": stored,
                 "subject_label": label,
                 "subject_url": object_url(
-                    f"{stored.subject_type.app_label}.{stored.subject_type.model}" if stored.subject_type else "",
+                    f"{stored.subject_type.app_label}.{stored.subject_type.model}"
+                    if stored.subject_type
+                    else "",
                     stored.subject_public_id,
                 ),
             }

@@ -59,14 +59,19 @@ def save_portal_settings(
     portal_settings.full_clean()
     portal_settings.save()
     record_audit(
-        event="portal.settings_changed", actor=actor, target=portal_settings, fields=sorted(set(changed_fields))
+        event="portal.settings_changed",
+        actor=actor,
+        target=portal_settings,
+        fields=sorted(set(changed_fields)),
     )
     _forget_everywhere()
     return portal_settings
 
 
 @transaction.atomic
-def save_glossary_term(*, actor: Any, glossary_term: GlossaryTerm, changed_fields: Iterable[str] = ()) -> GlossaryTerm:
+def save_glossary_term(
+    *, actor: Any, glossary_term: GlossaryTerm, changed_fields: Iterable[str] = ()
+) -> GlossaryTerm:
     """Add or change a glossary explanation."""
     glossary_term.full_clean()
     glossary_term.save()

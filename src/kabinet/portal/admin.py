@@ -79,11 +79,16 @@ class PortalSettingsForm(forms.ModelForm):
                 required=False,
                 initial=bool(choice.get("hidden")),
             )
-        links = [item for item in (self.instance.navigation or []) if isinstance(item, dict) and item.get("url")]
+        links = [
+            item for item in (self.instance.navigation or []) if isinstance(item, dict) and item.get("url")
+        ]
         for n in range(1, EXTRA_LINKS + 1):
             link = links[n - 1] if n <= len(links) else {}
             self.fields[f"link_{n}_label"] = forms.CharField(
-                label=_("Link %(n)s: label") % {"n": n}, required=False, max_length=40, initial=link.get("label", "")
+                label=_("Link %(n)s: label") % {"n": n},
+                required=False,
+                max_length=40,
+                initial=link.get("label", ""),
             )
             self.fields[f"link_{n}_url"] = forms.URLField(
                 label=_("Link %(n)s: address") % {"n": n},
@@ -136,11 +141,17 @@ class PortalSettingsForm(forms.ModelForm):
                 )
                 continue
             if url and not url.startswith(("https://", "http://")):
-                self.add_error(f"link_{n}_url", ValidationError(_("Enter an address starting with https://.")))
+                self.add_error(
+                    f"link_{n}_url", ValidationError(_("Enter an address starting with https://."))
+                )
                 continue
             if url:
                 rows.append(
-                    (data.get(f"link_{n}_position") or 90 + n, 1000 + n, {"key": f"link-{n}", "label": label, "url": url})
+                    (
+                        data.get(f"link_{n}_position") or 90 + n,
+                        1000 + n,
+                        {"key": f"link-{n}", "label": label, "url": url},
+                    )
                 )
         rows.sort(key=lambda row: (row[0], row[1]))
         self.instance.navigation = [row[2] for row in rows]
@@ -158,12 +169,30 @@ class PortalSettingsAdmin(admin.ModelAdmin):
         nav = [name for name in form.fields if name.startswith("nav_")]
         links = [name for name in form.fields if name.startswith("link_")]
         return [
-            (_("Name and images"), {"fields": ["title", "current_logo", "logo_upload", "remove_logo",
-                                               "current_favicon", "favicon_upload", "remove_favicon"]}),
+            (
+                _("Name and images"),
+                {
+                    "fields": [
+                        "title",
+                        "current_logo",
+                        "logo_upload",
+                        "remove_logo",
+                        "current_favicon",
+                        "favicon_upload",
+                        "remove_favicon",
+                    ]
+                },
+            ),
             (_("Colours"), {"fields": ["brand_color", "brand_text_color", "background_color"]}),
             (_("Support contacts"), {"fields": ["support_email", "support_phone"]}),
-            (_("What clients call orders"), {"fields": ["orders_label", "orders_label_plural", "orders_label_singular"]}),
-            (_("Navigation menu"), {"fields": nav, "description": _("Lower positions come first. “Home” is always first.")}),
+            (
+                _("What clients call orders"),
+                {"fields": ["orders_label", "orders_label_plural", "orders_label_singular"]},
+            ),
+            (
+                _("Navigation menu"),
+                {"fields": nav, "description": _("Lower positions come first. “Home” is always first.")},
+            ),
             (_("Extra links in the menu"), {"fields": links}),
         ]
 

@@ -15,6 +15,10 @@ class PortalConfig(AppConfig):
         register_nav(NavItem(key="help", label=_("Help"), url_name="portal:glossary", order=900))
         register_detail_panel(
             DetailPanel(
-                key="papers", subject="order", template="portal/panels/papers.html", context=order_papers, order=10
+                key="papers",
+                subject="order",
+                template="portal/panels/papers.html",
+                context=order_papers,
+                order=10,
             )
         )

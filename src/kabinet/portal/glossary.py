@@ -96,7 +96,9 @@ BUILT_IN: dict[str, tuple] = {
     ),
     "ogrn": (
         _("OGRN"),
-        _("Primary state registration number: 13 digits for an organisation, 15 for a sole proprietor (OGRNIP)."),
+        _(
+            "Primary state registration number: 13 digits for an organisation, 15 for a sole proprietor (OGRNIP)."
+        ),
         120,
     ),
 }
@@ -125,7 +127,9 @@ def glossary(language: str | None = None) -> list[Term]:
         if not row.is_published:
             terms.pop(row.slug, None)
             continue
-        terms[row.slug] = Term(slug=row.slug, term=row.term, explanation=row.explanation, position=row.position)
+        terms[row.slug] = Term(
+            slug=row.slug, term=row.term, explanation=row.explanation, position=row.position
+        )
     return sorted(terms.values(), key=lambda t: (t.position, t.term.lower()))
 
 

@@ -17,7 +17,9 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 def validate_hex_colour(value: str) -> None:
     # Colours end up inside a <style> element: only #rrggbb is accepted, so nothing else can be injected.
     if not HEX_COLOUR.match(value or ""):
-        raise ValidationError(_("Enter a colour as # and six hexadecimal digits, e.g. #2563eb."), code="colour")
+        raise ValidationError(
+            _("Enter a colour as # and six hexadecimal digits, e.g. #2563eb."), code="colour"
+        )
 
 
 def _relative_luminance(colour: str) -> float:
@@ -161,4 +163,6 @@ class GlossaryTerm(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.is_published and not (self.explanation or "").strip():
-            raise ValidationError({"explanation": _("Write the explanation (or unpublish the term to hide it).")})
+            raise ValidationError(
+                {"explanation": _("Write the explanation (or unpublish the term to hide it).")}
+            )

@@ -17,7 +17,20 @@ from kabinet.documents.models import Document
 from kabinet.documents.selectors import documents_visible_to
 
 PANEL_ROWS = 30
-COLUMNS = ("paper", "public_id", "title", "number", "kind", "status", "date", "due_date", "amount", "currency", "has_file", "created_at")
+COLUMNS = (
+    "paper",
+    "public_id",
+    "title",
+    "number",
+    "kind",
+    "status",
+    "date",
+    "due_date",
+    "amount",
+    "currency",
+    "has_file",
+    "created_at",
+)
 
 
 def order_papers(request: HttpRequest, order: Any) -> dict[str, Any] | None:
@@ -32,7 +45,20 @@ def order_papers(request: HttpRequest, order: Any) -> dict[str, Any] | None:
             money=Value("", output_field=CharField()),
             with_file=F("file_id"),
         )
-        .values_list("paper", "public_id", "title", "number", "kind", "status", "date", "due", "sum", "money", "with_file", "created_at")
+        .values_list(
+            "paper",
+            "public_id",
+            "title",
+            "number",
+            "kind",
+            "status",
+            "date",
+            "due",
+            "sum",
+            "money",
+            "with_file",
+            "created_at",
+        )
         .order_by()  # compound statements take one ORDER BY, after the UNION
     )
     invoices = (
@@ -44,7 +70,20 @@ def order_papers(request: HttpRequest, order: Any) -> dict[str, Any] | None:
             sort=Value("", output_field=CharField()),
             with_file=F("file_id"),
         )
-        .values_list("paper", "public_id", "heading", "number", "sort", "status", "issued_on", "due_date", "amount", "currency", "with_file", "created_at")
+        .values_list(
+            "paper",
+            "public_id",
+            "heading",
+            "number",
+            "sort",
+            "status",
+            "issued_on",
+            "due_date",
+            "amount",
+            "currency",
+            "with_file",
+            "created_at",
+        )
         .order_by()
     )
     rows = list(documents.union(invoices, all=True).order_by("-created_at")[:PANEL_ROWS])
@@ -63,7 +102,9 @@ def order_papers(request: HttpRequest, order: Any) -> dict[str, Any] | None:
                 amount=item["amount"],
                 currency=item["currency"],
             )
-            item.update(invoice=invoice, client_status=invoice.client_status, status_label=invoice.client_status_label)
+            item.update(
+                invoice=invoice, client_status=invoice.client_status, status_label=invoice.client_status_label
+            )
         else:
             document = Document(kind=item["kind"], status=item["status"])
             item.update(kind_label=document.get_kind_display(), status_label=document.get_status_display())

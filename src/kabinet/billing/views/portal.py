@@ -65,7 +65,13 @@ def invoices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/list.html",
-        {"form": form, "page": page, "invoices": page.object_list, "filtered": bool(status), "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "invoices": page.object_list,
+            "filtered": bool(status),
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -98,7 +98,12 @@ ROUTES = [
     RouteCase(
         url_name="crm:company",
         url=lambda w: reverse("crm:company", args=[w.company.public_id]),
-        expect={**dict.fromkeys(CLIENT_ROLES, 200), Role.OTHER_CLIENT: 404, Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
+        expect={
+            **dict.fromkeys(CLIENT_ROLES, 200),
+            Role.OTHER_CLIENT: 404,
+            Role.STAFF: 404,
+            Role.ANONYMOUS: LOGIN,
+        },
         markers=lambda w: {w.company.inn: {Role.OWNER, Role.COLLEAGUE, Role.COMPANY_ADMIN}},
     ),
     RouteCase(

@@ -56,7 +56,9 @@ def test_editing_my_details(world):
     assert (contact.first_name, contact.last_name, contact.position) == ("Анна", "Носова", "Бухгалтер")
     assert list(contact.emails.values_list("email", "is_primary")) == [("anna@example.test", True)]
     assert list(contact.phones.values_list("phone", flat=True)) == ["+79161234567"]
-    assert TimelineEntry.objects.filter(event="contact.updated", contact=contact, company=world.company).exists()
+    assert TimelineEntry.objects.filter(
+        event="contact.updated", contact=contact, company=world.company
+    ).exists()
     assert AuditEntry.objects.filter(event="contact.updated", actor=owner).exists()
 
 
@@ -85,9 +87,11 @@ def test_errors_speak_the_readers_language(world):
     owner = world.user(Role.OWNER)
     owner.language = "ru"
     owner.save()
-    body = world.client_for(Role.OWNER).post(
-        reverse("crm:profile_edit"), contact_form(**{"phones-0-phone": "12345"})
-    ).content.decode()
+    body = (
+        world.client_for(Role.OWNER)
+        .post(reverse("crm:profile_edit"), contact_form(**{"phones-0-phone": "12345"}))
+        .content.decode()
+    )
     assert "Такого номера телефона не существует" in body
 
 
@@ -178,9 +182,12 @@ def test_checksums_guard_the_company_details(world, overrides, field):
 def test_a_member_reads_the_details_but_cannot_edit(world):
     client = world.client_for(Role.OWNER)
     page = client.get(reverse("crm:company", args=[world.company.public_id])).content.decode()
-    assert world.company.inn in page and reverse("crm:company_edit", args=[world.company.public_id]) not in page
+    assert (
+        world.company.inn in page and reverse("crm:company_edit", args=[world.company.public_id]) not in page
+    )
     response = client.post(
-        reverse("crm:company_edit", args=[world.company.public_id]), company_form(world.company, legal_address="X")
+        reverse("crm:company_edit", args=[world.company.public_id]),
+        company_form(world.company, legal_address="X"),
     )
     assert response.status_code == 404
 
@@ -209,7 +216,9 @@ def test_invite_an_existing_contact_and_refuse_a_second_time(world):
         {"email": other.email, "first_name": "X", "role": "admin"},
     )
     assert Membership.objects.get(contact=other.contact, company=world.company).role == "admin"
-    response = client.post(reverse("crm:colleagues"), {"email": other.email, "first_name": "X", "role": "member"})
+    response = client.post(
+        reverse("crm:colleagues"), {"email": other.email, "first_name": "X", "role": "member"}
+    )
     assert response.status_code == 400
     assert "already has access" in response.content.decode()
 
@@ -231,7 +240,10 @@ def test_change_role_and_remove_but_never_yourself(world):
     assert TimelineEntry.objects.filter(event="colleague.made_admin").exists()
     client.post(reverse("crm:colleague_remove", args=[owner.public_id]))
     assert not Membership.objects.filter(contact=owner, company=world.company).exists()
-    assert world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).status_code == 404
+    assert (
+        world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).status_code
+        == 404
+    )
     client.post(reverse("crm:colleague_role", args=[me.public_id]), {f"{me.public_id}-role": "member"})
     client.post(reverse("crm:colleague_remove", args=[me.public_id]))
     assert Membership.objects.get(contact=me, company=world.company).role == "admin"

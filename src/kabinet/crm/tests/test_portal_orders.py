@@ -47,13 +47,25 @@ def test_status_filter_search_and_sort(world, pipeline):
     cheap = f.OrderFactory(company=world.company, contact=owner, title="Бумага А4", amount=Decimal("100"))
     dear = f.OrderFactory(company=world.company, contact=owner, title="Мебель", amount=Decimal("90000"))
     done = f.OrderFactory(company=world.company, contact=owner, title="Готовый", stage=pipeline["done"])
-    gone = f.OrderFactory(company=world.company, contact=owner, title="Отменённый", stage=pipeline["cancelled"])
+    gone = f.OrderFactory(
+        company=world.company, contact=owner, title="Отменённый", stage=pipeline["cancelled"]
+    )
     client = world.client_for(Role.COMPANY_ADMIN)
     url = reverse("crm:orders")
-    assert listed(client.get(url)) == [gone.public_id, done.public_id, dear.public_id, cheap.public_id, world.order.public_id]
+    assert listed(client.get(url)) == [
+        gone.public_id,
+        done.public_id,
+        dear.public_id,
+        cheap.public_id,
+        world.order.public_id,
+    ]
     assert listed(client.get(url, {"status": "won"})) == [done.public_id]
     assert listed(client.get(url, {"status": "closed"})) == [gone.public_id]
-    assert set(listed(client.get(url, {"status": "open"}))) == {dear.public_id, cheap.public_id, world.order.public_id}
+    assert set(listed(client.get(url, {"status": "open"}))) == {
+        dear.public_id,
+        cheap.public_id,
+        world.order.public_id,
+    }
     assert listed(client.get(url, {"status": f"stage-{pipeline['done'].pk}"})) == [done.public_id]
     assert listed(client.get(url, {"q": "мебель"})) == [dear.public_id]
     assert listed(client.get(url, {"q": f"№{cheap.number}"})) == [cheap.public_id]
@@ -66,7 +78,13 @@ def test_status_filter_search_and_sort(world, pipeline):
 
 def test_bad_filter_values_fall_back_instead_of_failing(world):
     client = world.client_for(Role.OWNER)
-    for params in ({"status": "stage-x"}, {"status": "<script>"}, {"sort": "drop"}, {"page": "x"}, {"page": "999"}):
+    for params in (
+        {"status": "stage-x"},
+        {"status": "<script>"},
+        {"sort": "drop"},
+        {"page": "x"},
+        {"page": "999"},
+    ):
         response = client.get(reverse("crm:orders"), params)
         assert response.status_code == 200
         assert listed(response) == [world.order.public_id]
@@ -94,7 +112,11 @@ def test_order_page_shows_the_path_items_papers_history_and_manager(world, pipel
     actions.change_order_stage(actor=manager, order=order, stage=pipeline["work"])
     invoice = world.invoice
     draft = f.DocumentFactory(
-        company=world.company, contact=order.contact, order=order, status=Document.Status.DRAFT, title="Черновик"
+        company=world.company,
+        contact=order.contact,
+        order=order,
+        status=Document.Status.DRAFT,
+        title="Черновик",
     )
     response = world.client_for(Role.OWNER).get(reverse("crm:order", args=[order.public_id]))
     body = response.content.decode()
@@ -130,7 +152,9 @@ def test_manager_falls_back_to_the_contacts_then_the_companys(world):
     boss = f.StaffFactory(full_name="Ответственный")
     world.company.manager = boss
     world.company.save()
-    body = world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    body = (
+        world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    )
     assert "Ответственный" in body
 
 
@@ -151,7 +175,10 @@ def test_confirming_an_offer_moves_the_order_and_tells_the_history(world, pipeli
     client.post(reverse("crm:order_decision", args=[order.public_id]), {"decision": "decline"})
     order.refresh_from_db()
     assert order.stage == pipeline["work"]
-    assert "not waiting for your decision" in client.get(reverse("crm:order", args=[order.public_id])).content.decode()
+    assert (
+        "not waiting for your decision"
+        in client.get(reverse("crm:order", args=[order.public_id])).content.decode()
+    )
 
 
 def test_declining_with_a_comment(world, pipeline):
@@ -185,7 +212,9 @@ def test_stage_decision_needs_both_targets_in_the_same_pipeline(world, pipeline)
 
     other = f.StageFactory()  # another pipeline
     with pytest.raises(ValidationError):
-        actions.set_stage_decision(actor=None, stage=pipeline["work"], confirm_stage=other, decline_stage=other)
+        actions.set_stage_decision(
+            actor=None, stage=pipeline["work"], confirm_stage=other, decline_stage=other
+        )
     stage = pipeline["work"]
     stage.asks_client = True
     with pytest.raises(ValidationError):
@@ -195,7 +224,9 @@ def test_stage_decision_needs_both_targets_in_the_same_pipeline(world, pipeline)
 def test_order_dates_and_due_in_words(world):
     world.order.due_date = datetime.date(2030, 5, 17)
     world.order.save()
-    body = world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    body = (
+        world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    )
     assert re.search(r"planned completion May 17, 2030", body)
 
 
@@ -203,5 +234,7 @@ def test_invoice_of_an_order_shows_its_client_status(world):
     world.invoice.due_date = datetime.date.today() - datetime.timedelta(days=1)
     world.invoice.status = Invoice.Status.UNPAID
     world.invoice.save()
-    body = world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    body = (
+        world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    )
     assert '<span class="status overdue">Overdue</span>' in body

@@ -151,7 +151,13 @@ def _stage_path(order: Order, stages: list[Stage], history: list[TimelineEntry])
     path = []
     for index, stage in enumerate(shown):
         state = "done" if index < current_index else "current" if index == current_index else "upcoming"
-        path.append({"stage": stage, "state": state, "reached": reached.get(stage.pk) if state != "upcoming" else None})
+        path.append(
+            {
+                "stage": stage,
+                "state": state,
+                "reached": reached.get(stage.pk) if state != "upcoming" else None,
+            }
+        )
     return path
 
 
@@ -237,7 +243,9 @@ def history(request: HttpRequest) -> HttpResponse:
     _client_only(request)
     form = HistoryFilterForm(request.GET or None)
     kind = form.cleaned_data.get("kind", "") if form.is_bound and form.is_valid() else ""
-    queryset = timeline_visible_to(request.viewer).select_related("subject_type").order_by("-created_at", "-id")
+    queryset = (
+        timeline_visible_to(request.viewer).select_related("subject_type").order_by("-created_at", "-id")
+    )
     if kind:
         queryset = queryset.filter(kind=kind)
     page = Paginator(queryset, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
@@ -461,11 +469,15 @@ def colleague_role(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Choose a role."))
     else:
         try:
-            actions.change_colleague_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
+            actions.change_colleague_role(
+                actor=request.user, membership=membership, role=form.cleaned_data["role"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The role of %(name)s is changed.") % {"name": membership.contact.full_name})
+            messages.success(
+                request, _("The role of %(name)s is changed.") % {"name": membership.contact.full_name}
+            )
     return HttpResponseRedirect(reverse("crm:colleagues"))
 
 
@@ -479,6 +491,7 @@ def colleague_remove(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
-            request, _("%(name)s no longer has access to the company.") % {"name": membership.contact.full_name}
+            request,
+            _("%(name)s no longer has access to the company.") % {"name": membership.contact.full_name},
         )
     return HttpResponseRedirect(reverse("crm:colleagues"))

@@ -29,7 +29,9 @@ def documents(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(kind=cleaned["kind"])
     if cleaned.get("status"):
         queryset = queryset.filter(status=cleaned["status"])
-    page = Paginator(queryset.order_by("-created_at", "-id"), DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(queryset.order_by("-created_at", "-id"), DOCUMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

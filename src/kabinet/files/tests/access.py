@@ -20,7 +20,9 @@ ROUTES = [
         label="files:archive (upload)",
         url=lambda w: reverse("files:archive"),
         method="post",
-        data=lambda w: {"upload": SimpleUploadedFile("note.txt", "Привет".encode(), content_type="text/plain")},
+        data=lambda w: {
+            "upload": SimpleUploadedFile("note.txt", "Привет".encode(), content_type="text/plain")
+        },
         expect={**dict.fromkeys(CLIENT_ROLES, (302, "/files/")), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
     ),
     RouteCase(
@@ -33,7 +35,7 @@ ROUTES = [
             "about": w.order.public_id,
         },
         expect={
-            Role.OWNER: (302, f"/orders/"),
+            Role.OWNER: (302, "/orders/"),
             Role.COMPANY_ADMIN: (302, "/orders/"),
             Role.COLLEAGUE: 400,
             Role.OTHER_CLIENT: 400,

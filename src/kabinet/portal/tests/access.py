@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from kabinet.portal.actions import save_portal_settings
 from kabinet.portal.models import PortalSettings
-from kabinet.testing.matrix import ALL_ROLES, CLIENT_ROLES, Role, RouteCase
+from kabinet.testing.matrix import ALL_ROLES, Role, RouteCase
 
 # A 1x1 PNG.
 PNG = bytes.fromhex(
@@ -57,7 +57,9 @@ ROUTES = [
         },
     ),
     RouteCase(url_name="portal:glossary", url=lambda w: reverse("portal:glossary"), expect=everybody),
-    RouteCase(url_name="portal:term", url=lambda w: reverse("portal:term", args=["order-stage"]), expect=everybody),
+    RouteCase(
+        url_name="portal:term", url=lambda w: reverse("portal:term", args=["order-stage"]), expect=everybody
+    ),
     RouteCase(
         url_name="portal:term",
         label="portal:term (unknown)",
@@ -83,4 +85,3 @@ ROUTES = [
         expect=everybody,
     ),
 ]
-

@@ -43,7 +43,10 @@ def test_title_colours_logo_and_favicon_follow_everywhere(world, client):
         logo=SimpleUploadedFile("logo.png", PNG),
         favicon=SimpleUploadedFile("favicon.png", PNG),
     )
-    for page in (client.get(reverse("accounts:login")), world.client_for(Role.OWNER).get(reverse("crm:orders"))):
+    for page in (
+        client.get(reverse("accounts:login")),
+        world.client_for(Role.OWNER).get(reverse("crm:orders")),
+    ):
         body = page.content.decode()
         assert "· Ромашка-Сервис</title>" in body  # the settings were saved a moment ago: no stale cache
         assert "--brand: #7c2d12; --brand-contrast: #ffffff; --background: #fafaf9;" in body
@@ -96,7 +99,9 @@ def test_orders_label_is_translated_or_taken_as_typed(world):
     body = world.client_for(Role.OWNER).get(reverse("portal:home")).content.decode()
     assert "Текущие сделки" in body and ">Сделки</a>" in body
     save(orders_label=OrdersLabel.CUSTOM, orders_label_plural="Отгрузки", orders_label_singular="Отгрузка")
-    body = world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    body = (
+        world.client_for(Role.OWNER).get(reverse("crm:order", args=[world.order.public_id])).content.decode()
+    )
     assert "Отгрузка №" in body and ">Отгрузки</a>" in body
     with pytest.raises(ValidationError):
         save(orders_label=OrdersLabel.CUSTOM, orders_label_plural="", orders_label_singular="")
@@ -105,9 +110,15 @@ def test_orders_label_is_translated_or_taken_as_typed(world):
 def test_navigation_menu_order_labels_hidden_entries_and_links(world):
     client = world.client_for(Role.OWNER)
     default = nav_labels(client.get(reverse("portal:home")).content.decode())
-    assert default[0] == "home" and {"orders", "documents", "invoices", "history", "files", "profile", "help"} <= set(
-        default
-    )
+    assert default[0] == "home" and {
+        "orders",
+        "documents",
+        "invoices",
+        "history",
+        "files",
+        "profile",
+        "help",
+    } <= set(default)
     save(
         navigation=[
             {"key": "invoices", "label": "Оплата", "hidden": False},
@@ -166,10 +177,13 @@ def test_glossary_built_in_terms_staff_overrides_and_hiding(world, client):
     assert 'id="reconciliation-act"' in body and "Reconciliation act" in body
     save_glossary_term(
         actor=None,
-        glossary_term=GlossaryTerm(slug="reconciliation-act", language="en", term="Reconciliation", explanation="Ours."),
+        glossary_term=GlossaryTerm(
+            slug="reconciliation-act", language="en", term="Reconciliation", explanation="Ours."
+        ),
     )
     save_glossary_term(
-        actor=None, glossary_term=GlossaryTerm(slug="kpp", language="", term="KPP", explanation="", is_published=False)
+        actor=None,
+        glossary_term=GlossaryTerm(slug="kpp", language="", term="KPP", explanation="", is_published=False),
     )
     save_glossary_term(
         actor=None, glossary_term=GlossaryTerm(slug="bonus", language="", term="Бонусы", explanation="Баллы.")

@@ -10,7 +10,7 @@ from django.template import Template
 from django.urls import reverse
 
 from kabinet.billing.models import Invoice
-from kabinet.core.registry import DashboardCard, _CARDS, register_card
+from kabinet.core.registry import _CARDS, DashboardCard, register_card
 from kabinet.crm.models import Membership, Stage
 from kabinet.documents.models import Document
 from kabinet.testing import factories as f
@@ -42,7 +42,10 @@ def test_invoices_card_sums_what_is_left_to_pay_and_counts_overdue(world):
     today = datetime.date.today()
     world.invoice.delete()
     late = f.InvoiceFactory(
-        company=world.company, contact=owner, amount=Decimal("1000"), due_date=today - datetime.timedelta(days=3)
+        company=world.company,
+        contact=owner,
+        amount=Decimal("1000"),
+        due_date=today - datetime.timedelta(days=3),
     )
     partly = f.InvoiceFactory(
         company=world.company,
@@ -81,7 +84,10 @@ def test_nothing_to_pay_and_nothing_to_sign_say_so(world):
 def test_documents_card_shows_what_awaits_a_signature(world):
     owner = world.user(Role.OWNER).contact
     waiting = f.DocumentFactory(
-        company=world.company, contact=owner, status=Document.Status.AWAITING_SIGNATURE, title="Допсоглашение №3"
+        company=world.company,
+        contact=owner,
+        status=Document.Status.AWAITING_SIGNATURE,
+        title="Допсоглашение №3",
     )
     f.DocumentFactory(company=world.company, contact=owner, status=Document.Status.DRAFT, title="Черновик")
     response = world.client_for(Role.OWNER).get(reverse("portal:home"))
