@@ -33,7 +33,8 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args: Any, stages: list[Stage], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Number or title")})
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs["placeholder"] = _("Number or title")
         groups: dict[str, list[tuple[str, str]]] = {}
         for stage in stages:
             groups.setdefault(stage.pipeline.client_name or stage.pipeline.name, []).append(
