@@ -325,8 +325,9 @@ def respond_to_order(*, actor: Any, order: Order, decision: str, comment: str = 
     """
     if decision not in (CONFIRM, DECLINE):
         raise ValidationError({"decision": gettext("Choose to confirm or to decline.")})
+    # Lock the order row only: the stage's targets are nullable, and PostgreSQL cannot lock an outer join.
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .select_related("stage__confirm_stage", "stage__decline_stage")
         .get(pk=order.pk)
     )

@@ -10,7 +10,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,6 +18,7 @@ from kabinet.billing.models import Invoice
 from kabinet.crm.models import OrderItem
 from kabinet.crm.timeline import record_timeline
 from kabinet.documents.models import Document
+from kabinet.portal.config import forget_portal_config
 from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
 
@@ -89,7 +89,7 @@ def populate(world, n: int = 40) -> None:
 
 
 def count_queries(client, url: str) -> tuple[int, int]:
-    cache.clear()  # the worst case: the portal settings are read from the database
+    forget_portal_config()  # the worst case: the portal settings are read from the database
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return response.status_code, len(queries)
