@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import json
 import os
@@ -44,7 +45,7 @@ KABINET = [str(PYTHON), "-m", "kabinet.cli"]
 SCALES = {"1k": 1_000, "1m": 1_000_000}
 ORDERS_PER_CLIENT = 10
 CLIENTS_PER_COMPANY = 4
-PASSWORD = "kabinet-demo"
+PASSWORD = "kabinet-demo"  # noqa: S105 - the seeded accounts' public demo password
 PAGES = ("dashboard", "order list", "order detail", "documents", "history")
 
 
@@ -63,10 +64,8 @@ class Connection:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await self.writer.wait_closed()
-            except OSError:
-                pass
             self.writer = None
 
     async def request(
@@ -419,7 +418,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per page")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--data-dir", default="/tmp/kabinet-bench")
+    parser.add_argument("--data-dir", default="/tmp/kabinet-bench")  # noqa: S108 - scratch databases
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kabinet_bench"),
