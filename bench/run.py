@@ -5,18 +5,20 @@ For each database and scale it
   1. builds a fresh database: ``kabinet migrate`` + ``kabinet seed --clients N --orders-per-client 10 --papers``
      (1k orders = 100 clients, 1M orders = 100,000 clients; every client also gets documents, invoices and a
      history entry per object);
-  2. starts uvicorn (``--workers``) on it — embedded mode for SQLite, scaled mode (PostgreSQL + Redis) for
+  2. starts uvicorn (``--workers``) on each — embedded mode for SQLite, scaled mode (PostgreSQL + Redis) for
      PostgreSQL;
   3. signs in ``--concurrency`` different clients (company admins and members) through the real login form;
-  4. drives each page — dashboard, order list, order detail, documents, history — with all of them at once for
-     ``--duration`` seconds (after a warm-up), over keep-alive HTTP/1.1 connections;
+  4. drives each page — dashboard, order list, order detail, documents, history — with all of them at once,
+     over keep-alive HTTP/1.1 connections, in ``--rounds`` rounds of ``--duration`` seconds (after a warm-up)
+     in which the two scales take turns, so that whatever else runs on the machine weighs on both alike;
   5. writes requests per second and p50/p95 latency per page as JSON and as a Markdown table.
 
     .venv/bin/python bench/run.py                          # everything (takes a while at 1M orders)
     .venv/bin/python bench/run.py --db sqlite --scales 1k  # a quick look
     .venv/bin/python bench/run.py --reuse                  # keep databases seeded by an earlier run
 
-PostgreSQL and Redis come from ``--postgres`` / ``--redis`` (the database is dropped and re-created).
+PostgreSQL and Redis come from ``--postgres`` / ``--redis``: the databases ``<name>_1k`` and ``<name>_1m`` are
+dropped and re-created, the Redis database is flushed.
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ class VirtualClient:
 
 
 async def drive(clients: list[VirtualClient], page: str, seconds: float, warmup: float) -> dict:
+    """All clients request ``page`` over and over; latencies of the answers after the warm-up."""
     latencies: list[float] = []
     errors = 0
     measuring = False
@@ -205,19 +208,27 @@ async def drive(clients: list[VirtualClient], page: str, seconds: float, warmup:
 
     began = time.monotonic()
     await asyncio.gather(switch_on(), *(loop(c) for c in clients))
-    window = time.monotonic() - began - warmup
-    ordered = sorted(latencies)
+    return {"latencies": latencies, "errors": errors, "window": time.monotonic() - began - warmup}
+
+
+def summary(samples: list[dict]) -> dict:
+    """Requests per second and latency percentiles over every round of one page at one scale."""
+    latencies = sorted(x for sample in samples for x in sample["latencies"])
+    window = sum(sample["window"] for sample in samples)
 
     def pct(p: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 1) if ordered else 0.0
+        return (
+            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else 0.0
+        )
 
     return {
         "requests": len(latencies),
-        "errors": errors,
-        "rps": round(len(latencies) / window, 1),
+        "errors": sum(sample["errors"] for sample in samples),
+        "rps": round(len(latencies) / window, 1) if window else 0.0,
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
+        "rounds": len(samples),
     }
 
 
@@ -236,9 +247,18 @@ def environment(db: str, scale: str, args: argparse.Namespace) -> dict[str, str]
     env["KABINET_LOG_LEVEL"] = "WARNING"
     env["KABINET_SECRET_KEY"] = "benchmark-only-secret-key-" + "x" * 40
     if db == "postgres":
-        env["DATABASE_URL"] = args.postgres
+        env["DATABASE_URL"] = postgres_url(args.postgres, scale)
         env["REDIS_URL"] = args.redis
+        # Under ASGI every request may run in another thread, and Django's persistent connections are per
+        # thread: they pile up until PostgreSQL refuses new clients. Connect per request instead.
+        env["KABINET_DB_CONN_MAX_AGE"] = "0"
     return env
+
+
+def postgres_url(base: str, scale: str) -> str:
+    """One database per scale (``<name>_1k``, ``<name>_1m``): both are served at once, taking turns."""
+    url = urllib.parse.urlparse(base)
+    return url._replace(path=f"{url.path.rstrip('/')}_{scale}").geturl()
 
 
 def run(cmd: list[str], env: dict[str, str]) -> None:
@@ -257,7 +277,7 @@ def prepare(db: str, scale: str, args: argparse.Namespace) -> dict:
     if db == "postgres":
         import psycopg
 
-        url = urllib.parse.urlparse(args.postgres)
+        url = urllib.parse.urlparse(env["DATABASE_URL"])
         name = url.path.lstrip("/")
         admin = url._replace(path="/postgres").geturl()
         with psycopg.connect(admin, autocommit=True) as connection:
@@ -357,17 +377,31 @@ def chosen_clients(count: int, total: int) -> list[str]:
     return [f"client{n}@seed.kabinet.test" for n in picked]
 
 
-async def measure(port: int, emails: list[str], args: argparse.Namespace) -> dict:
-    clients = [VirtualClient(email=email, connection=Connection("127.0.0.1", port)) for email in emails]
-    for client in clients:  # one at a time: each login hashes the password with Argon2
-        await client.sign_in()
-    results = {}
+async def measure(servers: dict[str, Server], emails: dict[str, list[str]], args: argparse.Namespace) -> dict:
+    """Every page at every scale, in alternating rounds (1k, 1M, 1k, 1M...), so whatever else the machine does
+    meanwhile weighs on both scales alike."""
+    clients: dict[str, list[VirtualClient]] = {}
+    for scale, server in servers.items():
+        clients[scale] = [
+            VirtualClient(email=e, connection=Connection("127.0.0.1", server.port)) for e in emails[scale]
+        ]
+        for client in clients[scale]:  # one at a time: each login hashes the password with Argon2
+            await client.sign_in()
+    samples: dict[str, dict[str, list[dict]]] = {scale: {page: [] for page in PAGES} for scale in servers}
     for page in PAGES:
-        results[page] = await drive(clients, page, args.duration, args.warmup)
-        print(f"    {page:<13} {results[page]}", flush=True)
-    for client in clients:
-        await client.connection.close()
-    return results
+        for round_number in range(args.rounds):
+            for scale in servers:
+                sample = await drive(clients[scale], page, args.duration, args.warmup)
+                samples[scale][page].append(sample)
+                print(
+                    f"    {page:<13} {scale:>3} round {round_number + 1}: {len(sample['latencies'])} answers, "
+                    f"{sample['errors']} errors",
+                    flush=True,
+                )
+    for scale in servers:
+        for client in clients[scale]:
+            await client.connection.close()
+    return {scale: {page: summary(samples[scale][page]) for page in PAGES} for scale in servers}
 
 
 # --- Report ----------------------------------------------------------------------------------------------
@@ -379,8 +413,10 @@ def markdown(report: dict) -> str:
         "",
         f"Machine: {report['machine']['cpus']} CPU cores, {report['machine']['platform']}, Python "
         f"{report['machine']['python']}. Server: uvicorn, {report['config']['workers']} workers. "
-        f"{report['config']['concurrency']} signed-in clients at once, {report['config']['duration']} s per page "
-        f"after {report['config']['warmup']} s of warm-up. Load generator on the same machine.",
+        f"{report['config']['concurrency']} signed-in clients at once; per page and scale "
+        f"{report['config']['rounds']} rounds of {report['config']['duration']} s (after "
+        f"{report['config']['warmup']} s of warm-up each), the scales taking turns. Load generator on the same "
+        "machine.",
         "",
     ]
     for db in report["databases"]:
@@ -415,7 +451,8 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--scales", default="1k,1m", help="comma-separated: 1k, 1m")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per page")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per page and round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per page and scale")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir", default="/tmp/kabinet-bench")  # noqa: S108 - scratch databases
@@ -439,6 +476,7 @@ def main() -> int:
         "config": {
             "concurrency": args.concurrency,
             "duration": args.duration,
+            "rounds": args.rounds,
             "warmup": args.warmup,
             "workers": args.workers,
             "orders_per_client": ORDERS_PER_CLIENT,
@@ -447,20 +485,25 @@ def main() -> int:
         "runs": [],
     }
     for db in databases:
+        data = {}
         for scale in scales:
             print(f"== {db}, {scale} orders: preparing data", flush=True)
-            data = prepare(db, scale, args)
-            print(f"   {data}", flush=True)
-            env = environment(db, scale, args)
-            if db == "postgres":
-                flush_redis(args.redis)
-            server = Server(env, args.workers)
-            try:
-                emails = chosen_clients(args.concurrency, data["clients"])
-                pages = asyncio.run(measure(server.port, emails, args))
-            finally:
+            data[scale] = prepare(db, scale, args)
+            print(f"   {data[scale]}", flush=True)
+        if db == "postgres":
+            flush_redis(args.redis)
+        servers: dict[str, Server] = {}
+        try:
+            for scale in scales:
+                servers[scale] = Server(environment(db, scale, args), args.workers)
+            emails = {scale: chosen_clients(args.concurrency, data[scale]["clients"]) for scale in scales}
+            print(f"== {db}: measuring", flush=True)
+            pages = asyncio.run(measure(servers, emails, args))
+        finally:
+            for server in servers.values():
                 server.stop()
-            report["runs"].append({"db": db, "scale": scale, "data": data, "pages": pages})
+        for scale in scales:
+            report["runs"].append({"db": db, "scale": scale, "data": data[scale], "pages": pages[scale]})
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = report["started"].replace(":", "").replace("-", "")
