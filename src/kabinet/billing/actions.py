@@ -41,6 +41,7 @@ def _issued(*, actor: Any, invoice: Invoice) -> None:
         currency=invoice.currency,
     )
     notify_owners(
+        actor=actor,
         event="invoice.issued",
         company_id=invoice.company_id,
         contact_id=invoice.contact_id,

@@ -264,6 +264,7 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
     notify_owners(
+        actor=actor,
         event="order.stage_changed",
         company_id=order.company_id,
         contact_id=order.contact_id,
@@ -490,6 +491,7 @@ def invite_colleague(
         role=role,
     )
     notify_owners(
+        actor=actor,
         event="company.colleague_invited",
         company_id=company.pk,
         contact_id=contact.pk,

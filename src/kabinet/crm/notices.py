@@ -1,7 +1,8 @@
 """Telling clients that something happened to their objects, through the ``core.notify`` contract.
 
 Each notice has one recipient: the object's contact; an object of a company without a contact (addressed to
-the company as a whole) goes to every admin of that company. Call from actions, inside their transaction.
+the company as a whole) goes to every admin of that company. Nobody is told about what he did himself (a client
+confirming his own order). Call from actions, inside their transaction.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kabinet.core.notify import Notice, notify
-from kabinet.crm.models import Membership
+from kabinet.crm.models import Contact, Membership
 
 
 def recipients(*, company_id: int | None, contact_id: int | None) -> list[int]:
@@ -33,10 +34,15 @@ def notify_owners(
     url: str,
     subject_public_id: str,
     params: dict[str, Any],
+    actor: Any = None,
 ) -> list[Notice]:
-    """Send one notice per recipient of the object; returns what was sent."""
+    """Send one notice per recipient of the object, except to the client who caused it; returns what was sent."""
     sent = []
-    for recipient in recipients(company_id=company_id, contact_id=contact_id):
+    targets = recipients(company_id=company_id, contact_id=contact_id)
+    if targets and getattr(actor, "pk", None) and not getattr(actor, "is_staff", False):
+        himself = set(Contact.objects.filter(pk__in=targets, user_id=actor.pk).values_list("pk", flat=True))
+        targets = [t for t in targets if t not in himself]
+    for recipient in targets:
         notice = Notice(
             event=event,
             contact_id=recipient,

@@ -38,6 +38,7 @@ def _published(*, actor: Any, document: Document) -> None:
         title=document.title,
     )
     notify_owners(
+        actor=actor,
         event="document.issued",
         company_id=document.company_id,
         contact_id=document.contact_id,

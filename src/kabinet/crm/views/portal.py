@@ -194,7 +194,6 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "order": order,
             "path": _stage_path(order, stages, history),
             "items": items,
-            "items_total": sum((item.total for item in items), start=order.amount * 0),
             "history": history,
             "panels": panels,
             "manager": _manager_of(order),
