@@ -15,6 +15,7 @@ from kabinet.core.registry import nav_items
 from kabinet.portal import actions
 from kabinet.portal.config import order_words, snapshot
 from kabinet.portal.context_processors import HOME_KEY
+from kabinet.portal.glossary import BUILT_IN
 from kabinet.portal.models import GlossaryTerm, PortalSettings
 
 EXTRA_LINKS = 3
@@ -236,6 +237,15 @@ class GlossaryTermAdmin(admin.ModelAdmin):
     list_filter = ["language", "is_published"]
     search_fields = ["term", "slug", "explanation"]
     list_editable = ["position", "is_published"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slug":
+            # Staff replace a built-in explanation by writing a term with its key.
+            field.help_text = format_html(
+                "{} {}", field.help_text, _("Built-in keys: %(keys)s.") % {"keys": ", ".join(BUILT_IN)}
+            )
+        return field
 
     def save_model(self, request, obj, form, change):
         actions.save_glossary_term(actor=request.user, glossary_term=obj, changed_fields=form.changed_data)
