@@ -8,6 +8,7 @@ import pytest
 
 from kabinet.testing.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available
 from kabinet.testing.matrix import build_world
+from kabinet.testing.notices import recording_notices
 from kabinet.testing.servers import asgi_server
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -34,10 +35,28 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached settings (the portal's branding...) must not outlive the
+    database rows of the test that wrote them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def world(db):
     """The cross-client world of the access matrix (two companies, all roles, one object of each kind)."""
     return build_world()
+
+
+@pytest.fixture
+def notices():
+    """Every notice sent during the test (``kabinet.core.notify``), in order."""
+    with recording_notices() as sent:
+        yield sent
 
 
 @pytest.fixture

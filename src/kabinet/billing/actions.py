@@ -7,13 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Invoice
 from kabinet.core.audit import record_audit
 from kabinet.core.sequences import next_number
 from kabinet.crm.models import Company, Contact, Order
+from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.files.actions import attach_file
 from kabinet.files.models import ClientFile
 
 register_events(
@@ -22,6 +25,35 @@ register_events(
         "invoice.status_changed": _("Invoice №%(number)s is now “%(status)s”"),
     }
 )
+
+
+def _issued(*, actor: Any, invoice: Invoice) -> None:
+    """A new invoice reaches the client: his history, and a notice (an email) linking to the invoice."""
+    record_timeline(
+        event="invoice.issued",
+        kind="invoice",
+        subject=invoice,
+        company=invoice.company,
+        contact=invoice.contact,
+        actor=actor,
+        number=invoice.number,
+        amount=str(invoice.amount),
+        currency=invoice.currency,
+    )
+    notify_owners(
+        actor=actor,
+        event="invoice.issued",
+        company_id=invoice.company_id,
+        contact_id=invoice.contact_id,
+        url=reverse("billing:invoice", args=[invoice.public_id]),
+        subject_public_id=invoice.public_id,
+        params={
+            "number": invoice.number,
+            "amount": str(invoice.amount),
+            "currency": invoice.currency,
+            "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
+        },
+    )
 
 
 @transaction.atomic
@@ -39,7 +71,7 @@ def issue_invoice(
     status: str = Invoice.Status.UNPAID,
     paid_amount: Decimal = Decimal("0"),
 ) -> Invoice:
-    """Issue an invoice to the client and record it in his history."""
+    """Issue an invoice to the client, record it in his history and tell him."""
     invoice = Invoice(
         number=next_number("invoice", prefix="СЧ-", width=5),
         company=company,
@@ -55,17 +87,9 @@ def issue_invoice(
     )
     invoice.full_clean()
     invoice.save()
-    record_timeline(
-        event="invoice.issued",
-        kind="invoice",
-        subject=invoice,
-        company=company,
-        contact=contact,
-        actor=actor,
-        number=invoice.number,
-        amount=str(amount),
-        currency=currency,
-    )
+    if file is not None:
+        attach_file(actor=actor, file=file, subject=invoice)
+    _issued(actor=actor, invoice=invoice)
     record_audit(event="invoice.issued", actor=actor, target=invoice)
     return invoice
 
@@ -79,18 +103,10 @@ def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> 
         invoice.number = next_number("invoice", prefix="СЧ-", width=5)
     invoice.full_clean()
     invoice.save()
+    if invoice.file is not None:
+        attach_file(actor=actor, file=invoice.file, subject=invoice)
     if is_new:
-        record_timeline(
-            event="invoice.issued",
-            kind="invoice",
-            subject=invoice,
-            company=invoice.company,
-            contact=invoice.contact,
-            actor=actor,
-            number=invoice.number,
-            amount=str(invoice.amount),
-            currency=invoice.currency,
-        )
+        _issued(actor=actor, invoice=invoice)
     elif old_status != invoice.status:
         record_timeline(
             event="invoice.status_changed",

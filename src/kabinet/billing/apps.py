@@ -11,3 +11,7 @@ class BillingConfig(AppConfig):
         from kabinet.billing import personal_data
 
         personal_data.register()
+
+        from kabinet.billing import portal
+
+        portal.register()

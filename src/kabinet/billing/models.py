@@ -66,6 +66,9 @@ class Invoice(PublicModel):
             models.Index(fields=["company", "created_at", "id"], name="invoices_company_recent"),
             models.Index(fields=["company", "contact", "created_at", "id"], name="invoices_member_recent"),
             models.Index(fields=["contact", "created_at", "id"], name="invoices_contact_recent"),
+            # The status filter of the invoice list ("overdue" is an open status with a past due date).
+            models.Index(fields=["company", "status", "due_date", "id"], name="invoices_company_status"),
+            models.Index(fields=["contact", "status", "due_date", "id"], name="invoices_contact_status"),
         ]
 
     def __str__(self) -> str:
@@ -83,3 +86,17 @@ class Invoice(PublicModel):
     @property
     def balance(self) -> Decimal:
         return self.amount - self.paid_amount
+
+    @property
+    def client_status(self) -> str:
+        """The status a client reads: ``overdue`` replaces unpaid / partially paid past the due date."""
+        return OVERDUE if self.is_overdue else self.status
+
+    @property
+    def client_status_label(self) -> str:
+        return str(OVERDUE_LABEL) if self.is_overdue else str(self.get_status_display())
+
+
+OVERDUE = "overdue"
+OVERDUE_LABEL = _("overdue")
+OPEN_STATUSES = (Invoice.Status.UNPAID, Invoice.Status.PARTIALLY_PAID)

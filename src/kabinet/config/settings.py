@@ -81,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kabinet.core.context_processors.portal",
+                "kabinet.portal.context_processors.portal",
             ],
         },
     },

@@ -15,5 +15,8 @@ urlpatterns = [
     path("", include("kabinet.files.urls")),
     path("tickets/", include("kabinet.tickets.urls")),
     path("staff/tickets/", include("kabinet.tickets.staff_urls")),
+    path("", include("kabinet.crm.urls")),
+    path("", include("kabinet.documents.urls")),
+    path("", include("kabinet.billing.urls")),
     path("", include("kabinet.portal.urls")),
 ]

@@ -82,3 +82,52 @@ def nav_items() -> list[NavItem]:
 
 def dashboard_cards() -> list[DashboardCard]:
     return sorted(_CARDS.values(), key=lambda card: (card.order, card.key))
+
+
+@dataclass(frozen=True)
+class DetailPanel:
+    """A panel another app adds to a detail page ("documents of this order", "invoices of this order").
+
+    ``subject`` names the page (``"order"``); ``context(request, obj)`` returns the panel's context or None to
+    stay hidden. Like a dashboard card it must cost at most one query, through the app's viewer-scoped selector.
+    """
+
+    key: str
+    subject: str
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+    order: int = 100
+
+
+_PANELS: dict[tuple[str, str], DetailPanel] = {}
+_OBJECT_LINKS: dict[str, str] = {}
+
+
+def register_detail_panel(panel: DetailPanel) -> None:
+    _PANELS[(panel.subject, panel.key)] = panel
+
+
+def detail_panels(subject: str) -> list[DetailPanel]:
+    return sorted(
+        (p for (s, _k), p in _PANELS.items() if s == subject), key=lambda panel: (panel.order, panel.key)
+    )
+
+
+def register_object_link(model_label: str, url_name: str) -> None:
+    """Say which portal page shows objects of ``model_label`` (``"crm.order"``); the URL takes the public id.
+
+    The history and the file archive link each entry to the object it is about without knowing the apps.
+    """
+    _OBJECT_LINKS[model_label.lower()] = url_name
+
+
+def object_url(model_label: str, public_id: str) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    url_name = _OBJECT_LINKS.get((model_label or "").lower())
+    if not url_name or not public_id:
+        return None
+    try:
+        return reverse(url_name, args=[public_id])
+    except NoReverseMatch:
+        return None

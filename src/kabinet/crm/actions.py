@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from kabinet.accounts.actions import create_account
+from kabinet.accounts.models import User
 from kabinet.core.audit import record_audit
 from kabinet.core.sequences import next_number
+from kabinet.crm import validators as v
 from kabinet.crm.models import (
+    BankAccount,
     Company,
     Contact,
     ContactEmail,
@@ -23,7 +31,19 @@ from kabinet.crm.models import (
     Pipeline,
     Stage,
 )
-from kabinet.crm.timeline import record_timeline
+from kabinet.crm.notices import notify_owners
+from kabinet.crm.timeline import record_timeline, register_events
+
+register_events(
+    {
+        "order.confirmed": _("Order №%(number)s was confirmed"),
+        "order.declined": _("Order №%(number)s was declined"),
+        "colleague.invited": _("%(name)s was given access to the company"),
+        "colleague.made_admin": _("%(name)s is now a company admin"),
+        "colleague.made_member": _("%(name)s is now a member of the company"),
+        "colleague.removed": _("%(name)s no longer has access to the company"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -224,10 +244,7 @@ def create_order(
 def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
     """Move an order to another stage of its pipeline; closing stages stamp ``closed_at``."""
     if stage.pipeline_id != order.pipeline_id:
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
-        raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
+        raise ValidationError({"stage": gettext("This stage belongs to another pipeline.")})
     if stage.pk == order.stage_id:
         return order
     order.stage = stage
@@ -246,6 +263,20 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         stage_id=stage.pk,
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
+    notify_owners(
+        actor=actor,
+        event="order.stage_changed",
+        company_id=order.company_id,
+        contact_id=order.contact_id,
+        url=reverse("crm:order", args=[order.public_id]),
+        subject_public_id=order.public_id,
+        params={
+            "number": order.number,
+            "title": order.title,
+            "stage": stage.client_name,
+            "explanation": stage.client_description,
+        },
+    )
     return order
 
 
@@ -341,3 +372,269 @@ def anonymise_contact(*, actor: Any, contact: Contact) -> Contact:
     contact.phones.all().delete()
     record_audit(event="contact.anonymised", actor=actor, target=contact)
     return contact
+
+
+CONFIRM = "confirm"
+DECLINE = "decline"
+
+
+@transaction.atomic
+def respond_to_order(*, actor: Any, order: Order, decision: str, comment: str = "") -> Order:
+    """The client confirms or declines what the order's current stage asks of him (an offer, an estimate).
+
+    The order is read again under a lock so a double click, or staff moving the order meanwhile, cannot
+    apply a stale decision.
+    """
+    if decision not in (CONFIRM, DECLINE):
+        raise ValidationError({"decision": gettext("Choose to confirm or to decline.")})
+    # Lock the order row only: the stage's targets are nullable, and PostgreSQL cannot lock an outer join.
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("stage__confirm_stage", "stage__decline_stage")
+        .get(pk=order.pk)
+    )
+    stage = order.stage
+    target = stage.confirm_stage if decision == CONFIRM else stage.decline_stage
+    if not stage.asks_client or target is None:
+        raise ValidationError(gettext("This order is not waiting for your decision any more."))
+    comment = (comment or "").strip()[:2000]
+    record_timeline(
+        event="order.confirmed" if decision == CONFIRM else "order.declined",
+        kind="order",
+        subject=order,
+        company=order.company,
+        contact=order.contact,
+        actor=actor,
+        number=order.number,
+        comment=comment,
+    )
+    record_audit(event=f"order.{decision}", actor=actor, target=order, stage=stage.pk, comment=bool(comment))
+    return change_order_stage(actor=actor, order=order, stage=target)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+@transaction.atomic
+def update_contact_details(
+    *,
+    actor: Any,
+    contact: Contact,
+    first_name: str,
+    last_name: str = "",
+    middle_name: str = "",
+    position: str = "",
+    delivery_address: str = "",
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    company: Company | None = None,
+) -> Contact:
+    """A client edits his own contact details; the first email and phone become the primary ones.
+
+    Addresses kept from before keep their verification; ``company`` is where the change shows in the history.
+    """
+    contact.first_name = first_name.strip()
+    contact.last_name = last_name.strip()
+    contact.middle_name = middle_name.strip()
+    contact.position = position.strip()
+    contact.delivery_address = delivery_address.strip()
+    contact.full_clean()
+    contact.save()
+    wanted_emails = _unique((e or "").strip().lower() for e in emails)
+    wanted_phones = _unique(v.normalize_phone(p) for p in phones if (p or "").strip())
+    contact.emails.exclude(email__in=wanted_emails).delete()
+    contact.phones.exclude(phone__in=wanted_phones).delete()
+    kept_emails = {row.email: row for row in contact.emails.all()}
+    for index, email in enumerate(wanted_emails):
+        row = kept_emails.get(email) or ContactEmail(contact=contact, email=email)
+        row.is_primary = index == 0
+        row.full_clean(exclude=["contact"], validate_unique=False)
+        row.save()
+    kept_phones = {row.phone: row for row in contact.phones.all()}
+    for index, phone in enumerate(wanted_phones):
+        row = kept_phones.get(phone) or ContactPhone(contact=contact, phone=phone)
+        row.is_primary = index == 0
+        row.full_clean(exclude=["contact"], validate_unique=False)
+        row.save()
+    record_audit(event="contact.updated", actor=actor, target=contact)
+    record_timeline(
+        event="contact.updated",
+        kind="account",
+        subject=contact,
+        company=company,
+        contact=contact,
+        actor=actor,
+        name=contact.full_name,
+    )
+    return contact
+
+
+@transaction.atomic
+def update_company_details(
+    *,
+    actor: Any,
+    company: Company,
+    changed_fields: Iterable[str] = (),
+    bank_accounts: Sequence[BankAccount] = (),
+    removed_bank_accounts: Sequence[BankAccount] = (),
+) -> Company:
+    """A company admin saves the company's legal and bank details, all validated (checksums) or none saved."""
+    update_company(actor=actor, company=company, changed_fields=changed_fields)
+    for account in removed_bank_accounts:
+        if account.pk and account.company_id == company.pk:
+            account.delete()
+    for account in bank_accounts:
+        account.company = company
+        account.full_clean()
+        account.save()
+    if bank_accounts or removed_bank_accounts:
+        record_audit(
+            event="company.bank_accounts_changed",
+            actor=actor,
+            target=company,
+            saved=len(bank_accounts),
+            removed=len(removed_bank_accounts),
+        )
+    return company
+
+
+@transaction.atomic
+def invite_colleague(
+    *,
+    actor: Any,
+    company: Company,
+    email: str,
+    first_name: str,
+    last_name: str = "",
+    role: str = Membership.Role.MEMBER,
+) -> Membership:
+    """A company admin gives a colleague access to the company.
+
+    The colleague is found by email among the contacts (or created), gets a membership and, when he has no
+    account yet, an account without a password: he signs in with a code sent to that email or sets a password
+    through the reset link. Staff accounts are never linked to a client contact.
+    """
+    email = (email or "").strip().lower()
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": gettext("Choose a role.")})
+    contact = (
+        Contact.objects.filter(emails__email=email).order_by("id").first()
+        or Contact.objects.filter(user__email__iexact=email).order_by("id").first()
+    )
+    if contact is not None and Membership.objects.filter(contact=contact, company=company).exists():
+        raise ValidationError({"email": gettext("This person already has access to the company.")})
+    if contact is None:
+        contact = create_contact(actor=actor, first_name=first_name, last_name=last_name, emails=[email])
+    if contact.user_id is None:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = create_account(actor=actor, email=email, password=None, full_name=contact.full_name)
+        if not user.is_staff and not Contact.objects.filter(user=user).exists():
+            contact.user = user
+            contact.save(update_fields=["user", "updated_at"])
+    membership = Membership.objects.create(contact=contact, company=company, role=role)
+    record_audit(
+        event="membership.invited", actor=actor, target=company, contact=contact.public_id, role=role
+    )
+    record_timeline(
+        event="colleague.invited",
+        kind="account",
+        subject=company,
+        company=company,
+        contact=None,
+        actor=actor,
+        name=contact.full_name,
+        role=role,
+    )
+    notify_owners(
+        actor=actor,
+        event="company.colleague_invited",
+        company_id=company.pk,
+        contact_id=contact.pk,
+        url=reverse("portal:home"),
+        subject_public_id=company.public_id,
+        params={
+            "company": company.name,
+            "name": contact.full_name,
+            "invited_by": getattr(actor, "full_name", "") or getattr(actor, "email", ""),
+            "role": role,
+        },
+    )
+    return membership
+
+
+def _not_yourself(actor: Any, membership: Membership) -> None:
+    if membership.contact.user_id is not None and membership.contact.user_id == getattr(actor, "pk", None):
+        raise ValidationError(gettext("You cannot change your own access. Ask another company admin."))
+
+
+@transaction.atomic
+def change_colleague_role(*, actor: Any, membership: Membership, role: str) -> Membership:
+    """A company admin makes a colleague an admin or a member (never himself: a company keeps an admin)."""
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": gettext("Choose a role.")})
+    _not_yourself(actor, membership)
+    if membership.role == role:
+        return membership
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record_audit(
+        event="membership.role_changed",
+        actor=actor,
+        target=membership.company,
+        contact=membership.contact.public_id,
+        role=role,
+    )
+    record_timeline(
+        event="colleague.made_admin" if role == Membership.Role.ADMIN else "colleague.made_member",
+        kind="account",
+        subject=membership.company,
+        company=membership.company,
+        contact=None,
+        actor=actor,
+        name=membership.contact.full_name,
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_colleague(*, actor: Any, membership: Membership) -> None:
+    """A company admin takes a colleague's access away. His orders and documents stay with the company."""
+    _not_yourself(actor, membership)
+    company, contact = membership.company, membership.contact
+    membership.delete()
+    record_audit(event="membership.removed", actor=actor, target=company, contact=contact.public_id)
+    record_timeline(
+        event="colleague.removed",
+        kind="account",
+        subject=company,
+        company=company,
+        contact=None,
+        actor=actor,
+        name=contact.full_name,
+    )
+
+
+@transaction.atomic
+def set_stage_decision(
+    *, actor: Any, stage: Stage, confirm_stage: Stage | None, decline_stage: Stage | None
+) -> Stage:
+    """Make a stage ask the client to confirm or decline (both targets given), or stop asking (both None)."""
+    stage.asks_client = confirm_stage is not None and decline_stage is not None
+    stage.confirm_stage = confirm_stage
+    stage.decline_stage = decline_stage
+    stage.full_clean()
+    stage.save(update_fields=["asks_client", "confirm_stage", "decline_stage"])
+    record_audit(
+        event="stage.decision_changed",
+        actor=actor,
+        target=stage,
+        confirm=getattr(confirm_stage, "pk", None),
+        decline=getattr(decline_stage, "pk", None),
+    )
+    return stage

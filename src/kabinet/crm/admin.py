@@ -106,10 +106,16 @@ class ContactAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("user", "manager").prefetch_related("emails")
 
 
-class StageInline(admin.TabularInline):
+class StageInline(admin.StackedInline):
     model = Stage
     extra = 0
-    fields = ["position", "name", "client_name", "client_description", "kind", "color"]
+    fk_name = "pipeline"
+    fields = [
+        ("position", "name", "client_name"),
+        "client_description",
+        ("kind", "color"),
+        ("asks_client", "confirm_stage", "decline_stage"),
+    ]
 
 
 @admin.register(Pipeline)
@@ -122,7 +128,7 @@ class PipelineAdmin(admin.ModelAdmin):
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "client_name", "pipeline", "kind", "position", "swatch"]
+    list_display = ["name", "client_name", "pipeline", "kind", "position", "asks_client", "swatch"]
     list_filter = ["pipeline", "kind"]
     search_fields = ["name", "client_name"]
 

@@ -268,6 +268,29 @@ class Stage(models.Model):
     color = models.CharField(
         _("colour"), max_length=7, default="#6b7280", help_text=_("A CSS colour such as #2563eb.")
     )
+    # An offer or an estimate waits for the client: the portal shows "Confirm" and "Decline", which move the
+    # order to the stages below.
+    asks_client = models.BooleanField(
+        _("asks the client to confirm or decline"),
+        default=False,
+        help_text=_("The client sees Confirm and Decline buttons while the order is at this stage."),
+    )
+    confirm_stage = models.ForeignKey(
+        "self",
+        verbose_name=_("stage after the client confirms"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decline_stage = models.ForeignKey(
+        "self",
+        verbose_name=_("stage after the client declines"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("stage")
@@ -280,6 +303,20 @@ class Stage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.kind == self.Kind.OPEN
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for name in ("confirm_stage", "decline_stage"):
+            target = getattr(self, name)
+            if target is not None and (target.pipeline_id != self.pipeline_id or target.pk == self.pk):
+                errors[name] = _("Choose another stage of the same pipeline.")
+        if self.asks_client and not (self.confirm_stage_id and self.decline_stage_id):
+            errors["asks_client"] = _(
+                "Choose the stages the order moves to when the client confirms or declines."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Order(PublicModel):
@@ -338,6 +375,8 @@ class Order(PublicModel):
             models.Index(fields=["company", "contact", "created_at", "id"], name="crm_order_member_recent"),
             models.Index(fields=["contact", "created_at", "id"], name="crm_order_contact_recent"),
             models.Index(fields=["stage"], name="crm_order_stage"),
+            # The status filter of the order list, for the largest scope (a company admin's).
+            models.Index(fields=["company", "stage", "created_at", "id"], name="crm_order_company_stage"),
         ]
 
     def __str__(self) -> str:
@@ -437,6 +476,17 @@ class TimelineEntry(PublicModel):
                 fields=["contact", "client_visible", "created_at", "id"], name="crm_tl_contact_recent"
             ),
             models.Index(fields=["subject_type", "subject_id"], name="crm_tl_subject"),
+            # The kind filter of the history page, one per scope shape.
+            models.Index(
+                fields=["company", "client_visible", "kind", "created_at", "id"], name="crm_tl_company_kind"
+            ),
+            models.Index(
+                fields=["company", "contact", "client_visible", "kind", "created_at", "id"],
+                name="crm_tl_member_kind",
+            ),
+            models.Index(
+                fields=["contact", "client_visible", "kind", "created_at", "id"], name="crm_tl_contact_kind"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from kabinet.core.viewer import Viewer, scope_to_viewer
-from kabinet.crm.models import Company, Membership, Order, TimelineEntry
+from kabinet.crm.models import (
+    BankAccount,
+    Company,
+    Contact,
+    Membership,
+    Order,
+    OrderItem,
+    Pipeline,
+    Stage,
+    TimelineEntry,
+)
 
 
 def orders_visible_to(viewer: Viewer) -> QuerySet[Order]:
@@ -14,8 +25,22 @@ def orders_visible_to(viewer: Viewer) -> QuerySet[Order]:
 
 
 def order_for_viewer(viewer: Viewer, public_id: str) -> Order:
-    """One order by public id, or ``Order.DoesNotExist`` for unknown and foreign ids alike."""
-    return orders_visible_to(viewer).get(public_id=public_id)
+    """One order by public id, or ``Order.DoesNotExist`` for unknown and foreign ids alike.
+
+    Brings the people the order page shows (the contact, the company, the managers) in the same query.
+    """
+    return (
+        orders_visible_to(viewer)
+        .select_related("manager", "contact__manager", "company__manager")
+        .get(public_id=public_id)
+    )
+
+
+def order_items_visible_to(viewer: Viewer, order: Order) -> QuerySet[OrderItem]:
+    """The items of an order the viewer can see (the order is re-checked inside the same query)."""
+    return OrderItem.objects.filter(order__in=orders_visible_to(viewer).filter(pk=order.pk)).order_by(
+        "position", "id"
+    )
 
 
 def timeline_visible_to(viewer: Viewer) -> QuerySet[TimelineEntry]:
@@ -23,11 +48,51 @@ def timeline_visible_to(viewer: Viewer) -> QuerySet[TimelineEntry]:
     return scope_to_viewer(TimelineEntry.objects.filter(client_visible=True), viewer)
 
 
+def history_of(viewer: Viewer, subject: Order) -> QuerySet[TimelineEntry]:
+    """The visible history of one object (an order...), newest first."""
+    return timeline_visible_to(viewer).filter(
+        subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+    )
+
+
+def order_stages() -> QuerySet[Stage]:
+    """Stages of the order pipelines, for the status filter. Configuration, the same for every client."""
+    return (
+        Stage.objects.filter(pipeline__kind=Pipeline.Kind.ORDER)
+        .select_related("pipeline")
+        .order_by("pipeline__position", "pipeline_id", "position", "id")
+    )
+
+
+def stages_of_pipeline(pipeline_id: int) -> QuerySet[Stage]:
+    """A pipeline's stages in order, for an order's stage path. Configuration, not client data."""
+    return Stage.objects.filter(pipeline_id=pipeline_id).order_by("position", "id")
+
+
+def contact_of_viewer(viewer: Viewer) -> Contact:
+    """The viewer's own contact with his emails and phones (``Contact.DoesNotExist`` for non-clients)."""
+    if not viewer.is_client:
+        raise Contact.DoesNotExist
+    return Contact.objects.prefetch_related("emails", "phones").get(pk=viewer.contact_id)
+
+
 def companies_visible_to(viewer: Viewer) -> QuerySet[Company]:
     """Companies the viewer belongs to (any role)."""
     if not viewer.is_client:
         return Company.objects.none()
     return Company.objects.filter(memberships__contact_id=viewer.contact_id)
+
+
+def company_for_viewer(viewer: Viewer, public_id: str) -> Company:
+    """One of the viewer's companies by public id (``Company.DoesNotExist`` otherwise)."""
+    return companies_visible_to(viewer).get(public_id=public_id)
+
+
+def bank_accounts_visible_to(viewer: Viewer, company: Company) -> QuerySet[BankAccount]:
+    """Bank details of one of the viewer's companies."""
+    return BankAccount.objects.filter(
+        company__in=companies_visible_to(viewer).filter(pk=company.pk)
+    ).order_by("-is_primary", "id")
 
 
 def memberships_of_active_company(viewer: Viewer) -> QuerySet[Membership]:

@@ -29,7 +29,7 @@ register_events(
         "order.stage_changed": _("Order №%(number)s moved to the stage “%(stage)s”"),
         "order.updated": _("Order №%(number)s was updated"),
         "company.updated": _("Company details of %(name)s were updated"),
-        "contact.updated": _("Contact details were updated"),
+        "contact.updated": _("Contact details of %(name)s were updated"),
     }
 )
 

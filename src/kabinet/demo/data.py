@@ -25,6 +25,8 @@ from kabinet.documents.actions import issue_document
 from kabinet.documents.models import Document
 from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
+from kabinet.portal.actions import save_portal_settings
+from kabinet.portal.models import PortalSettings
 from kabinet.tickets import actions as tickets
 from kabinet.tickets.models import TicketCategory, TicketSettings
 from kabinet.tickets.permissions import support_agents_group
@@ -192,6 +194,16 @@ def load_demo(*, seed: int = 2026) -> None:
         is_default=True,
     )
     stages = list(orders_pipeline.stages.order_by("position"))
+    # "Согласование условий" waits for the client: confirming sends the order to payment, declining cancels it.
+    crm.set_stage_decision(actor=admin, stage=stages[1], confirm_stage=stages[2], decline_stage=stages[6])
+    save_portal_settings(
+        actor=admin,
+        portal_settings=PortalSettings(
+            title="Кабинет клиента",
+            support_email=f"support@{DEMO_DOMAIN}",
+            support_phone="+7 495 000-00-00",
+        ),
+    )
 
     romashka_inn = identifiers.inn10(rng)
     romashka = crm.create_company(

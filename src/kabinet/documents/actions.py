@@ -6,12 +6,15 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.audit import record_audit
 from kabinet.crm.models import Company, Contact, Order
+from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.documents.models import Document
+from kabinet.files.actions import attach_file
 from kabinet.files.models import ClientFile
 
 register_events(
@@ -20,6 +23,34 @@ register_events(
         "document.awaiting_signature": _("Document “%(title)s” awaits your signature"),
     }
 )
+
+
+def _published(*, actor: Any, document: Document) -> None:
+    """What publishing a document means for the client: his history, and a notice (an email) with the link."""
+    awaiting = document.status == Document.Status.AWAITING_SIGNATURE
+    record_timeline(
+        event="document.awaiting_signature" if awaiting else "document.issued",
+        kind="document",
+        subject=document,
+        company=document.company,
+        contact=document.contact,
+        actor=actor,
+        title=document.title,
+    )
+    notify_owners(
+        actor=actor,
+        event="document.issued",
+        company_id=document.company_id,
+        contact_id=document.contact_id,
+        url=reverse("documents:detail", args=[document.public_id]),
+        subject_public_id=document.public_id,
+        params={
+            "title": document.title,
+            "number": document.number,
+            "kind": document.kind,
+            "awaiting_signature": awaiting,
+        },
+    )
 
 
 @transaction.atomic
@@ -36,7 +67,7 @@ def issue_document(
     file: ClientFile | None = None,
     status: str = Document.Status.ISSUED,
 ) -> Document:
-    """Publish a document to the client (a draft stays invisible and writes no client history)."""
+    """Publish a document to the client (a draft stays invisible, writes no client history, tells nobody)."""
     document = Document(
         title=title,
         kind=kind,
@@ -50,42 +81,25 @@ def issue_document(
     )
     document.full_clean()
     document.save()
+    if file is not None:
+        attach_file(actor=actor, file=file, subject=document)
     if status != Document.Status.DRAFT:
-        event = (
-            "document.awaiting_signature"
-            if status == Document.Status.AWAITING_SIGNATURE
-            else "document.issued"
-        )
-        record_timeline(
-            event=event,
-            kind="document",
-            subject=document,
-            company=company,
-            contact=contact,
-            actor=actor,
-            title=title,
-        )
+        _published(actor=actor, document=document)
     record_audit(event="document.created", actor=actor, target=document, status=status)
     return document
 
 
 @transaction.atomic
 def save_document(*, actor: Any, document: Document, changed_fields: list[str]) -> Document:
-    """Save a document edited in the back office; publishing a draft writes the client's history."""
+    """Save a document edited in the back office; publishing a draft writes the history and tells the client."""
     was_draft = (
         document.pk is None or Document.objects.filter(pk=document.pk, status=Document.Status.DRAFT).exists()
     )
     document.full_clean()
     document.save()
+    if document.file is not None:
+        attach_file(actor=actor, file=document.file, subject=document)
     if was_draft and document.status != Document.Status.DRAFT:
-        record_timeline(
-            event="document.issued",
-            kind="document",
-            subject=document,
-            company=document.company,
-            contact=document.contact,
-            actor=actor,
-            title=document.title,
-        )
+        _published(actor=actor, document=document)
     record_audit(event="document.saved", actor=actor, target=document, fields=sorted(changed_fields))
     return document

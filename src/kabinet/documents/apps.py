@@ -11,3 +11,7 @@ class DocumentsConfig(AppConfig):
         from kabinet.documents import personal_data
 
         personal_data.register()
+
+        from kabinet.documents import portal
+
+        portal.register()

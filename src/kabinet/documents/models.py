@@ -68,6 +68,11 @@ class Document(PublicModel):
             models.Index(fields=["company", "created_at", "id"], name="documents_company_recent"),
             models.Index(fields=["company", "contact", "created_at", "id"], name="documents_member_recent"),
             models.Index(fields=["contact", "created_at", "id"], name="documents_contact_recent"),
+            # The kind and status filters of the document list (and the "awaiting signature" card), for the
+            # largest scope; a member's or a private person's documents are few once scoped.
+            models.Index(fields=["company", "kind", "created_at", "id"], name="documents_company_kind"),
+            models.Index(fields=["company", "status", "created_at", "id"], name="documents_company_status"),
+            models.Index(fields=["contact", "status", "created_at", "id"], name="documents_contact_status"),
         ]
 
     def __str__(self) -> str:

@@ -9,4 +9,10 @@ from kabinet.documents.models import Document
 
 
 def documents_visible_to(viewer: Viewer) -> QuerySet[Document]:
+    """Published documents of the viewer's scope (a draft exists only for staff)."""
     return scope_to_viewer(Document.objects.exclude(status=Document.Status.DRAFT), viewer)
+
+
+def document_for_viewer(viewer: Viewer, public_id: str) -> Document:
+    """One document by public id with its file and order, or ``Document.DoesNotExist`` (unknown or foreign)."""
+    return documents_visible_to(viewer).select_related("file", "order").get(public_id=public_id)

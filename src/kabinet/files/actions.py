@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.audit import record_audit
 from kabinet.crm.models import Company, Contact
 from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.files.models import ClientFile
@@ -45,9 +46,8 @@ def store_file(
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
-        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
-        subject_id=subject.pk if subject is not None else None,
     )
+    _set_subject(stored, subject)
     stored.file.save(stored.public_id, upload, save=False)
     stored.save()
     record_timeline(
@@ -61,6 +61,26 @@ def store_file(
         name=stored.original_name,
     )
     return stored
+
+
+def _set_subject(stored: ClientFile, subject: models.Model | None) -> None:
+    stored.subject_type = ContentType.objects.get_for_model(subject) if subject is not None else None
+    stored.subject_id = subject.pk if subject is not None else None
+    stored.subject_public_id = getattr(subject, "public_id", "") if subject is not None else ""
+    stored.subject_label = str(subject)[:150] if subject is not None else ""
+
+
+@transaction.atomic
+def attach_file(*, actor: Any, file: ClientFile, subject: models.Model) -> ClientFile:
+    """Say which object a stored file belongs to (the document or invoice it is the PDF of, an order...)."""
+    if file.subject_type_id is not None and file.subject_id == subject.pk:
+        return file
+    _set_subject(file, subject)
+    file.save(
+        update_fields=["subject_type", "subject_id", "subject_public_id", "subject_label", "updated_at"]
+    )
+    record_audit(event="file.attached", actor=actor, target=file, subject=file.subject_public_id)
+    return file
 
 
 def store_bytes(*, actor: Any, name: str, data: bytes, **kwargs: Any) -> ClientFile:

@@ -11,3 +11,7 @@ class FilesConfig(AppConfig):
         from kabinet.files import personal_data
 
         personal_data.register()
+
+        from kabinet.files import portal
+
+        portal.register()

@@ -58,6 +58,10 @@ class ClientFile(PublicModel):
         ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     subject_id = models.BigIntegerField(null=True, blank=True)
+    # Copied from the subject when the file is attached, so the archive links every file to its object in the
+    # same query ("Order №00012", "Invoice №СЧ-00003") without reading each object's table.
+    subject_public_id = models.CharField(max_length=22, blank=True, db_index=True)
+    subject_label = models.CharField(_("belongs to"), max_length=150, blank=True)
 
     class Meta:
         verbose_name = _("file")
@@ -68,6 +72,7 @@ class ClientFile(PublicModel):
             models.Index(fields=["company", "contact", "created_at", "id"], name="files_member_recent"),
             models.Index(fields=["contact", "created_at", "id"], name="files_contact_recent"),
             models.Index(fields=["subject_type", "subject_id"], name="files_subject"),
+            models.Index(fields=["company", "direction", "created_at", "id"], name="files_company_direction"),
         ]
 
     def __str__(self) -> str:

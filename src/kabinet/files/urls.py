@@ -6,4 +6,6 @@ app_name = "files"
 
 urlpatterns = [
     path("staff/files/<pid:public_id>/download/", views.staff_download, name="staff_download"),
+    path("files/", views.archive, name="archive"),
+    path("files/<pid:public_id>/", views.download, name="download"),
 ]

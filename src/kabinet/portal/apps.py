@@ -6,3 +6,19 @@ class PortalConfig(AppConfig):
     name = "kabinet.portal"
     label = "portal"
     verbose_name = _("Client portal")
+
+    def ready(self) -> None:
+        from kabinet.core.registry import DetailPanel, NavItem, register_detail_panel, register_nav
+        from kabinet.portal.panels import order_papers
+
+        register_nav(NavItem(key="home", label=_("Home"), url_name="portal:home", order=0))
+        register_nav(NavItem(key="help", label=_("Help"), url_name="portal:glossary", order=900))
+        register_detail_panel(
+            DetailPanel(
+                key="papers",
+                subject="order",
+                template="portal/panels/papers.html",
+                context=order_papers,
+                order=10,
+            )
+        )

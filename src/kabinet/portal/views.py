@@ -1,31 +1,43 @@
-"""The client portal shell: the start page (dashboard cards from the registry) and the company switch."""
+"""The client portal shell: the start page, the company switch, the glossary, and the brand images."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.core.audit import record_audit
-from kabinet.core.registry import dashboard_cards
+from kabinet.core.registry import dashboard_cards, nav_items, quick_actions
 from kabinet.crm.viewer import ACTIVE_COMPANY_SESSION_KEY
+from kabinet.portal import glossary as glossary_terms
+from kabinet.portal.config import portal_config
+from kabinet.portal.models import PortalSettings
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The start page: every registered dashboard card that has something to say for this viewer."""
+    """The start page: the quick actions and every registered card that has something to say for this viewer.
+
+    Each card costs one query (see ``DashboardCard``); the page stays within its budget of 10 with room for
+    the cards of apps to come.
+    """
     viewer = request.viewer
     if viewer.is_staff and not viewer.is_client:
         return HttpResponseRedirect(reverse("admin:index"))
     cards = []
+    actions = []
     if viewer.is_client:
         for card in dashboard_cards():
             context = card.context(request)
             if context is not None:
                 cards.append({"key": card.key, "template": card.template, "context": context})
-    return render(request, "portal/home.html", {"cards": cards})
+        for action in quick_actions():
+            url = action.url(request)
+            if url:
+                actions.append({"key": action.key, "label": action.label, "url": url})
+    return render(request, "portal/home.html", {"cards": cards, "quick_actions": actions})
 
 
 @login_required
@@ -37,3 +49,64 @@ def switch_company(request: HttpRequest) -> HttpResponse:
         request.session[ACTIVE_COMPANY_SESSION_KEY] = wanted
         record_audit(event="portal.company_switched", actor=request.user, request=request, company=wanted)
     return HttpResponseRedirect(reverse("portal:home"))
+
+
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    """Every term explained in plain words. Public: the words mean the same to everybody."""
+    return render(request, "portal/glossary.html", {"terms": glossary_terms.glossary()})
+
+
+@require_GET
+def term(request: HttpRequest, slug: str) -> HttpResponse:
+    """One explanation: a small fragment for htmx (opened in place), else a page of its own."""
+    found = glossary_terms.term(slug)
+    if found is None:
+        raise Http404
+    if getattr(request, "htmx", False):
+        return render(request, "portal/term_fragment.html", {"term": found})
+    return render(request, "portal/term.html", {"term": found})
+
+
+def _brand_image(kind: str) -> FileResponse:
+    config = portal_config()
+    if not getattr(config, f"{kind}_version"):
+        raise Http404
+    row = PortalSettings.objects.filter(pk=PortalSettings.SINGLETON_PK).only(kind, f"{kind}_type").first()
+    stored = getattr(row, kind, None) if row else None
+    if not stored:
+        raise Http404
+    response = FileResponse(stored.open("rb"), content_type=getattr(row, f"{kind}_type") or "image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The URL carries the image's version (?v=...), so browsers may keep it for a day.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def logo(request: HttpRequest) -> FileResponse:
+    return _brand_image("logo")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    return _brand_image("favicon")
+
+
+@login_required
+@require_GET
+def nav_badges(request: HttpRequest) -> HttpResponse:
+    """The navigation's counters (open requests, unread messages...), fetched by htmx after each page.
+
+    Out-of-band fragments replace each badge in place; the pages themselves never pay for the counts.
+    """
+    badges = []
+    if request.viewer.is_client:
+        for item in nav_items():
+            if item.badge is None or (item.visible is not None and not item.visible(request)):
+                continue
+            badges.append({"key": item.key, "count": item.badge(request) or 0})
+    response = render(request, "portal/nav_badges.html", {"badges": badges})
+    response["Cache-Control"] = "private, no-store"
+    return response

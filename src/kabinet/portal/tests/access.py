@@ -1,6 +1,27 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kabinet.testing.matrix import Role, RouteCase
+from kabinet.portal.actions import save_portal_settings
+from kabinet.portal.models import PortalSettings
+from kabinet.testing.matrix import ALL_ROLES, Role, RouteCase
+
+# A 1x1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def _with_brand_images(world) -> None:
+    save_portal_settings(
+        actor=None,
+        portal_settings=PortalSettings(title="ООО Бренд"),
+        logo=SimpleUploadedFile("logo.png", PNG, content_type="image/png"),
+        favicon=SimpleUploadedFile("icon.png", PNG, content_type="image/png"),
+    )
+
+
+everybody = dict.fromkeys(ALL_ROLES, 200)
 
 ROUTES = [
     RouteCase(
@@ -17,6 +38,8 @@ ROUTES = [
         markers=lambda w: {
             w.order.title: {Role.OWNER, Role.COMPANY_ADMIN},
             w.foreign["order"].title: {Role.OTHER_CLIENT},
+            w.invoice.number: {Role.OWNER, Role.COMPANY_ADMIN},
+            w.foreign["invoice"].number: {Role.OTHER_CLIENT},
         },
     ),
     RouteCase(
@@ -32,5 +55,38 @@ ROUTES = [
             Role.STAFF: (302, "/"),
             Role.ANONYMOUS: (302, "/accounts/login/"),
         },
+    ),
+    RouteCase(url_name="portal:glossary", url=lambda w: reverse("portal:glossary"), expect=everybody),
+    RouteCase(
+        url_name="portal:term", url=lambda w: reverse("portal:term", args=["order-stage"]), expect=everybody
+    ),
+    RouteCase(
+        url_name="portal:term",
+        label="portal:term (unknown)",
+        url=lambda w: reverse("portal:term", args=["no-such-term"]),
+        expect=dict.fromkeys(ALL_ROLES, 404),
+    ),
+    RouteCase(
+        url_name="portal:logo",
+        url=lambda w: reverse("portal:logo"),
+        expect=dict.fromkeys(ALL_ROLES, 404),
+        label="portal:logo (none set)",
+    ),
+    RouteCase(
+        url_name="portal:logo",
+        url=lambda w: reverse("portal:logo"),
+        setup=_with_brand_images,
+        expect=everybody,
+    ),
+    RouteCase(
+        url_name="portal:favicon",
+        url=lambda w: reverse("portal:favicon"),
+        setup=_with_brand_images,
+        expect=everybody,
+    ),
+    RouteCase(
+        url_name="portal:nav_badges",
+        url=lambda w: reverse("portal:nav_badges"),
+        expect={**dict.fromkeys(ALL_ROLES, 200), Role.ANONYMOUS: (302, "/accounts/login/")},
     ),
 ]

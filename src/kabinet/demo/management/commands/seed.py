@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Max
 
+from kabinet.crm.models import Contact
 from kabinet.demo.seeding import seed
+from kabinet.demo.seeding_papers import seed_papers
 
 
 class Command(BaseCommand):
@@ -16,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, required=True)
         parser.add_argument("--orders-per-client", type=int, default=10)
         parser.add_argument("--batch", type=int, default=2000, help="Clients per transaction.")
+        parser.add_argument(
+            "--papers",
+            action="store_true",
+            help="Also give each new client documents, invoices and a history entry per object.",
+        )
 
     def handle(self, *args, clients: int, orders_per_client: int, batch: int, **options):
         if clients < 1 or orders_per_client < 0 or batch < 1:
@@ -26,6 +34,7 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             self.stdout.write(f"  {done}/{clients} clients ({elapsed:.0f} s)")
 
+        after_contact_id = Contact.objects.aggregate(last=Max("pk"))["last"] or 0
         result = seed(
             clients=clients,
             orders_per_client=orders_per_client,
@@ -38,3 +47,15 @@ class Command(BaseCommand):
                 f"in {time.monotonic() - started:.1f} s"
             )
         )
+        if options["papers"]:
+            papers = seed_papers(
+                after_contact_id=after_contact_id,
+                batch_contacts=batch,
+                progress=progress if options["verbosity"] > 0 else None,
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Added {papers.documents} documents, {papers.invoices} invoices, {papers.history} history "
+                    f"entries in {time.monotonic() - started:.1f} s"
+                )
+            )

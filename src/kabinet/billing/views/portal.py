@@ -1,0 +1,119 @@
+"""The client's invoices: the list with its status filter, one invoice, its PDF, and "the last invoice"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kabinet.billing.forms import InvoiceFilterForm
+from kabinet.billing.models import OPEN_STATUSES, OVERDUE, Invoice
+from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to
+from kabinet.files.views import file_response
+
+INVOICES_PER_PAGE = 20
+
+
+def status_filter(status: str) -> Q | None:
+    """The rows of a status as the client reads it ("overdue" is an open invoice past its due date)."""
+    today = timezone.localdate()
+    late = Q(due_date__lt=today)
+    if status == OVERDUE:
+        return Q(status__in=OPEN_STATUSES) & late
+    if status in OPEN_STATUSES:
+        return Q(status=status) & ~late
+    if status in Invoice.Status.values:
+        return Q(status=status)
+    return None
+
+
+@login_required
+@require_GET
+def invoices(request: HttpRequest) -> HttpResponse:
+    if not request.viewer.is_client:
+        raise Http404
+    form = InvoiceFilterForm(request.GET or None)
+    status = form.cleaned_data.get("status", "") if form.is_bound and form.is_valid() else ""
+    queryset = invoices_visible_to(request.viewer).select_related("order")
+    condition = status_filter(status)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    queryset = queryset.order_by("-issued_on", "-created_at", "-id").only(
+        "public_id",
+        "number",
+        "amount",
+        "paid_amount",
+        "currency",
+        "issued_on",
+        "due_date",
+        "status",
+        "file_id",
+        "created_at",
+        "order__public_id",
+        "order__number",
+    )
+    page = Paginator(queryset, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "billing/list.html",
+        {
+            "form": form,
+            "page": page,
+            "invoices": page.object_list,
+            "filtered": bool(status),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        invoice = invoice_for_viewer(request.viewer, public_id)
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "billing/detail.html", {"invoice": invoice})
+
+
+@login_required
+@require_GET
+def file(request: HttpRequest, public_id: str) -> FileResponse:
+    """The invoice PDF, checked through the invoice's selector (``?inline=1`` shows it in the browser)."""
+    try:
+        invoice = invoice_for_viewer(request.viewer, public_id)
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    if invoice.file is None:
+        raise Http404
+    return file_response(invoice.file, inline=request.GET.get("inline") == "1")
+
+
+@login_required
+@require_GET
+def latest(request: HttpRequest) -> HttpResponse:
+    """The quick action "Download the last invoice": its PDF, else its page, else the (empty) list."""
+    if not request.viewer.is_client:
+        raise Http404
+    invoice = (
+        invoices_visible_to(request.viewer)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .select_related("file")
+        .order_by("-issued_on", "-created_at", "-id")
+        .first()
+    )
+    if invoice is None:
+        messages.info(request, _("You have no invoices yet."))
+        return HttpResponseRedirect(reverse("billing:invoices"))
+    if invoice.file is None:
+        return HttpResponseRedirect(reverse("billing:invoice", args=[invoice.public_id]))
+    return file_response(invoice.file)
