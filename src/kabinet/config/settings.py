@@ -91,8 +91,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
+        # 0: under ASGI each request may run in another thread, and persistent connections pile up until
+        # PostgreSQL refuses new clients; put a pooler (PgBouncer) in front for reuse.
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("KABINET_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+            DATABASE_URL, conn_max_age=env_int("KABINET_DB_CONN_MAX_AGE", 0), conn_health_checks=True
         )
     }
 else:
