@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "kabinet.tickets",
     "kabinet.documents",
     "kabinet.billing",
+    "kabinet.notifications",
+    "kabinet.messaging",
     "kabinet.portal",
     "kabinet.demo",
 ]
@@ -193,6 +195,15 @@ EMAIL_HOST_USER = env_str("KABINET_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("KABINET_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("KABINET_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("KABINET_EMAIL_FROM", "Kabinet <noreply@kabinet.local>")
+
+# --- Notifications and chat -------------------------------------------------------------------------------
+# Chat messages reach an offline client outside the portal after this many seconds, batched.
+KABINET_NOTIFY_BATCH_DELAY = env_int("KABINET_NOTIFY_BATCH_DELAY", 120)
+# Web push (VAPID). Empty private key: one is generated into the data folder on first use.
+KABINET_VAPID_PRIVATE_KEY = env_str("KABINET_VAPID_PRIVATE_KEY")
+KABINET_VAPID_SUBJECT = env_str(
+    "KABINET_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL.split("<")[-1].strip(">")
+)
 
 # --- Security --------------------------------------------------------------------------------------------
 HTTPS = env_bool("KABINET_HTTPS", False)

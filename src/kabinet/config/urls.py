@@ -8,5 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("kabinet.accounts.urls")),
     path("", include("kabinet.files.urls")),
+    path("", include("kabinet.notifications.urls")),
+    path("", include("kabinet.messaging.urls")),
     path("", include("kabinet.portal.urls")),
 ]

@@ -37,8 +37,14 @@ def _order_pipeline() -> tuple[Pipeline, list[Stage]]:
     if pipeline is None:
         from kabinet.crm.actions import create_pipeline
 
-        pipeline = create_pipeline(actor=None, name="Продажи", client_name="Заказы", kind=Pipeline.Kind.ORDER,
-                                   stages=ORDER_STAGES, is_default=True)
+        pipeline = create_pipeline(
+            actor=None,
+            name="Продажи",
+            client_name="Заказы",
+            kind=Pipeline.Kind.ORDER,
+            stages=ORDER_STAGES,
+            is_default=True,
+        )
     return pipeline, list(pipeline.stages.order_by("position"))
 
 
@@ -66,24 +72,59 @@ def seed(
             for n in numbers:
                 if (n - start) % CLIENTS_PER_COMPANY == 0:
                     inn = inn10(rng)
-                    companies.append(Company(public_id=new_public_id(), name=f"ООО «Клиент {n}»", inn=inn,
-                                             kpp=kpp(inn), ogrn=ogrn(rng)))
+                    companies.append(
+                        Company(
+                            public_id=new_public_id(),
+                            name=f"ООО «Клиент {n}»",
+                            inn=inn,
+                            kpp=kpp(inn),
+                            ogrn=ogrn(rng),
+                        )
+                    )
             Company.objects.bulk_create(companies, batch_size=1000)
             made_companies += len(companies)
-            ids_by_public = dict(Company.objects.filter(public_id__in=[c.public_id for c in companies])
-                                 .values_list("public_id", "id"))
-            users = [User(email=f"client{n}@{SEED_DOMAIN}", password=password, full_name=f"Клиент {n}",
-                          public_id=new_public_id()) for n in numbers]
+            ids_by_public = dict(
+                Company.objects.filter(public_id__in=[c.public_id for c in companies]).values_list(
+                    "public_id", "id"
+                )
+            )
+            users = [
+                User(
+                    email=f"client{n}@{SEED_DOMAIN}",
+                    password=password,
+                    full_name=f"Клиент {n}",
+                    public_id=new_public_id(),
+                )
+                for n in numbers
+            ]
             User.objects.bulk_create(users, batch_size=1000)
-            user_ids = dict(User.objects.filter(email__in=[u.email for u in users]).values_list("email", "id"))
-            contacts = [Contact(public_id=new_public_id(), first_name="Клиент", last_name=str(n),
-                                user_id=user_ids[f"client{n}@{SEED_DOMAIN}"]) for n in numbers]
+            user_ids = dict(
+                User.objects.filter(email__in=[u.email for u in users]).values_list("email", "id")
+            )
+            contacts = [
+                Contact(
+                    public_id=new_public_id(),
+                    first_name="Клиент",
+                    last_name=str(n),
+                    user_id=user_ids[f"client{n}@{SEED_DOMAIN}"],
+                )
+                for n in numbers
+            ]
             Contact.objects.bulk_create(contacts, batch_size=1000)
-            contact_ids = dict(Contact.objects.filter(public_id__in=[c.public_id for c in contacts])
-                               .values_list("public_id", "id"))
+            contact_ids = dict(
+                Contact.objects.filter(public_id__in=[c.public_id for c in contacts]).values_list(
+                    "public_id", "id"
+                )
+            )
             ContactEmail.objects.bulk_create(
-                [ContactEmail(contact_id=contact_ids[c.public_id], email=f"client{n}@{SEED_DOMAIN}", is_primary=True)
-                 for c, n in zip(contacts, numbers, strict=True)], batch_size=1000)
+                [
+                    ContactEmail(
+                        contact_id=contact_ids[c.public_id], email=f"client{n}@{SEED_DOMAIN}", is_primary=True
+                    )
+                    for c, n in zip(contacts, numbers, strict=True)
+                ],
+                batch_size=1000,
+            )
             memberships, orders = [], []
             company_iter = iter(companies)
             company_id = None
@@ -92,14 +133,28 @@ def seed(
                 if is_first:
                     company_id = ids_by_public[next(company_iter).public_id]
                 contact_id = contact_ids[c.public_id]
-                memberships.append(Membership(contact_id=contact_id, company_id=company_id,
-                                              role=Membership.Role.ADMIN if is_first else Membership.Role.MEMBER))
+                memberships.append(
+                    Membership(
+                        contact_id=contact_id,
+                        company_id=company_id,
+                        role=Membership.Role.ADMIN if is_first else Membership.Role.MEMBER,
+                    )
+                )
                 for _ in range(orders_per_client):
                     stage = rng.choice(stages)
-                    orders.append(Order(public_id=new_public_id(), number=f"{order_no:07d}",
-                                        title=f"Заказ {order_no}", company_id=company_id, contact_id=contact_id,
-                                        pipeline_id=pipeline.pk, stage_id=stage.pk,
-                                        amount=Decimal(rng.randint(1_000, 500_000)), currency="RUB"))
+                    orders.append(
+                        Order(
+                            public_id=new_public_id(),
+                            number=f"{order_no:07d}",
+                            title=f"Заказ {order_no}",
+                            company_id=company_id,
+                            contact_id=contact_id,
+                            pipeline_id=pipeline.pk,
+                            stage_id=stage.pk,
+                            amount=Decimal(rng.randint(1_000, 500_000)),
+                            currency="RUB",
+                        )
+                    )
                     order_no += 1
             Membership.objects.bulk_create(memberships, batch_size=2000)
             Order.objects.bulk_create(orders, batch_size=2000)
