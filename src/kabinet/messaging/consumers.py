@@ -50,8 +50,7 @@ class KabinetConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
-        viewer = await database_sync_to_async(viewer_from_session)(self.session_key)
-        group = self.group_for(viewer)
+        viewer, group = await database_sync_to_async(self.identify)()
         if group is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
@@ -65,6 +64,11 @@ class KabinetConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    def identify(self) -> tuple[Viewer, str | None]:
+        """The viewer behind the session now, and his group (None: not allowed on this socket)."""
+        viewer = viewer_from_session(self.session_key)
+        return viewer, self.group_for(viewer)
+
     def group_for(self, viewer: Viewer) -> str | None:
         raise NotImplementedError
 
@@ -73,8 +77,8 @@ class KabinetConsumer(AsyncJsonWebsocketConsumer):
 
     async def current_viewer(self) -> Viewer | None:
         """The viewer now, or None (and the socket closed) when the session no longer signs him in."""
-        viewer = await database_sync_to_async(viewer_from_session)(self.session_key)
-        if viewer.user is None or viewer.user.pk != self.user_id or self.group_for(viewer) != self.group:
+        viewer, group = await database_sync_to_async(self.identify)()
+        if viewer.user is None or viewer.user.pk != self.user_id or group != self.group:
             await self.close(code=CLOSE_SIGNED_OUT)
             return None
         return viewer
