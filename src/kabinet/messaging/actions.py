@@ -192,20 +192,22 @@ def send_staff_message(
     return message
 
 
-@transaction.atomic
+# savepoint=False: a read mark is one conditional UPDATE; inside a page's transaction it needs no savepoint.
+@transaction.atomic(savepoint=False)
 def mark_read(*, actor: Any, conversation: Conversation, side: str) -> bool:
-    """One side read everything in the conversation up to its last message. Returns whether it changed."""
-    conversation.refresh_from_db(fields=["last_message_id", "client_read_upto", "staff_read_upto"])
+    """One side read everything in the conversation up to its last message. Returns whether it changed.
+
+    One conditional UPDATE: it never moves a read mark backwards, whatever the caller's copy says."""
     upto_field, unread_field = (
         ("client_read_upto", "client_unread") if side == CLIENT else ("staff_read_upto", "staff_unread")
     )
-    if getattr(conversation, upto_field) >= conversation.last_message_id:
+    changed = Conversation.objects.filter(
+        pk=conversation.pk, **{f"{upto_field}__lt": F("last_message_id")}
+    ).update(**{upto_field: F("last_message_id"), unread_field: 0})
+    if not changed:
         return False
-    Conversation.objects.filter(pk=conversation.pk).update(
-        **{upto_field: conversation.last_message_id, unread_field: 0}
-    )
-    setattr(conversation, upto_field, conversation.last_message_id)
     setattr(conversation, unread_field, 0)
+    setattr(conversation, upto_field, max(getattr(conversation, upto_field), conversation.last_message_id))
     if side == CLIENT:
         notifications.mark_subject_read(
             actor=actor,
@@ -213,6 +215,7 @@ def mark_read(*, actor: Any, conversation: Conversation, side: str) -> bool:
             event="message.received",
             subject_public_id=conversation.public_id,
         )
+    # The event names the last message the caller knew; consumers resolve it through their selectors.
     event = {"type": "chat.read", "id": conversation.pk, "side": side, "upto": conversation.last_message_id}
     realtime.publish_on_commit(realtime.contact_group(conversation.contact_id), event)
     realtime.publish_on_commit(realtime.STAFF_GROUP, event)

@@ -101,6 +101,12 @@ class Message(PublicModel):
     def __str__(self) -> str:
         return self.body[:60]
 
+    @property
+    def author_name(self) -> str:
+        if self.author is None:
+            return ""
+        return self.author.full_name or self.author.email
+
 
 class QuickReply(models.Model):
     """A prepared answer staff insert with one click ({name} becomes the client's first name)."""

@@ -7,16 +7,11 @@ from typing import Any
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from kabinet.core.viewer import Viewer
 from kabinet.messaging.models import Conversation, Message
 from kabinet.messaging.selectors import conversations_visible_to, messages_visible_to
-
-
-def author_name(message: Message) -> str:
-    if message.author is None:
-        return ""
-    return message.author.full_name or message.author.email
 
 
 def message_data(message: Message, *, staff: bool) -> dict[str, Any]:
@@ -27,7 +22,8 @@ def message_data(message: Message, *, staff: bool) -> dict[str, Any]:
         "conversation": message.conversation.public_id,
         "from_staff": message.from_staff,
         "mine": message.from_staff == staff,
-        "author": author_name(message),
+        "author": message.author_name
+        or (_("Manager") if message.from_staff else message.conversation.contact.full_name),
         "body": message.body,
         "created_at": created.isoformat(),
         "time": formats.date_format(created, "SHORT_DATETIME_FORMAT"),

@@ -97,8 +97,8 @@ def _chat_context(request: HttpRequest, form: MessageForm) -> dict:
         before = None
         if request.GET.get("before"):
             before = messages_visible_to(request.viewer).filter(public_id=request.GET["before"]).first()
-        messages = recent_messages(conversation, before=before)
-        older = messages[0] if messages and messages[0].pk > _first_id(conversation) else None
+        messages, has_older = recent_messages(conversation, before=before)
+        older = messages[0] if has_older else None
         if conversation.client_unread and before is None:
             actions.mark_read(actor=request.user, conversation=conversation, side=actions.CLIENT)
         manager = conversation.assigned_to
@@ -116,15 +116,6 @@ def _chat_context(request: HttpRequest, form: MessageForm) -> dict:
         "form": form,
         "staff_read_upto": conversation.staff_read_upto if conversation else 0,
     }
-
-
-def _first_id(conversation: Conversation) -> int:
-    # The oldest message id is cached on the conversation object for the request; one cheap query.
-    if not hasattr(conversation, "_first_id"):
-        conversation._first_id = (
-            conversation.messages.order_by("id").values_list("id", flat=True).first() or 0
-        )
-    return conversation._first_id
 
 
 @client_required
@@ -205,7 +196,7 @@ def _staff_context(request: HttpRequest, conversation: Conversation, form: Staff
     permissions = staff_permissions(request.user)
     if conversation.staff_unread:
         actions.mark_read(actor=request.user, conversation=conversation, side=actions.STAFF)
-    messages = recent_messages(conversation)
+    messages, _older = recent_messages(conversation)
     return {
         "conversation": conversation,
         "messages": messages,

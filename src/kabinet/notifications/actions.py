@@ -107,7 +107,7 @@ def mark_read(*, actor: Any, viewer: Viewer, notifications: Iterable[str] | None
     return changed
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mark_subject_read(*, actor: Any, contact_id: int, event: str, subject_public_id: str) -> int:
     """The client read the thing itself (his chat): its unread notices are read too."""
     changed = Notification.objects.filter(

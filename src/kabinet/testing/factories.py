@@ -200,7 +200,11 @@ class MessageFactory(factory.django.DjangoModelFactory):
             return
         from django.db.models import F
 
-        unread = {"client_unread": F("client_unread") + 1} if obj.from_staff else {"staff_unread": F("staff_unread") + 1}
+        unread = (
+            {"client_unread": F("client_unread") + 1}
+            if obj.from_staff
+            else {"staff_unread": F("staff_unread") + 1}
+        )
         Conversation.objects.filter(pk=obj.conversation_id).update(
             last_message_id=obj.pk,
             last_message_at=obj.created_at,
@@ -233,7 +237,9 @@ def grant_chat_access(user: User, *codenames: str) -> User:
     from django.contrib.auth.models import Permission
 
     wanted = codenames or ("view_conversation", "add_message", "change_conversation")
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="messaging", codename__in=wanted))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="messaging", codename__in=wanted)
+    )
     for attr in ("_perm_cache", "_user_perm_cache", "_kabinet_chat_permissions"):
         user.__dict__.pop(attr, None)
     return user

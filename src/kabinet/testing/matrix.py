@@ -82,7 +82,9 @@ def _chat_objects(company: Company, contact, staff: User, secret: str) -> dict[s
     """A conversation with a team message carrying an attachment, a client message, and a notice."""
     conversation = f.ConversationFactory(company=company, contact=contact, assigned_to=staff)
     attachment = f.ClientFileFactory(company=company, contact=contact, original_name=f"{secret}-scan.pdf")
-    message = f.MessageFactory(conversation=conversation, from_staff=True, author=staff, body=f"{secret} from the team")
+    message = f.MessageFactory(
+        conversation=conversation, from_staff=True, author=staff, body=f"{secret} from the team"
+    )
     message.attachments.add(attachment)
     f.MessageFactory(conversation=conversation, from_staff=False, body=f"{secret} from the client")
     notification = f.NotificationFactory(

@@ -67,7 +67,9 @@ def test_every_websocket_route_is_in_the_matrix():
 
     routes = {"/" + str(pattern.pattern) for pattern in websocket_urlpatterns}
     assert routes, "no WebSocket routes found"
-    assert not routes - {case.path for case in SOCKET_CASES}, "WebSocket routes missing from the access matrix"
+    assert not routes - {case.path for case in SOCKET_CASES}, (
+        "WebSocket routes missing from the access matrix"
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,7 +45,12 @@ def owner_writes(w: World) -> None:
 
 
 ROUTES = [
-    RouteCase(url_name="messaging:chat", url=lambda w: reverse("messaging:chat"), expect=clients_only, markers=chat_markers),
+    RouteCase(
+        url_name="messaging:chat",
+        url=lambda w: reverse("messaging:chat"),
+        expect=clients_only,
+        markers=chat_markers,
+    ),
     RouteCase(
         url_name="messaging:send",
         url=lambda w: reverse("messaging:send"),

@@ -14,7 +14,10 @@ ROUTES = [
         url_name="notifications:list",
         url=lambda w: reverse("notifications:list"),
         expect=clients_only,
-        markers=lambda w: {w.extra["chat_secret"]: {Role.OWNER}, w.foreign["chat_secret"]: {Role.OTHER_CLIENT}},
+        markers=lambda w: {
+            w.extra["chat_secret"]: {Role.OWNER},
+            w.foreign["chat_secret"]: {Role.OTHER_CLIENT},
+        },
     ),
     RouteCase(
         url_name="notifications:open",
@@ -39,9 +42,17 @@ ROUTES = [
         url=lambda w: reverse("notifications:mark_all_read"),
         method="post",
         data=lambda w: {},
-        expect={**dict.fromkeys(CLIENT_ROLES, (302, "/notifications/")), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
+        expect={
+            **dict.fromkeys(CLIENT_ROLES, (302, "/notifications/")),
+            Role.STAFF: 404,
+            Role.ANONYMOUS: LOGIN,
+        },
     ),
-    RouteCase(url_name="notifications:preferences", url=lambda w: reverse("notifications:preferences"), expect=clients_only),
+    RouteCase(
+        url_name="notifications:preferences",
+        url=lambda w: reverse("notifications:preferences"),
+        expect=clients_only,
+    ),
     RouteCase(
         url_name="notifications:push_subscribe",
         url=lambda w: reverse("notifications:push_subscribe"),

@@ -10,7 +10,7 @@ from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
 
 pytestmark = pytest.mark.django_db
-HOME_QUERY_BUDGET = 6  # session, user, viewer, orders count + page, spare
+HOME_QUERY_BUDGET = 10  # the portal rule: session, user, viewer, orders count + page, chat + notices cards
 
 
 def test_query_budget_does_not_grow_with_data(world, django_assert_max_num_queries):
