@@ -25,9 +25,14 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Uploaded files of each test go to its own folder; passwords hash fast unless a test asks for Argon2."""
+    """Uploaded files of each test go to its own folder; passwords hash fast unless a test asks for Argon2;
+    jobs run inline."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    # Jobs run inline in memory (delayed ones wait in memory): tests never touch a real queue.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 @pytest.fixture

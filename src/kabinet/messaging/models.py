@@ -102,6 +102,11 @@ class Message(PublicModel):
         return self.body[:60]
 
     @property
+    def files(self) -> list[ClientFile]:
+        """Attachments in the order they were sent (uses the prefetched rows)."""
+        return sorted(self.attachments.all(), key=lambda stored: stored.pk)
+
+    @property
     def author_name(self) -> str:
         if self.author is None:
             return ""

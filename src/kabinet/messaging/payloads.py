@@ -33,7 +33,7 @@ def message_data(message: Message, *, staff: bool) -> dict[str, Any]:
                 "size": filesizeformat(f.size),
                 "url": reverse(download, args=[f.public_id]),
             }
-            for f in message.attachments.all()
+            for f in message.files
         ],
     }
 

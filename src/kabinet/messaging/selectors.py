@@ -102,12 +102,14 @@ def unread_messages(request: HttpRequest) -> int:
 
 def recent_messages(
     conversation: Conversation, *, before: Message | None = None, limit: int = 50
-) -> list[Message]:
-    """The latest ``limit`` messages (before a given one), oldest first, with authors and attachments."""
+) -> tuple[list[Message], bool]:
+    """The latest ``limit`` messages (before a given one), oldest first, with authors and attachments,
+    and whether older ones exist (one row more is read instead of a second query)."""
     rows = conversation.messages.select_related("author").prefetch_related("attachments").order_by("-id")
     if before is not None:
         rows = rows.filter(id__lt=before.pk)
-    return list(reversed(rows[:limit]))
+    page = list(rows[: limit + 1])
+    return list(reversed(page[:limit])), len(page) > limit
 
 
 def quick_replies() -> QuerySet[QuickReply]:
