@@ -58,6 +58,8 @@ def render_message(notification: Notification, recipient: Recipient, channel_id:
         if not text:
             text = render_to_string("notifications/email/generic.txt", context)
             html = render_to_string("notifications/email/generic.html", context)
+        if channel_id != "email":  # short channels (push, messengers, SMS): the sentence and the last words
+            text = "\n".join([sentence, *context["previews"][-1:]])
     return OutgoingMessage(
         event=notification.event,
         recipient=recipient,

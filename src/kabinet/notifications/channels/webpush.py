@@ -25,7 +25,7 @@ class WebPushChannel(Channel):
         return PushSubscription.objects.filter(contact_id=recipient.contact_id).exists()
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
-        from py_vapid import Vapid01
+        from py_vapid import Vapid02
         from pywebpush import WebPushException, webpush
 
         from kabinet.notifications.models import PushSubscription
@@ -35,7 +35,7 @@ class WebPushChannel(Channel):
             {"title": message.subject, "body": message.text, "url": message.url, "tag": message.tag},
             ensure_ascii=False,
         )
-        vapid = Vapid01.from_raw(private_key_raw().encode())
+        vapid = Vapid02.from_raw(private_key_raw().encode())
         sent, errors, temporary = 0, [], False
         for sub in PushSubscription.objects.filter(contact_id=message.recipient.contact_id):
             try:
