@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 def due_now(notification: Notification) -> None:
     """Jump to the moment the batch is due (instead of waiting for the delay)."""
-    Notification.objects.filter(pk=notification.pk).update(outside_due_at=timezone.now() - datetime.timedelta(seconds=1))
+    Notification.objects.filter(pk=notification.pk).update(
+        outside_due_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
 
 
 def notice_for(user, **kwargs) -> Notice:
@@ -40,13 +42,17 @@ def notice_for(user, **kwargs) -> Notice:
     return Notice(contact_id=user.contact.pk, **{**defaults, **kwargs})
 
 
-def test_an_order_notice_is_stored_and_emailed_at_once_in_the_clients_language(world, django_capture_on_commit_callbacks):
+def test_an_order_notice_is_stored_and_emailed_at_once_in_the_clients_language(
+    world, django_capture_on_commit_callbacks
+):
     owner = world.user(Role.OWNER)
     owner.language = "ru"
     owner.save()
     with django_capture_on_commit_callbacks(execute=True):
         notify(notice_for(owner, company_id=world.company.pk))
-    notification = Notification.objects.get(contact=owner.contact, event="order.stage_changed", params__number="00042")
+    notification = Notification.objects.get(
+        contact=owner.contact, event="order.stage_changed", params__number="00042"
+    )
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == [owner.email]
@@ -54,7 +60,9 @@ def test_an_order_notice_is_stored_and_emailed_at_once_in_the_clients_language(w
     assert "http://127.0.0.1:8000/orders/x/" in email.body and "Здравствуйте" in email.body
     assert email.alternatives and "http://127.0.0.1:8000/orders/x/" in email.alternatives[0][0]
     assert Delivery.objects.get(notification=notification).status == Delivery.Status.SENT
-    assert world.client_for(Role.OWNER).get(reverse("notifications:list")).content.decode().count("00042") == 1
+    assert (
+        world.client_for(Role.OWNER).get(reverse("notifications:list")).content.decode().count("00042") == 1
+    )
 
 
 def test_chat_messages_go_out_once_per_batch_after_the_delay(world, django_capture_on_commit_callbacks):
@@ -114,19 +122,31 @@ def test_preferences_and_channels_the_domain_delivered_itself(world, django_capt
     page = client.get(reverse("notifications:preferences")).content.decode()
     assert 'name="order.stage_changed:email" checked' in page
     assert 'name="document.issued:email">' in page  # off by default: only what matters
-    client.post(reverse("notifications:preferences"), {"invoice.issued:email": "on", "invoice.issued:sms": "on"})
-    assert not Preference.objects.get(contact=owner.contact, event="order.stage_changed", channel="email").enabled
+    client.post(
+        reverse("notifications:preferences"), {"invoice.issued:email": "on", "invoice.issued:sms": "on"}
+    )
+    assert not Preference.objects.get(
+        contact=owner.contact, event="order.stage_changed", channel="email"
+    ).enabled
     with django_capture_on_commit_callbacks(execute=True):
         notify(notice_for(owner))
-        notify(notice_for(owner, event="ticket.replied", params={"number": "7"}, channels_done=frozenset({"email"})))
+        notify(
+            notice_for(
+                owner, event="ticket.replied", params={"number": "7"}, channels_done=frozenset({"email"})
+            )
+        )
         notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-1"}))
     assert [m.subject for m in mail.outbox] == ["Invoice №СЧ-1 was issued"]
     sms = Delivery.objects.get(channel="sms")
-    assert sms.status == Delivery.Status.SKIPPED  # no phone on file: the offline SMS backend is not even tried
+    assert (
+        sms.status == Delivery.Status.SKIPPED
+    )  # no phone on file: the offline SMS backend is not even tried
     assert Notification.objects.filter(contact=owner.contact).count() == 4  # the centre has everything
 
 
-def test_a_temporary_email_failure_is_retried_for_that_channel_only(world, settings, django_capture_on_commit_callbacks):
+def test_a_temporary_email_failure_is_retried_for_that_channel_only(
+    world, settings, django_capture_on_commit_callbacks
+):
     owner = world.user(Role.OWNER)
     settings.EMAIL_BACKEND = "kabinet.notifications.tests.failing_mail.Backend"
     from kabinet.notifications.tests import failing_mail
@@ -203,7 +223,9 @@ def test_browser_push_is_encrypted_signed_and_forgotten_when_gone(world, django_
         headers = {k.lower(): v for k, v in headers.items()}
         assert headers["authorization"].startswith("vapid t=") and headers["content-encoding"] == "aes128gcm"
         assert headers["authorization"].endswith(f"k={public_key()}")  # signed with our VAPID key
-        payload = json.loads(http_ece.decrypt(body, private_key=private, auth_secret=auth, version="aes128gcm"))
+        payload = json.loads(
+            http_ece.decrypt(body, private_key=private, auth_secret=auth, version="aes128gcm")
+        )
         assert payload["body"] == "The document “Договор № 15” awaits your signature"
         assert payload["url"] == "http://127.0.0.1:8000/orders/x/"
         service.status = 410
@@ -230,7 +252,10 @@ def test_centre_marks_read_and_opens_only_local_links(world):
     assert response["Location"] == reverse("notifications:list")
     evil.refresh_from_db()
     assert evil.read_at is not None
-    assert client.get(reverse("notifications:list"), {"show": "unread"}).context["notifications"][0] == world.extra["notification"]
+    assert (
+        client.get(reverse("notifications:list"), {"show": "unread"}).context["notifications"][0]
+        == world.extra["notification"]
+    )
     client.post(reverse("notifications:mark_all_read"))
     assert not Notification.objects.filter(contact=owner.contact, read_at__isnull=True).exists()
     home = client.get(reverse("portal:home")).content.decode()
