@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user
+from django.utils import translation
 
 from kabinet.core.viewer import ANONYMOUS, Viewer
 from kabinet.crm.viewer import build_viewer
@@ -41,6 +42,13 @@ def viewer_from_session(session_key: str | None) -> Viewer:
         return ANONYMOUS
     request.user = user
     return build_viewer(request)
+
+
+def in_language(viewer: Viewer, build, *args: Any, **kwargs: Any) -> Any:
+    """Build an event in the reader's own language, as his pages would be."""
+    language = getattr(viewer.user, "language", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return build(viewer, *args, **kwargs)
 
 
 class KabinetConsumer(AsyncJsonWebsocketConsumer):
@@ -87,7 +95,7 @@ class KabinetConsumer(AsyncJsonWebsocketConsumer):
         viewer = await self.current_viewer()
         if viewer is None:
             return
-        payload = await database_sync_to_async(build)(viewer, *args, **kwargs)
+        payload = await database_sync_to_async(in_language)(viewer, build, *args, **kwargs)
         if payload is not None:
             await self.send_json(payload)
 

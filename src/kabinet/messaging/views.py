@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.accounts.models import User
 from kabinet.billing.models import Invoice
-from kabinet.crm.models import Contact, Order
+from kabinet.crm.models import Company, Contact, Order
 from kabinet.documents.models import Document
 from kabinet.files.models import ClientFile
 from kabinet.files.views import file_response
@@ -103,19 +103,23 @@ def _chat_context(request: HttpRequest, form: MessageForm) -> dict:
             actions.mark_read(actor=request.user, conversation=conversation, side=actions.CLIENT)
         manager = conversation.assigned_to
     else:
-        manager = (
-            Contact.objects.select_related("manager")
-            .only("manager__full_name", "manager__email")
-            .get(pk=request.viewer.contact_id)
-        ).manager
+        manager = _future_manager(request.viewer)
     return {
         "conversation": conversation,
-        "messages": messages,
+        "thread": messages,
         "older": older,
         "manager": manager,
         "form": form,
         "staff_read_upto": conversation.staff_read_upto if conversation else 0,
     }
+
+
+def _future_manager(viewer) -> User | None:
+    """Who will answer a first message: the contact's own manager, else his active company's."""
+    contact = Contact.objects.select_related("manager").get(pk=viewer.contact_id)
+    if contact.manager is not None or viewer.active_company_id is None:
+        return contact.manager
+    return Company.objects.select_related("manager").get(pk=viewer.active_company_id).manager
 
 
 @client_required
@@ -199,7 +203,7 @@ def _staff_context(request: HttpRequest, conversation: Conversation, form: Staff
     messages, _older = recent_messages(conversation)
     return {
         "conversation": conversation,
-        "messages": messages,
+        "thread": messages,
         "form": form,
         "quick_replies": form.quick_replies,
         "can_reply": CAN_REPLY in permissions,

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kabinet.testing.matrix import ALL_ROLES, RouteCase, SocketCase, check_case, check_socket_case
+from kabinet.testing.sockets import run_async
 
 # Routes that are not client-facing pages: the back office has its own permission system, and /healthz
 # answers everybody the same thing.
@@ -76,7 +77,6 @@ def test_every_websocket_route_is_in_the_matrix():
 @pytest.mark.parametrize("case", SOCKET_CASES, ids=lambda c: c.id)
 def test_socket_access_matrix(case: SocketCase):
     """Every role connected at once; what each socket receives is what his pages would show."""
-    from asgiref.sync import async_to_sync
     from channels.layers import channel_layers
 
     from kabinet.config.asgi import application
@@ -84,4 +84,4 @@ def test_socket_access_matrix(case: SocketCase):
 
     channel_layers.backends.clear()  # a fresh in-process layer for this event loop
     world = build_world()
-    async_to_sync(check_socket_case)(world, case, application)
+    run_async(check_socket_case, world, case, application)

@@ -238,6 +238,6 @@ def test_page_budgets_do_not_grow_with_data(world, django_assert_max_num_queries
             message.attachments.add(f.ClientFileFactory(company=world.company, contact=conversation.contact))
             f.MessageFactory(conversation=f.ConversationFactory(company=world.company))
     page = client.get(reverse("messaging:chat"))
-    assert len(page.context["messages"]) == 50 and page.context["older"] is not None
+    assert len(page.context["thread"]) == 50 and page.context["older"] is not None
     older = client.get(reverse("messaging:chat"), {"before": page.context["older"].public_id})
-    assert len(older.context["messages"]) == 50
+    assert len(older.context["thread"]) == 50

@@ -3,19 +3,20 @@ travel both ways, a company switch changes what a tab receives."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from importlib import import_module
 
 from kabinet.config.asgi import application
 from kabinet.messaging.actions import send_staff_message
 from kabinet.notifications.models import Notification
 from kabinet.testing.matrix import Role, build_world, session_cookie
+from kabinet.testing.sockets import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_signing_out_ends_the_socket(live_world):
         assert output == {"type": "websocket.close", "code": 4401}
         await socket.wait()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_read_marks_and_seen_notices_travel_both_ways(live_world):
@@ -95,7 +96,7 @@ def test_read_marks_and_seen_notices_travel_both_ways(live_world):
         for socket in (client, desk):
             await socket.disconnect()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
     conversation.refresh_from_db()
     assert conversation.client_unread == 0 and conversation.staff_unread == 0
     notice = Notification.objects.get(event="message.received")
@@ -127,4 +128,4 @@ def test_a_tab_follows_the_company_switch(live_world):
         assert bodies == ["Снова во второй"]
         await socket.disconnect()
 
-    async_to_sync(scenario)()
+    run_async(scenario)

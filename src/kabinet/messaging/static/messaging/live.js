@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   if (window.kabinetLive) return; // the dashboard may include this script from more than one card
+  // Fragments loaded beside the page (the client card in the staff inbox); the link stays without JS.
+  document.querySelectorAll("[data-load]").forEach(async (box) => {
+    const response = await fetch(box.dataset.load, {credentials: "same-origin"});
+    if (response.ok) box.innerHTML = await response.text();
+  });
   const root = document.querySelector("[data-chat], [data-inbox], [data-live]");
   if (!root || !("WebSocket" in window)) return;
   const chat = document.querySelector("[data-chat]");
