@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from kabinet.testing.servers import free_port
+from kabinet.testing.sockets import run_async
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/6"
 CSRF = "k" * 32
@@ -199,4 +200,4 @@ def test_a_message_fans_out_across_two_web_processes(two_processes):
             read = await staff_tab_b.next("read")
             assert read["side"] == "client" and read["conversation"] == conversation
 
-    asyncio.run(scenario())
+    run_async(scenario)  # in its own thread: a browser test may have left a loop in this one
