@@ -18,6 +18,10 @@ def run_async(scenario: Callable[..., Awaitable[Any]], *args: Any) -> Any:
             outcome["result"] = async_to_sync(scenario)(*args)
         except BaseException as exc:  # noqa: BLE001 — re-raised in the test's thread below
             outcome["error"] = exc
+        finally:
+            from django.db import connections
+
+            connections.close_all()  # this thread's connections, so the test database can be dropped
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
