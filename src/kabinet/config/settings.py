@@ -206,6 +206,12 @@ DEFAULT_FROM_EMAIL = env_str("KABINET_EMAIL_FROM", "Kabinet <noreply@kabinet.loc
 KABINET_NOTIFY_BATCH_DELAY = env_int("KABINET_NOTIFY_BATCH_DELAY", 120)
 # Web push (VAPID). Empty private key: one is generated into the data folder on first use.
 KABINET_VAPID_PRIVATE_KEY = env_str("KABINET_VAPID_PRIVATE_KEY")
+# Browsers' push services the server may POST to (https only): a subscription naming any other host is
+# refused, so a signed-in client cannot make the server call an internal address.
+KABINET_PUSH_SERVICE_HOSTS = env_list(
+    "KABINET_PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com",
+)
 KABINET_VAPID_SUBJECT = env_str(
     "KABINET_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL.split("<")[-1].strip(">")
 )

@@ -39,3 +39,15 @@ def public_key() -> str:
     number = int.from_bytes(_unb64(private_key_raw()), "big")
     key = ec.derive_private_key(number, ec.SECP256R1())
     return _b64(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+
+
+def push_service_allowed(endpoint: str) -> bool:
+    """Whether a subscription endpoint points at a known push service over https (see settings)."""
+    from urllib.parse import urlsplit
+
+    from django.http.request import validate_host
+
+    parts = urlsplit(endpoint)
+    if parts.scheme != "https" or not parts.hostname:
+        return False
+    return validate_host(parts.hostname, settings.KABINET_PUSH_SERVICE_HOSTS)

@@ -25,7 +25,7 @@ from kabinet.notifications.selectors import (
     notifications_visible_to,
     push_subscriptions_of,
 )
-from kabinet.notifications.vapid import public_key
+from kabinet.notifications.vapid import public_key, push_service_allowed
 
 PER_PAGE = 20
 SERVICE_WORKER = Path(__file__).parent / "static" / "notifications" / "sw.js"
@@ -151,7 +151,7 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
     endpoint = (data or {}).get("endpoint")
     if (
         not isinstance(endpoint, str)
-        or not endpoint.startswith(("https://", "http://"))
+        or not push_service_allowed(endpoint)
         or len(endpoint) > 1000
         or not isinstance(keys, dict)
         or not isinstance(keys.get("p256dh"), str)

@@ -29,7 +29,7 @@ class WebPushChannel(Channel):
         from pywebpush import WebPushException, webpush
 
         from kabinet.notifications.models import PushSubscription
-        from kabinet.notifications.vapid import private_key_raw
+        from kabinet.notifications.vapid import private_key_raw, push_service_allowed
 
         payload = json.dumps(
             {"title": message.subject, "body": message.text, "url": message.url, "tag": message.tag},
@@ -38,6 +38,9 @@ class WebPushChannel(Channel):
         vapid = Vapid02.from_raw(private_key_raw().encode())
         sent, errors, temporary = 0, [], False
         for sub in PushSubscription.objects.filter(contact_id=message.recipient.contact_id):
+            if not push_service_allowed(sub.endpoint):  # the allowed services changed since it was stored
+                errors.append("push service not allowed")
+                continue
             try:
                 webpush(
                     subscription_info={

@@ -164,10 +164,46 @@ def test_a_temporary_email_failure_is_retried_for_that_channel_only(
     assert failing_mail.sent == [owner.email]
 
 
-class PushService:
-    """A local HTTP server standing in for a browser vendor's push service."""
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files (the stand-in push service speaks https)."""
+    import ipaddress
 
-    def __init__(self, status: int = 201):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "push.crt", folder / "push.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+class PushService:
+    """A local HTTPS server standing in for a browser vendor's push service."""
+
+    def __init__(self, folder, status: int = 201):
         self.status, self.requests = status, []
         service = self
 
@@ -181,8 +217,14 @@ class PushService:
             def log_message(self, *args):
                 pass
 
+        import ssl
+
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.cert, key = self_signed_certificate(folder)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -200,11 +242,15 @@ def browser_keys():
     return private, auth, b64(public), b64(auth)
 
 
-def test_browser_push_is_encrypted_signed_and_forgotten_when_gone(world, django_capture_on_commit_callbacks):
+def test_browser_push_is_encrypted_signed_and_forgotten_when_gone(
+    world, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
     import http_ece
 
     owner = world.user(Role.OWNER)
-    service = PushService()
+    service = PushService(tmp_path)
+    settings.KABINET_PUSH_SERVICE_HOSTS = ["127.0.0.1"]
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", service.cert)  # trust the stand-in's certificate
     try:
         private, auth, p256dh, auth_b64 = browser_keys()
         client = world.client_for(Role.OWNER)
@@ -238,7 +284,15 @@ def test_browser_push_is_encrypted_signed_and_forgotten_when_gone(world, django_
 
 def test_bad_push_subscriptions_are_refused(world):
     client = world.client_for(Role.OWNER)
-    for body in ("nonsense", json.dumps({"endpoint": "ftp://x", "keys": {}}), json.dumps([1])):
+    _private, _auth, p256dh, auth = browser_keys()
+    internal = {"endpoint": "https://10.0.0.5/admin", "keys": {"p256dh": p256dh, "auth": auth}}
+    plain = {**internal, "endpoint": "http://fcm.googleapis.com/fcm/send/x"}
+    for body in (
+        "nonsense",
+        json.dumps({"endpoint": "ftp://x", "keys": {}}),
+        json.dumps([1]),
+        *map(json.dumps, (internal, plain)),
+    ):
         response = client.post(reverse("notifications:push_subscribe"), body, content_type="application/json")
         assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
     assert not PushSubscription.objects.exists()
