@@ -126,7 +126,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kabinet"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "kabinet.notifications.layers.ThrottledInMemoryChannelLayer"}}
 
 HUEY_IMMEDIATE = env_bool("KABINET_JOBS_IMMEDIATE", False)
 if REDIS_URL:
