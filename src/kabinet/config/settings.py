@@ -116,11 +116,12 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     # redis-py 8 reads with a 5 s socket timeout, the same as the layer's 5 s blocking pop: a quiet socket
-    # would die with TimeoutError. A longer read timeout still detects a dead Redis.
+    # would die with TimeoutError. A longer read timeout still detects a dead Redis. Its pools also refuse a
+    # 101st concurrent command instead of waiting: a reconnect storm of sockets needs more headroom.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}]},
         }
     }
 else:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.notifications import actions
 from kabinet.notifications.channels import channels
 from kabinet.notifications.events import event_kinds
+from kabinet.notifications.models import Notification
 from kabinet.notifications.selectors import (
     channel_choices,
     notification_for_viewer,
@@ -71,7 +72,7 @@ def notification_open(request: HttpRequest, public_id: str) -> HttpResponse:
     """Follow a notice: it becomes read, and the client lands on the page it is about."""
     try:
         notification = notification_for_viewer(request.viewer, public_id)
-    except notifications_visible_to(request.viewer).model.DoesNotExist as exc:
+    except Notification.DoesNotExist as exc:
         raise Http404 from exc
     actions.mark_read(actor=request.user, viewer=request.viewer, notifications=[public_id])
     target = notification.url

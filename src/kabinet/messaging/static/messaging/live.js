@@ -139,7 +139,8 @@
     socket.addEventListener("close", (e) => {
       document.documentElement.dataset.live = "off";
       if (e.code === 4401) return; // signed out elsewhere: the next page load shows the login
-      setTimeout(connect, retry); retry = Math.min(retry * 2, 30000);
+      // Jitter spreads the reconnect storm after a server restart.
+      setTimeout(connect, retry + Math.random() * 1000); retry = Math.min(retry * 2, 30000);
     });
   }
 
