@@ -27,12 +27,17 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Uploaded files of each test go to its own folder; passwords hash fast unless a test asks for Argon2;
-    the cache starts empty (cached settings snapshots must not leak from one test into the next)."""
+    the cache starts empty (cached settings snapshots must not leak from one test into the next); jobs run
+    inline."""
     from django.core.cache import cache
 
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    # Jobs run inline in memory (delayed ones wait in memory): tests never touch a real queue.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (routes arrive with the chat issue)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (Origin checked, session-authenticated)."""
 
 import os
 
@@ -11,7 +11,9 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_application = get_asgi_application()
 
-websocket_urlpatterns: list = []
+from kabinet.messaging.routing import websocket_urlpatterns as messaging_sockets  # noqa: E402
+
+websocket_urlpatterns: list = [*messaging_sockets]
 
 application = ProtocolTypeRouter(
     {

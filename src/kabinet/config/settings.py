@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "kabinet.tickets",
     "kabinet.documents",
     "kabinet.billing",
+    "kabinet.notifications",
+    "kabinet.messaging",
     "kabinet.portal",
     "kabinet.demo",
 ]
@@ -121,13 +123,19 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # redis-py 8 reads with a 5 s socket timeout, the same as the layer's 5 s blocking pop: a quiet socket
+    # would die with TimeoutError. A longer read timeout still detects a dead Redis. Its pools also refuse a
+    # 101st concurrent command instead of waiting: a reconnect storm of sockets needs more headroom.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}]},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kabinet"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "kabinet.notifications.layers.ThrottledInMemoryChannelLayer"}}
 
 HUEY_IMMEDIATE = env_bool("KABINET_JOBS_IMMEDIATE", False)
 if REDIS_URL:
@@ -280,6 +288,21 @@ KABINET_TICKETS_MAILBOX = env_str("KABINET_TICKETS_MAILBOX")
 KABINET_TICKETS_INBOUND_BACKEND = env_str("KABINET_TICKETS_INBOUND_BACKEND", "directory")
 KABINET_TICKETS_INBOUND_DIR = Path(env_str("KABINET_TICKETS_INBOUND_DIR", str(DATA_DIR / "inbox-mail")))
 KABINET_TICKETS_INBOUND_POLL = env_bool("KABINET_TICKETS_INBOUND_POLL", False)
+
+# --- Notifications and chat -------------------------------------------------------------------------------
+# Chat messages reach an offline client outside the portal after this many seconds, batched.
+KABINET_NOTIFY_BATCH_DELAY = env_int("KABINET_NOTIFY_BATCH_DELAY", 120)
+# Web push (VAPID). Empty private key: one is generated into the data folder on first use.
+KABINET_VAPID_PRIVATE_KEY = env_str("KABINET_VAPID_PRIVATE_KEY")
+# Browsers' push services the server may POST to (https only): a subscription naming any other host is
+# refused, so a signed-in client cannot make the server call an internal address.
+KABINET_PUSH_SERVICE_HOSTS = env_list(
+    "KABINET_PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com",
+)
+KABINET_VAPID_SUBJECT = env_str(
+    "KABINET_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL.split("<")[-1].strip(">")
+)
 
 # --- Security --------------------------------------------------------------------------------------------
 HTTPS = env_bool("KABINET_HTTPS", False)

@@ -149,7 +149,7 @@ def _pdf(lines: list[str], *, name: str, actor, company, contact) -> ClientFile:
 def _staff_group() -> Group:
     group, _created = Group.objects.get_or_create(name="Менеджеры")
     wanted = Permission.objects.filter(
-        content_type__app_label__in=["crm", "tickets", "documents", "billing", "files"]
+        content_type__app_label__in=["crm", "tickets", "documents", "billing", "files", "messaging"]
     )
     group.permissions.set(wanted)
     return group
@@ -467,4 +467,38 @@ def load_demo(*, seed: int = 2026) -> None:
         policy=SignInSettings(pk=1, registration_mode=RegistrationMode.OPEN),
         changed_fields=["registration_mode"],
         consent_changed=False,
+    )
+    _demo_chat(manager, people)
+
+
+def _demo_chat(manager: User, people: dict) -> None:
+    """Anna's conversation with her manager, and the team's quick replies."""
+    from kabinet.core.viewer import ROLE_ADMIN, CompanyAccess, Viewer
+    from kabinet.messaging import actions as chat
+    from kabinet.messaging.models import QuickReply
+
+    for position, (title, body) in enumerate(
+        [
+            ("Приветствие", "{name}, здравствуйте! Сейчас посмотрю и вернусь с ответом."),
+            ("Счёт отправлен", "{name}, счёт выставлен — он в разделе «Счета» личного кабинета."),
+            ("Документы готовы", "{name}, закрывающие документы загружены в кабинет, раздел «Документы»."),
+        ]
+    ):
+        QuickReply.objects.create(title=title, body=body, position=position)
+    anna, romashka = people["anna"]
+    viewer = Viewer(
+        user=anna.user,
+        contact_id=anna.pk,
+        contact_name=anna.full_name,
+        companies=(CompanyAccess(romashka.pk, romashka.public_id, romashka.name, ROLE_ADMIN),),
+        active=CompanyAccess(romashka.pk, romashka.public_id, romashka.name, ROLE_ADMIN),
+    )
+    chat.send_client_message(
+        actor=anna.user, viewer=viewer, body="Мария, добрый день! Когда ждать поставку мебели?"
+    )
+    conversation = chat.open_conversation(actor=anna.user, contact=anna, company=romashka)
+    chat.send_staff_message(
+        actor=manager,
+        conversation=conversation,
+        body="Анна, добрый день! Мебель отгрузим в четверг, трек-номер пришлю сюда же.",
     )

@@ -13,6 +13,8 @@ from kabinet.billing.models import Invoice
 from kabinet.crm.models import Company, Contact, ContactEmail, Membership, Order, Pipeline, Stage
 from kabinet.documents.models import Document
 from kabinet.files.models import ClientFile
+from kabinet.messaging.models import Conversation, Message, QuickReply
+from kabinet.notifications.models import Notification
 from kabinet.tickets.models import Ticket, TicketCategory, TicketMessage
 
 PASSWORD = "correct-horse-battery"
@@ -189,6 +191,75 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"INV-{n:05d}")
     amount = Decimal("9900.00")
     due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=10))
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    contact = factory.SubFactory(ContactFactory)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A chat message; keeps the conversation's last-message fields and unread counters as the actions do."""
+
+    class Meta:
+        model = Message
+        skip_postgeneration_save = True
+
+    conversation = factory.SubFactory(ConversationFactory)
+    body = factory.Sequence(lambda n: f"Chat message {n}")
+    from_staff = False
+
+    @factory.post_generation
+    def _bookkeeping(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.db.models import F
+
+        unread = (
+            {"client_unread": F("client_unread") + 1}
+            if obj.from_staff
+            else {"staff_unread": F("staff_unread") + 1}
+        )
+        Conversation.objects.filter(pk=obj.conversation_id).update(
+            last_message_id=obj.pk,
+            last_message_at=obj.created_at,
+            last_message_preview=obj.body[:200],
+            last_message_from_staff=obj.from_staff,
+            **unread,
+        )
+        obj.conversation.refresh_from_db()
+
+
+class QuickReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuickReply
+
+    title = factory.Sequence(lambda n: f"Quick reply {n}")
+    body = "Hello, {name}! We are on it."
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    event = "order.stage_changed"
+    params = factory.Sequence(lambda n: {"number": f"N{n:05d}", "stage": "Stage"})
+    url = "/"
+
+
+def grant_chat_access(user: User, *codenames: str) -> User:
+    """Give a staff user the chat permissions (all three unless named) and forget cached permissions."""
+    from django.contrib.auth.models import Permission
+
+    wanted = codenames or ("view_conversation", "add_message", "change_conversation")
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="messaging", codename__in=wanted)
+    )
+    for attr in ("_perm_cache", "_user_perm_cache", "_kabinet_chat_permissions"):
+        user.__dict__.pop(attr, None)
+    return user
 
 
 def client_user(*, company: Company | None, role: str = Membership.Role.MEMBER, **user_fields) -> User:

@@ -78,6 +78,27 @@ def _owned_objects(company: Company, contact) -> dict[str, Any]:
     }
 
 
+def _chat_objects(company: Company, contact, staff: User, secret: str) -> dict[str, Any]:
+    """A conversation with a team message carrying an attachment, a client message, and a notice."""
+    conversation = f.ConversationFactory(company=company, contact=contact, assigned_to=staff)
+    attachment = f.ClientFileFactory(company=company, contact=contact, original_name=f"{secret}-scan.pdf")
+    message = f.MessageFactory(
+        conversation=conversation, from_staff=True, author=staff, body=f"{secret} from the team"
+    )
+    message.attachments.add(attachment)
+    f.MessageFactory(conversation=conversation, from_staff=False, body=f"{secret} from the client")
+    notification = f.NotificationFactory(
+        contact=contact, company=company, params={"number": secret, "stage": "Ready"}
+    )
+    return {
+        "conversation": conversation,
+        "message": message,
+        "attachment": attachment,
+        "notification": notification,
+        "chat_secret": secret,
+    }
+
+
 def build_world() -> World:
     company = f.CompanyFactory(name="ООО «Свои»")
     other_company = f.CompanyFactory(name="ООО «Чужие»")
@@ -88,8 +109,11 @@ def build_world() -> World:
         company=other_company, role=Membership.Role.ADMIN, email="other@example.test"
     )
     staff = f.StaffFactory(email="staff@example.test")
+    f.grant_chat_access(staff)  # "staff" is a team member with chat access (messaging permissions)
     mine = _owned_objects(company, owner.contact)
     foreign = _owned_objects(other_company, other_client.contact)
+    foreign.update(_chat_objects(other_company, other_client.contact, staff, "FOREIGN-CHAT"))
+    extra = _chat_objects(company, owner.contact, staff, "OWNER-CHAT")
     return World(
         company=company,
         other_company=other_company,
@@ -102,6 +126,7 @@ def build_world() -> World:
             Role.ANONYMOUS: None,
         },
         foreign=foreign,
+        extra=extra,
         **mine,
     )
 
@@ -172,3 +197,77 @@ def check_case(world: World, case: RouteCase, role: Role) -> None:
                 assert marker in body, f"{case.id} as {role}: {marker!r} should be visible"
             else:
                 assert marker not in body, f"{case.id} as {role}: {marker!r} must not be visible"
+
+
+@dataclass(frozen=True)
+class SocketCase:
+    """One WebSocket route and what each role gets from it.
+
+    ``accept`` maps a role to whether the handshake is accepted. All roles connect at the same time;
+    then ``trigger`` runs (it writes through actions, whose events fan out after commit) and every accepted
+    role collects what arrives. ``markers`` maps a text to the roles that must receive it; no other role
+    may receive it.
+    """
+
+    path: str
+    accept: dict[Role, bool]
+    trigger: Callable[[World], None] | None = None
+    markers: Callable[[World], dict[str, set[Role]]] | None = None
+    label: str = ""
+    origin: str = "http://127.0.0.1"
+
+    @property
+    def id(self) -> str:
+        return self.label or self.path
+
+
+def session_cookie(world: World, role: Role) -> str:
+    """The ``Cookie`` header of a signed-in browser of ``role`` (empty for the anonymous visitor)."""
+    from django.conf import settings
+
+    client = world.client_for(role)
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return f"{settings.SESSION_COOKIE_NAME}={cookie.value}" if cookie else ""
+
+
+async def check_socket_case(world: World, case: SocketCase, application: Any) -> None:
+    """Connect every role at once, run the trigger, and check handshakes and what each socket received."""
+    import json
+
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    cookies = {role: await database_sync_to_async(session_cookie)(world, role) for role in ALL_ROLES}
+    sockets: dict[Role, WebsocketCommunicator] = {}
+    try:
+        for role in ALL_ROLES:
+            headers = [(b"origin", case.origin.encode()), (b"host", b"127.0.0.1")]
+            if cookies[role]:
+                headers.append((b"cookie", cookies[role].encode()))
+            communicator = WebsocketCommunicator(application, case.path, headers=headers)
+            connected, _code = await communicator.connect(timeout=5)
+            assert connected == case.accept[role], f"{case.id} as {role}: handshake accepted={connected}"
+            if connected:
+                sockets[role] = communicator
+                await communicator.receive_json_from(timeout=5)  # hello
+        if case.trigger is not None:
+            await database_sync_to_async(case.trigger)(world)
+        received: dict[Role, str] = {}
+        for role, communicator in sockets.items():
+            frames = []
+            # receive_nothing() waits without cancelling the application (a timed-out receive would).
+            while not await communicator.receive_nothing(timeout=0.5, interval=0.02):
+                frames.append(await communicator.receive_json_from(timeout=5))
+            received[role] = json.dumps(frames, ensure_ascii=False)
+        if case.markers is not None:
+            for marker, allowed in case.markers(world).items():
+                for role, text in received.items():
+                    if role in allowed:
+                        assert marker in text, f"{case.id} as {role}: {marker!r} should arrive"
+                    else:
+                        assert marker not in text, f"{case.id} as {role}: {marker!r} must not arrive"
+            for role in set().union(*case.markers(world).values()):
+                assert role in received, f"{case.id}: {role} expected events but was not connected"
+    finally:
+        for communicator in sockets.values():
+            await communicator.disconnect()

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "kabinet.messaging"
+    label = "messaging"
+    verbose_name = _("Chat with the manager")
+
+    def ready(self) -> None:
+        from kabinet.messaging import portal
+
+        portal.register()
