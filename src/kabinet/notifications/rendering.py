@@ -7,16 +7,19 @@ Email looks for ``notifications/email/<event>.txt`` (and an optional ``<event>.h
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
-from django.template import TemplateDoesNotExist
+from django.template import TemplateDoesNotExist, VariableDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from kabinet.notifications.channels import OutgoingMessage, Recipient
 from kabinet.notifications.events import event_kind, notice_text
 from kabinet.notifications.models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 def absolute_url(path: str) -> str:
@@ -26,11 +29,21 @@ def absolute_url(path: str) -> str:
 
 
 def _optional(name: str, context: dict[str, Any]) -> str:
+    """An event's own template, or "" when it has none or cannot render these params.
+
+    A domain template may expect params a notice lacks (a filter argument on a missing key raises in Django
+    templates); the generic template built from the event's sentence is better than a channel retrying
+    forever.
+    """
     try:
         template = get_template(name)
     except TemplateDoesNotExist:
         return ""
-    return template.render(context)
+    try:
+        return template.render(context)
+    except VariableDoesNotExist:
+        logger.warning("template %s cannot render the notice's params; using the generic one", name)
+        return ""
 
 
 def render_message(notification: Notification, recipient: Recipient, channel_id: str) -> OutgoingMessage:

@@ -318,3 +318,11 @@ def test_centre_marks_read_and_opens_only_local_links(world):
     assert not Notification.objects.filter(contact=owner.contact, read_at__isnull=True).exists()
     badges = client.get(reverse("portal:nav_badges")).content.decode()
     assert 'id="nav-badge-notifications" hx-swap-oob="true" hidden>0<' in badges  # nothing unread
+
+
+def test_a_notice_missing_params_falls_back_to_the_generic_email(world, django_capture_on_commit_callbacks):
+    owner = world.user(Role.OWNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-9"}))  # no amount, no currency
+    assert len(mail.outbox) == 1
+    assert "СЧ-9" in mail.outbox[0].subject
