@@ -39,6 +39,19 @@ async def frames(socket: WebsocketCommunicator) -> list[dict]:
     return received
 
 
+async def frames_until(socket: WebsocketCommunicator, done, timeout: float = 15) -> list[dict]:
+    """Frames until ``done(frames)`` holds: events published after commit may arrive later on a busy machine."""
+    import asyncio
+
+    received: list[dict] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done(received):
+        left = deadline - asyncio.get_running_loop().time()
+        assert left > 0, f"expected frames did not arrive: {received}"
+        received.append(await socket.receive_json_from(timeout=left))
+    return received + await frames(socket)
+
+
 def test_signing_out_ends_the_socket(live_world):
     w = live_world
     cookie = session_cookie(w, Role.OWNER)
@@ -76,19 +89,35 @@ def test_read_marks_and_seen_notices_travel_both_ways(live_world):
         await database_sync_to_async(send_staff_message)(
             actor=w.user(Role.STAFF), conversation=conversation, body="Прочитаете?"
         )
-        got = await frames(client)
+        got = await frames_until(
+            client,
+            lambda got: (
+                any(f["type"] == "message" for f in got)
+                and any(f["type"] == "notification" and "notification" in f for f in got)
+            ),
+        )
         message = next(f for f in got if f["type"] == "message")
         assert message["message"]["body"] == "Прочитаете?" and message["unread"] == 2
         notice = next(f for f in got if f["type"] == "notification" and "notification" in f)
         await client.send_json_to({"type": "seen", "notifications": [notice["notification"]["id"]]})
         await client.send_json_to({"type": "read"})
-        read = [f for f in await frames(desk) if f["type"] == "read"]
+        read = [
+            f
+            for f in await frames_until(desk, lambda got: any(f["type"] == "read" for f in got))
+            if f["type"] == "read"
+        ]
         assert read and read[-1]["side"] == "client" and read[-1]["upto"] == message["message"]["id"]
         from kabinet.testing import factories as f
 
         answer = await database_sync_to_async(f.MessageFactory)(conversation=conversation, body="Да, спасибо")
         await desk.send_json_to({"type": "read", "conversation": conversation.public_id})
-        staff_read = [f for f in await frames(client) if f["type"] == "read" and f["side"] == "staff"]
+        staff_read = [
+            f
+            for f in await frames_until(
+                client, lambda got: any(f["type"] == "read" and f.get("side") == "staff" for f in got)
+            )
+            if f["type"] == "read" and f["side"] == "staff"
+        ]
         assert staff_read[-1]["upto"] == answer.public_id
         assert staff_read[-1]["side"] == "staff" and staff_read[-1]["unread"] == 0
         await client.send_json_to({"type": "ping"})
