@@ -91,3 +91,13 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_notification_backend():
+    """A test that swaps the notification backend cannot leave the next tests without one."""
+    from kabinet.core import notify
+
+    backend = notify._backend
+    yield
+    notify.set_backend(backend)

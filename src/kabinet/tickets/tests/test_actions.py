@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from kabinet.core.models import AuditEntry
-from kabinet.core.notify import set_backend
 from kabinet.crm.models import Membership, Stage, TimelineEntry
 from kabinet.crm.selectors import timeline_visible_to
 from kabinet.crm.viewer import build_viewer
@@ -16,6 +15,7 @@ from kabinet.files.models import ClientFile
 from kabinet.files.selectors import files_visible_to
 from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
+from kabinet.testing.notices import recording_notices
 from kabinet.tickets import actions
 from kabinet.tickets.models import PipelineRule, Ticket, TicketMessage, TicketSettings
 from kabinet.tickets.selectors import (
@@ -42,10 +42,8 @@ def viewer_of(user):
 
 @pytest.fixture
 def notices():
-    captured = []
-    set_backend(captured.append)
-    yield captured
-    set_backend(None)
+    with recording_notices() as captured:  # the notification centre's backend comes back afterwards
+        yield captured
 
 
 def new_ticket(world, **kwargs):
