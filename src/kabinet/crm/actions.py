@@ -420,6 +420,19 @@ def _unique(values: Iterable[str]) -> list[str]:
     return seen
 
 
+def _replace_addresses(contact: Contact, model: type, field: str, wanted: Sequence[str]) -> None:
+    """Make the contact's emails (or phones) exactly ``wanted``, the first one primary; kept rows keep their
+    verification."""
+    rows = model.objects.filter(contact=contact)
+    rows.exclude(**{f"{field}__in": wanted}).delete()
+    kept = {getattr(row, field): row for row in rows}
+    for index, value in enumerate(wanted):
+        row = kept.get(value) or model(contact=contact, **{field: value})
+        row.is_primary = index == 0
+        row.full_clean(exclude=["contact"], validate_unique=False)
+        row.save()
+
+
 @transaction.atomic
 def update_contact_details(
     *,
@@ -447,20 +460,8 @@ def update_contact_details(
     contact.save()
     wanted_emails = _unique((e or "").strip().lower() for e in emails)
     wanted_phones = _unique(v.normalize_phone(p) for p in phones if (p or "").strip())
-    contact.emails.exclude(email__in=wanted_emails).delete()
-    contact.phones.exclude(phone__in=wanted_phones).delete()
-    kept_emails = {row.email: row for row in contact.emails.all()}
-    for index, email in enumerate(wanted_emails):
-        row = kept_emails.get(email) or ContactEmail(contact=contact, email=email)
-        row.is_primary = index == 0
-        row.full_clean(exclude=["contact"], validate_unique=False)
-        row.save()
-    kept_phones = {row.phone: row for row in contact.phones.all()}
-    for index, phone in enumerate(wanted_phones):
-        row = kept_phones.get(phone) or ContactPhone(contact=contact, phone=phone)
-        row.is_primary = index == 0
-        row.full_clean(exclude=["contact"], validate_unique=False)
-        row.save()
+    _replace_addresses(contact, ContactEmail, "email", wanted_emails)
+    _replace_addresses(contact, ContactPhone, "phone", wanted_phones)
     record_audit(event="contact.updated", actor=actor, target=contact)
     record_timeline(
         event="contact.updated",
