@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -109,24 +111,29 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- password attempts: limited per (IP, account) and, far higher, per account ------------------------
 
-    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
-        login = (credentials.get("email") or credentials.get("phone") or "").lower()
-        return f"{client_ip(request) or '-'}:{login}"
+    # allauth's own "login_failed" limit counts per IP only (settings); the per-(IP, account) and per-account
+    # counters are Kabinet's, kept through allauth's public rate-limit API under actions of their own.
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
-        login = (credentials.get("email") or credentials.get("phone") or "").lower()
+        login = _login_of(credentials)
         if not ratelimit.consume(request, action="login_failed_account", key=login, dry_run=True):
             record_audit(event="auth.rate_limited", request=request, limit="account", login=login[:80])
+            raise self.validation_error("too_many_login_attempts")
+        if not ratelimit.consume(
+            request, action="login_failed_ip_account", key=_ip_and_login(request, login), dry_run=True
+        ):
+            record_audit(event="auth.rate_limited", request=request, limit="ip_account", login=login[:80])
             raise self.validation_error("too_many_login_attempts")
         try:
             super().pre_authenticate(request, **credentials)
         except Exception:
-            record_audit(event="auth.rate_limited", request=request, limit="ip_account", login=login[:80])
+            record_audit(event="auth.rate_limited", request=request, limit="ip", login=login[:80])
             raise
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        login = (credentials.get("email") or credentials.get("phone") or "").lower()
+        login = _login_of(credentials)
         ratelimit.consume(request, action="login_failed_account", key=login)
+        ratelimit.consume(request, action="login_failed_ip_account", key=_ip_and_login(request, login))
         request._kabinet_layout_hint = layout_hint(login, credentials.get("password", ""))
         record_audit(event="auth.login_failed", request=request, method="password", login=login[:80])
 
@@ -144,6 +151,13 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)  # django.contrib.auth.login: a new session id
         session_policy.start(request, user)
 
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # The person proved who he is a moment ago: within allauth's "recent authentication" window that
+        # counts as re-authentication, so setting up two-factor right after signing in asks no password.
+        if session_policy.signed_in_within(self.request, settings.ACCOUNT_REAUTHENTICATION_TIMEOUT):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def confirm_email(self, request: HttpRequest, email_address) -> bool:
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
@@ -151,7 +165,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return confirmed
 
     def post_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse:
-        records = request.session.get("account_authentication_methods") or []
+        records = get_authentication_records(request, user)
         code = next((r for r in reversed(records) if isinstance(r, dict) and r.get("method") == "code"), None)
         if code and code.get("email"):  # a code that reached the mailbox proves the address
             actions.address_proven(user=user, email=code["email"], request=request)
@@ -181,6 +195,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if message_template in {"account/messages/logged_in.txt", "account/messages/logged_out.txt"}:
             return
         super().add_message(request, level, message_template, message_context, extra_tags, message)
+
+
+def _login_of(credentials: dict[str, Any]) -> str:
+    return (credentials.get("email") or credentials.get("phone") or "").lower()
+
+
+def _ip_and_login(request: HttpRequest, login: str) -> str:
+    return f"{client_ip(request) or '-'}:{login}"
 
 
 def layout_hint(login: str, password: str) -> str | None:

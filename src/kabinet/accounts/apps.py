@@ -8,6 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from kabinet.accounts import patches, signals  # noqa: F401  (signals only record audit entries)
-
-        patches.apply()
+        from kabinet.accounts import signals  # noqa: F401  (signals only record audit entries)

@@ -43,14 +43,15 @@ def start(request: HttpRequest, user) -> None:
         "lifetime": policy.absolute_lifetime_hours * 3600,
     }
     request.session.set_expiry(policy.absolute_lifetime_hours * 3600)
-    # The person proved who he is a moment ago: for allauth's "recent authentication" window (5 minutes)
-    # that counts as re-authentication, so setting up two-factor right after signing in asks no password.
-    records = request.session.get("account_authentication_methods")
-    if isinstance(records, list) and records and isinstance(records[-1], dict):
-        records[-1]["reauthenticated"] = True
-        request.session["account_authentication_methods"] = records
     if user.is_staff and not _has_mfa(user):
         request.session[MFA_SETUP_KEY] = True
+
+
+def signed_in_within(request: HttpRequest | None, seconds: float) -> bool:
+    """Whether this session signed in (through the adapter's ``login``) less than ``seconds`` ago."""
+    session = getattr(request, "session", None)
+    started = session.get(AUTH_AT_KEY) if session is not None else None
+    return started is not None and time.time() - started < seconds
 
 
 def _has_mfa(user) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account import signals as account_signals
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
@@ -12,15 +13,15 @@ from django.dispatch import receiver
 from kabinet.core.audit import record_audit
 
 
-def _method(request) -> str:
-    records = request.session.get("account_authentication_methods") if request is not None else None
-    methods = [r.get("method") for r in records or [] if isinstance(r, dict)]
+def _method(request, user) -> str:
+    records = get_authentication_records(request, user) if request is not None else []
+    methods = [r.get("method") for r in records if isinstance(r, dict)]
     return "+".join(m for m in methods if m) or "session"
 
 
 @receiver(account_signals.user_logged_in)
 def _logged_in(sender, request, user, **kwargs: Any) -> None:
-    record_audit(event="auth.login", actor=user, target=user, request=request, method=_method(request))
+    record_audit(event="auth.login", actor=user, target=user, request=request, method=_method(request, user))
 
 
 @receiver(auth_signals.user_logged_out)

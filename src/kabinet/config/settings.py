@@ -221,8 +221,9 @@ ACCOUNT_FORMS = {
 # far higher, per account; a paused password still leaves the code sign-in open (docs/security.md).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "login_failed_account": "50/h/key",
+    "login_failed": "10/m/ip",
+    "login_failed_ip_account": "5/5m/key",  # Kabinet's: the key is "<IP>:<login>"
+    "login_failed_account": "50/h/key",  # Kabinet's
     "request_login_code": "10/m/ip,3/m/key,10/h/key",
     "confirm_login_code": "20/m/ip",
     "signup": "10/m/ip",
