@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Invoice
@@ -83,7 +84,7 @@ def issue_invoice(
         file=file,
         status=status,
         paid_amount=paid_amount,
-        issued_on=issued_on or datetime.date.today(),
+        issued_on=issued_on or timezone.localdate(),
     )
     invoice.full_clean()
     invoice.save()

@@ -190,7 +190,7 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
 
     number = factory.Sequence(lambda n: f"INV-{n:05d}")
     amount = Decimal("9900.00")
-    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=10))
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=10))
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):
