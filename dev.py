@@ -5,6 +5,7 @@
     python3 dev.py test      # create .venv, install Kabinet with its test tools from uv.lock, run the whole suite
     python3 dev.py upgrade   # re-resolve uv.lock to the newest allowed versions, install it, run the whole suite
     python3 dev.py lock      # re-resolve uv.lock after a change of pyproject.toml, upgrading nothing else
+    python3 dev.py lock --check  # fail when uv.lock no longer matches pyproject.toml (CI runs it)
     python3 dev.py kabinet … # the ``kabinet`` command inside the environment
 
 Everything after the command is passed on: ``python3 dev.py demo --port 9000``, ``python3 dev.py test -k orders``.
@@ -45,8 +46,19 @@ def ensure_uv() -> None:
     venv.create(TOOLS, with_pip=True, clear=True)
     tools_python = TOOLS / SCRIPTS / ("python.exe" if os.name == "nt" else "python")
     subprocess.run(
-        [str(tools_python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--require-hashes", "--only-binary", ":all:", "-r", str(UV_REQUIREMENTS)],
+        [
+            str(tools_python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--require-hashes",
+            "--only-binary",
+            ":all:",
+            "-r",
+            str(UV_REQUIREMENTS),
+        ],
         check=True,
         cwd=ROOT,
     )
@@ -105,7 +117,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "kabinet"), *rest], cwd=ROOT)
     if command == "lock":
         ensure_uv()
-        uv("lock")
+        uv("lock", *rest)  # ``lock --check``: fail when uv.lock does not match pyproject.toml (CI)
         return 0
     if command == "upgrade":
         ensure_uv()
@@ -113,9 +125,13 @@ def main(argv: list[str]) -> int:
         uv("lock", "--upgrade")
         subprocess.call(["git", "--no-pager", "diff", "--stat", "--", "uv.lock"], cwd=ROOT)
         code = run_tests(rest)
-        print("The suite passed on the upgraded lock: commit uv.lock." if code == 0 else
-              "The suite failed on the upgraded lock: fix the code or narrow a range in pyproject.toml "
-              "(git checkout uv.lock brings the old lock back).", flush=True)
+        print(
+            "The suite passed on the upgraded lock: commit uv.lock."
+            if code == 0
+            else "The suite failed on the upgraded lock: fix the code or narrow a range in pyproject.toml "
+            "(git checkout uv.lock brings the old lock back).",
+            flush=True,
+        )
         return code
     return run_tests(rest)
 
@@ -126,6 +142,9 @@ if __name__ == "__main__":
     except subprocess.CalledProcessError as failed:
         print(f"dev.py: {' '.join(map(str, failed.cmd))} failed (exit {failed.returncode}).", file=sys.stderr)
         if "--locked" in failed.cmd:
-            print("dev.py: if uv said the lock needs updating, pyproject.toml changed without uv.lock: run "
-                  "`python3 dev.py lock` and commit uv.lock.", file=sys.stderr)
+            print(
+                "dev.py: if uv said the lock needs updating, pyproject.toml changed without uv.lock: run "
+                "`python3 dev.py lock` and commit uv.lock.",
+                file=sys.stderr,
+            )
         sys.exit(failed.returncode or 1)

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from kabinet.core import search  # noqa: F401 - registers the SQLite search function
+        from kabinet.core import checks, search  # noqa: F401 - register the system checks, the SQLite search function
         from kabinet.core.public_ids import PublicIdConverter
 
         register_converter(PublicIdConverter, "pid")
