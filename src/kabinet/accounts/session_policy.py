@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -102,7 +102,7 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        if session is not None and session.get(AUTH_AT_KEY) and session.get("_auth_user_id"):
+        if session is not None and session.get(AUTH_AT_KEY) and session.get(SESSION_KEY):
             now = time.time()
             reason = expired(session, now)
             if reason:

@@ -93,7 +93,6 @@ class TicketAdmin(admin.ModelAdmin):
                 stage=obj.stage,
             )
             obj.pk, obj.public_id, obj.number = created.pk, created.public_id, created.number
-            obj._state.adding = False
             return
         current = Ticket.objects.get(pk=obj.pk)
         actions.assign_ticket(actor=request.user, ticket=current, owner=obj.owner)
@@ -252,4 +251,3 @@ class InboundMailAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         result = actions.receive_inbound_email(mail=parse_rfc822(form.cleaned_data["raw"].encode("utf-8")))
         obj.pk = result.log_id
-        obj._state.adding = False

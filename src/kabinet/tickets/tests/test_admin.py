@@ -129,3 +129,31 @@ def test_staff_edits_in_the_ticket_admin_go_through_actions(boss, world):
     ticket.refresh_from_db()
     assert ticket.priority == "urgent" and ticket.owner == agent
     assert ticket.messages.get().is_internal
+
+
+def test_a_ticket_added_in_the_admin_is_created_by_the_action_with_its_first_note(boss, world):
+    from kabinet.tickets.models import Ticket
+
+    ticket = world.ticket
+    response = boss.post(
+        reverse("admin:tickets_ticket_add"),
+        {
+            "subject": "Заявка из бэк-офиса",
+            "company": world.company.pk,
+            "contact": world.user(Role.OWNER).contact.pk,
+            "pipeline": ticket.pipeline_id,
+            "source": "staff",
+            "stage": ticket.stage_id,
+            "priority": "normal",
+            "category": "",
+            "owner": "",
+            "messages-TOTAL_FORMS": "1",
+            "messages-INITIAL_FORMS": "0",
+            "messages-0-body": "Первая заметка",
+            "messages-0-is_internal": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    created = Ticket.objects.get(subject="Заявка из бэк-офиса")
+    assert created.number and created.messages.filter(body="Первая заметка", is_internal=True).exists()
+    assert boss.get(reverse("admin:tickets_ticket_change", args=[created.pk])).status_code == 200
