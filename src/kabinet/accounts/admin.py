@@ -54,7 +54,7 @@ class UserAdmin(DjangoUserAdmin):
 class ConsentTextFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        self.instance._consent_changed = any(form.has_changed() for form in self.forms) or bool(
+        self.instance._kabinet_consent_changed = any(form.has_changed() for form in self.forms) or bool(
             self.deleted_forms
         )
 
@@ -98,7 +98,7 @@ class SignInSettingsAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         policy = form.instance
-        consent_changed = bool(getattr(policy, "_consent_changed", False))
+        consent_changed = bool(getattr(policy, "_kabinet_consent_changed", False))
         actions.save_sign_in_settings(
             actor=request.user,
             policy=policy,

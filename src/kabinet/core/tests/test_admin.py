@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
@@ -24,7 +25,7 @@ def staff_client(client, world):
 
 
 def registered_models():
-    return [m for m in admin.site._registry if m._meta.app_label != "auth"]
+    return [m for m in apps.get_models() if admin.site.is_registered(m) and m._meta.app_label != "auth"]
 
 
 @pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
