@@ -232,6 +232,7 @@ def session_cookie(world: World, role: Role) -> str:
 
 async def check_socket_case(world: World, case: SocketCase, application: Any) -> None:
     """Connect every role at once, run the trigger, and check handshakes and what each socket received."""
+    import asyncio
     import json
 
     from channels.db import database_sync_to_async
@@ -252,13 +253,23 @@ async def check_socket_case(world: World, case: SocketCase, application: Any) ->
                 await communicator.receive_json_from(timeout=5)  # hello
         if case.trigger is not None:
             await database_sync_to_async(case.trigger)(world)
-        received: dict[Role, str] = {}
+        expected = case.markers(world) if case.markers is not None else {}
+        frames: dict[Role, list] = {role: [] for role in sockets}
+        # First wait for every frame a role must get, however slow the machine is: events go out to every
+        # group at the same moment, so once the expected ones are in, a leak would be in too.
         for role, communicator in sockets.items():
-            frames = []
-            # receive_nothing() waits without cancelling the application (a timed-out receive would).
+            wanted = [marker for marker, allowed in expected.items() if role in allowed]
+            deadline = asyncio.get_running_loop().time() + 20
+            while wanted and not all(m in json.dumps(frames[role], ensure_ascii=False) for m in wanted):
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break  # the assertion below names what did not arrive
+                frames[role].append(await communicator.receive_json_from(timeout=left))
+        # Then take whatever else is there. receive_nothing() waits without cancelling the application.
+        for role, communicator in sockets.items():
             while not await communicator.receive_nothing(timeout=0.5, interval=0.02):
-                frames.append(await communicator.receive_json_from(timeout=5))
-            received[role] = json.dumps(frames, ensure_ascii=False)
+                frames[role].append(await communicator.receive_json_from(timeout=5))
+        received = {role: json.dumps(items, ensure_ascii=False) for role, items in frames.items()}
         if case.markers is not None:
             for marker, allowed in case.markers(world).items():
                 for role, text in received.items():

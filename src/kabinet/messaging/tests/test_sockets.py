@@ -153,7 +153,8 @@ def test_a_tab_follows_the_company_switch(live_world):
         await database_sync_to_async(browser.post)("/company/", {"company": w.other_company.public_id})
         await send(actor=w.user(Role.STAFF), conversation=there, body="Снова во второй")
         await send(actor=w.user(Role.STAFF), conversation=w.extra["conversation"], body="В первой")
-        bodies = [f["message"]["body"] for f in await frames(socket) if f["type"] == "message"]
+        arrived = await frames_until(socket, lambda got: any(f["type"] == "message" for f in got))
+        bodies = [f["message"]["body"] for f in arrived if f["type"] == "message"]
         assert bodies == ["Снова во второй"]
         await socket.disconnect()
 
