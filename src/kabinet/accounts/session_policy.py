@@ -178,7 +178,7 @@ def hold_url(verdict: Verdict | None) -> str | None:
 
 # Paths a held staff member may still open: the way to lift the hold, and the way out. Exact paths, so
 # the rest of the two-factor pages (deactivating an authenticator set up elsewhere) stay closed.
-def _allowed_while_held(verdict: Verdict) -> set[str]:
+def allowed_while_held(verdict: Verdict) -> set[str]:
     common = {
         reverse("accounts:logout"),
         reverse("accounts:set_language"),
@@ -237,7 +237,7 @@ class SessionPolicyMiddleware:
         return HttpResponseRedirect(login_url)
 
     def _hold(self, request: HttpRequest, verdict: Verdict) -> HttpResponse | None:
-        if request.path in _allowed_while_held(verdict) or request.path.startswith(settings.STATIC_URL):
+        if request.path in allowed_while_held(verdict) or request.path.startswith(settings.STATIC_URL):
             return None
         if verdict is Verdict.MFA_SETUP:
             messages.warning(
