@@ -47,8 +47,10 @@ def create_account(
     is_staff: bool = False,
     is_superuser: bool = False,
     language: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a sign-in account (client or staff) and audit it."""
+    """Create a sign-in account (client or staff) and audit it. ``password_hash``: a password the back
+    office's form has already hashed (then ``password`` is None)."""
     user = User.objects.create_user(
         email=email,
         password=password,
@@ -57,6 +59,9 @@ def create_account(
         is_superuser=is_superuser,
         language=language or settings.LANGUAGE_CODE,
     )
+    if password_hash:
+        user.password = password_hash
+        user.save(update_fields=["password"])
     from allauth.account.models import EmailAddress
 
     # The address staff typed is the account's email identity; the person proves it at his first code.

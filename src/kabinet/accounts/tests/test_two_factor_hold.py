@@ -92,7 +92,9 @@ def test_setting_up_two_factor_ends_the_other_sessions_of_staff():
     assert here.get("/admin/").status_code == 200
     assert other.get("/admin/").status_code == 302
     assert SESSION_KEY not in other.session  # ended on the server, not merely held
-    entry = AuditEntry.objects.filter(event="auth.other_sessions_ended", target_id=str(staff.public_id)).first()
+    entry = AuditEntry.objects.filter(
+        event="auth.other_sessions_ended", target_id=str(staff.public_id)
+    ).first()
     assert entry is not None and entry.data["reason"] == actions.CREDENTIALS_MFA
 
 
@@ -126,7 +128,9 @@ def test_changing_the_password_ends_the_other_sessions():
     assert response.status_code == 302
     assert here.get(reverse("accounts:overview")).status_code == 200
     assert other.get(reverse("accounts:overview")).status_code == 302
-    assert AuditEntry.objects.filter(event="auth.other_sessions_ended", target_id=str(user.public_id)).exists()
+    assert AuditEntry.objects.filter(
+        event="auth.other_sessions_ended", target_id=str(user.public_id)
+    ).exists()
 
 
 def test_a_staff_account_created_by_an_admin_proves_its_email_inside_the_first_sign_in():
