@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -194,7 +195,13 @@ def sessions(request: HttpRequest) -> HttpResponse:
                 request=request,
                 reason="all_others",
             )
-            messages.success(request, _("Signed out on %(count)d other devices.") % {"count": ended})
+            messages.success(
+                request,
+                ngettext(
+                    "Signed out on %(count)d other device.", "Signed out on %(count)d other devices.", ended
+                )
+                % {"count": ended},
+            )
         request.session.pop(actions.OFFER_END_SESSIONS_KEY, None)
         return HttpResponseRedirect(reverse("accounts:sessions"))
     rows = sessions_of(user, current_key=current)
