@@ -188,7 +188,7 @@ class KabinetConsumer(AsyncWebsocketConsumer):
 
     async def watch(self, seconds_left: float | None) -> None:
         """Close the socket when its session expires or ends elsewhere, even if no event arrives."""
-        recheck = float(getattr(settings, "KABINET_SOCKET_RECHECK_SECONDS", 60))
+        recheck = float(settings.KABINET_SOCKET_RECHECK_SECONDS)
         with contextlib.suppress(asyncio.CancelledError):
             while True:
                 wait = recheck if seconds_left is None else min(recheck, seconds_left + 1)
