@@ -75,9 +75,7 @@ def session_state(session_key: str | None) -> SessionState:
             store.delete()
         return SessionState(ANONYMOUS, verdict)
     request.user = user
-    return SessionState(
-        build_viewer(request), None, session_policy.seconds_left(store, time.time())
-    )
+    return SessionState(build_viewer(request), None, session_policy.seconds_left(store, time.time()))
 
 
 def viewer_from_session(session_key: str | None) -> Viewer:

@@ -175,3 +175,29 @@ def test_a_staff_member_created_in_the_back_office_gets_through_the_first_sign_i
     assert manager.locator("#site-name").first.is_visible()
     screenshot(manager, "staff-first-sign-in-back-office-360")
     manager.context.close()
+
+
+def test_sessions_page_at_360_px_ends_one_chosen_session(demo, browser, page):
+    """Issue 10 item 16: device, browser, place and last activity, and ending one session, on a phone."""
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.4 Mobile/15E148 Safari/604.1"
+    )
+    other = browser.new_context(viewport=MOBILE, locale="en-US", user_agent=iphone).new_page()
+    other.set_default_timeout(10_000)
+    for tab in (other, page):
+        start(tab, demo, "anna@demo.kabinet.test")
+        tab.get_by_label("Password").fill(DEMO_PASSWORD)
+        tab.get_by_role("button", name="Sign in", exact=True).click()
+        tab.wait_for_url(demo + "/")
+    page.set_viewport_size(MOBILE)
+    page.goto(demo + "/accounts/sessions/")
+    assert page.get_by_text("iPhone").first.is_visible() and page.get_by_text("iOS 17.4").first.is_visible()
+    fits(page, MOBILE)
+    screenshot(page, "sessions-360")
+    page.get_by_role("button", name="Завершить этот сеанс (Mobile Safari 17.4 · iOS 17.4)").click()
+    page.wait_for_url(demo + "/accounts/sessions/")
+    assert page.get_by_text("iPhone").count() == 0
+    other.goto(demo + "/")
+    assert "/accounts/login/" in other.url  # the iPhone was signed out on the server
+    other.context.close()

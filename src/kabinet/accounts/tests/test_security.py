@@ -129,6 +129,7 @@ def test_staff_must_set_up_two_factor_before_anything_else(client, settings):
     assert response["Location"] == reverse("mfa_authenticate") and SESSION_KEY not in client.session
     client.post(reverse("mfa_authenticate"), {"code": totp_code(secret, steps_ahead=1)})
     assert client.session[SESSION_KEY] == str(staff.pk)
+    assert client.get("/admin/").status_code == 200  # this session passed the second factor at sign-in
     assert AuditEntry.objects.filter(event="auth.mfa_added", actor=staff).exists()
 
 
