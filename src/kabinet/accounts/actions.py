@@ -47,8 +47,10 @@ def create_account(
     is_staff: bool = False,
     is_superuser: bool = False,
     language: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a sign-in account (client or staff) and audit it."""
+    """Create a sign-in account (client or staff) and audit it. ``password_hash``: a password the back
+    office's form has already hashed (then ``password`` is None)."""
     user = User.objects.create_user(
         email=email,
         password=password,
@@ -57,6 +59,9 @@ def create_account(
         is_superuser=is_superuser,
         language=language or settings.LANGUAGE_CODE,
     )
+    if password_hash:
+        user.password = password_hash
+        user.save(update_fields=["password"])
     from allauth.account.models import EmailAddress
 
     # The address staff typed is the account's email identity; the person proves it at his first code.
@@ -397,6 +402,70 @@ DELETE_PURPOSE = "delete_account"
 
 def record_sessions_ended(*, actor: User, request: HttpRequest, count: int) -> None:
     record_audit(event="auth.other_sessions_ended", actor=actor, target=actor, request=request, count=count)
+
+
+# What changed a person's way in: staff lose their other sessions at once, a client is offered to end them.
+CREDENTIALS_PASSWORD = "password"  # noqa: S105 (the name of a change, not a secret)
+CREDENTIALS_MFA = "mfa"
+OFFER_END_SESSIONS_KEY = "kabinet_offer_end_sessions"
+
+
+@transaction.atomic
+def end_sessions(
+    *, actor: User, user: User, session_keys: list[str], request: HttpRequest | None, reason: str
+) -> int:
+    """End the given sessions of ``user`` (deleted from the session store, so every tab and socket of them is
+    signed out) and audit how many. The current session of ``request`` is never among them. Returns the count.
+    """
+    from allauth.usersessions.models import UserSession
+
+    current = getattr(getattr(request, "session", None), "session_key", None)
+    sessions = list(
+        UserSession.objects.filter(user=user, session_key__in=session_keys).exclude(session_key=current)
+    )
+    for session in sessions:
+        session.end()  # allauth's public API: deletes the session from the store and the row
+    if sessions:
+        record_audit(
+            event="auth.other_sessions_ended",
+            actor=actor,
+            target=user,
+            request=request,
+            count=len(sessions),
+            reason=reason,
+        )
+    return len(sessions)
+
+
+def other_session_keys(*, user: User, request: HttpRequest | None) -> list[str]:
+    """The keys of ``user``'s tracked sessions other than the one of ``request``."""
+    from allauth.usersessions.models import UserSession
+
+    current = getattr(getattr(request, "session", None), "session_key", None)
+    return list(
+        UserSession.objects.filter(user=user)
+        .exclude(session_key=current)
+        .values_list("session_key", flat=True)
+    )
+
+
+def credentials_changed(*, user: User, request: HttpRequest | None, change: str) -> int:
+    """The password or the two-factor setup of ``user`` changed (ASVS 7.4.3).
+
+    A password is part of every session's auth hash, so Django signs the other sessions out anyway; they are
+    deleted from the store here at once, for everybody. A two-factor change ends staff's other sessions
+    (a session that signed in before it may be the attacker's); a client is offered to end them on the
+    sessions page. Returns how many sessions were ended.
+    """
+    others = other_session_keys(user=user, request=request)
+    if not others:
+        return 0
+    if change == CREDENTIALS_PASSWORD or user.is_staff:
+        return end_sessions(actor=user, user=user, session_keys=others, request=request, reason=change)
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[OFFER_END_SESSIONS_KEY] = change
+    return 0
 
 
 def record_export(*, actor: User, request: HttpRequest) -> None:

@@ -172,9 +172,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if kwargs.get("signup"):
             actions.complete_sign_up(request=request, user=user)
         response = super().post_login(request, user, **kwargs)
-        if session_policy.mfa_setup_required(request):
-            return HttpResponseRedirect(reverse("mfa_activate_totp"))
-        return response
+        held = session_policy.hold_url(session_policy.evaluate(request.session, user))
+        return HttpResponseRedirect(held) if held else response
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         viewer = getattr(request, "viewer", None)

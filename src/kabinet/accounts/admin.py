@@ -50,6 +50,24 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new account goes through the action (audit, the email identity its owner proves at first sign-in).
+        created = actions.create_account(
+            actor=request.user,
+            email=obj.email,
+            password=None,
+            password_hash=obj.password,
+            full_name=obj.full_name,
+            is_staff=obj.is_staff,
+        )
+        obj.__dict__.update(
+            {key: value for key, value in created.__dict__.items() if not key.startswith("_")}
+        )
+        obj._state.adding = False
+        return None
+
 
 class ConsentTextFormSet(BaseInlineFormSet):
     def clean(self) -> None:

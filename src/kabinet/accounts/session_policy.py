@@ -1,17 +1,30 @@
-"""Session lifetime and the staff's two-factor rule, enforced on every request without extra queries.
+"""The rules every request of a session meets, HTTP or WebSocket: lifetime, idle timeout, the staff's two-factor.
 
 At sign-in the session records when it started and the staff's idle timeout and absolute lifetime (read
-once from ``SignInSettings``); each request compares the clock against them. Every way in (password, codes,
-invitation, two-factor, the back office) passes through the adapter's ``login``, which stamps the session;
-a session without the stamp (``Client.force_login`` in tests) is left alone. Activity is stamped at most once
-a minute, so the session store is not written on every page.
+once from ``SignInSettings``). :func:`evaluate` is the one function that decides, from the session and its
+user, whether the session may be used now; the HTTP middleware below and the socket consumers
+(``messaging.consumers``) both call it, so a socket can never do what a page of the same session could not.
+
+Every way in (password, codes, invitation, two-factor, the back office) passes through the adapter's
+``login``, which stamps the session; a session without the stamp (``Client.force_login`` in tests) is left
+alone. Activity is stamped at most once a minute, so the session store is not written on every page; only
+HTTP requests count as activity (an open tab's socket does not keep a session alive).
+
+The two-factor hold is lifted only by **this session** passing the second factor: an ``mfa`` record in
+allauth's authentication records of the session (sign-in with the authenticator, or re-authentication
+with it), or the authenticator having been activated in this session (the person typed a valid code
+here). An authenticator set up in another browser lifts nothing.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from enum import StrEnum
+from types import SimpleNamespace
+from typing import Any
 
+from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
@@ -26,25 +39,41 @@ from kabinet.core.audit import record_audit
 AUTH_AT_KEY = "kabinet_auth_at"
 SEEN_AT_KEY = "kabinet_seen_at"
 POLICY_KEY = "kabinet_session_policy"
-MFA_SETUP_KEY = "kabinet_mfa_setup_required"
+MFA_PASSED_KEY = "kabinet_mfa_passed_at"
 DEFAULT_IDLE_MINUTES = 30
 DEFAULT_LIFETIME_HOURS = 12
 SEEN_RESOLUTION_SECONDS = 60
 
 
-def start(request: HttpRequest, user) -> None:
-    """Called right after Django's ``login`` (new session id): stamp the session with the policy."""
+class Verdict(StrEnum):
+    """Why a session may not be used now (``evaluate`` returns None when it may)."""
+
+    IDLE = "idle"  # no HTTP request for longer than the idle timeout: the session ends
+    LIFETIME = "lifetime"  # older than the absolute lifetime: the session ends
+    MFA_SETUP = "mfa_setup"  # staff without an authenticator: held on the setup pages
+    MFA_REQUIRED = "mfa_required"  # staff with an authenticator this session has not passed: held
+
+    @property
+    def ends_session(self) -> bool:
+        return self in (Verdict.IDLE, Verdict.LIFETIME)
+
+
+def stamp(session, *, now: float | None = None) -> None:
+    """Write the current policy into ``session`` as at a sign-in at ``now``."""
     policy = SignInSettings.current()
-    now = time.time()
-    request.session[AUTH_AT_KEY] = now
-    request.session[SEEN_AT_KEY] = now
-    request.session[POLICY_KEY] = {
+    now = time.time() if now is None else now
+    session[AUTH_AT_KEY] = now
+    session[SEEN_AT_KEY] = now
+    session[POLICY_KEY] = {
         "idle": policy.idle_timeout_minutes * 60,
         "lifetime": policy.absolute_lifetime_hours * 3600,
     }
-    request.session.set_expiry(policy.absolute_lifetime_hours * 3600)
-    if user.is_staff and not _has_mfa(user):
-        request.session[MFA_SETUP_KEY] = True
+    session.set_expiry(policy.absolute_lifetime_hours * 3600)
+
+
+def start(request: HttpRequest, user) -> None:
+    """Called right after Django's ``login`` (new session id): stamp the session with the policy."""
+    stamp(request.session)
 
 
 def signed_in_within(request: HttpRequest | None, seconds: float) -> bool:
@@ -60,42 +89,117 @@ def _has_mfa(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
-def mfa_setup_required(request: HttpRequest) -> bool:
-    return bool(request.session.get(MFA_SETUP_KEY))
-
-
-def expired(session, now: float) -> str | None:
-    """``"idle"`` or ``"lifetime"`` when the session must end, else None."""
-    policy = session.get(POLICY_KEY) or {
+def _policy(session) -> dict[str, float]:
+    return session.get(POLICY_KEY) or {
         "idle": DEFAULT_IDLE_MINUTES * 60,
         "lifetime": DEFAULT_LIFETIME_HOURS * 3600,
     }
+
+
+def expired(session, now: float) -> Verdict | None:
+    """``IDLE`` or ``LIFETIME`` when the session must end, else None."""
+    policy = _policy(session)
     started = session.get(AUTH_AT_KEY)
     seen = session.get(SEEN_AT_KEY)
     if started is not None and now - started > policy["lifetime"]:
-        return "lifetime"
+        return Verdict.LIFETIME
     if seen is not None and now - seen > policy["idle"]:
-        return "idle"
+        return Verdict.IDLE
     return None
 
 
-# Paths a staff member who has not set up two-factor may still open: the setup itself and the way out.
-def _mfa_setup_paths() -> tuple[str, ...]:
-    return (
-        reverse("mfa_activate_totp"),
-        reverse("mfa_index"),
-        reverse("mfa_view_recovery_codes"),
-        reverse("mfa_generate_recovery_codes"),
-        reverse("mfa_download_recovery_codes"),
-        reverse("account_reauthenticate"),
-        reverse("accounts:logout"),
-        reverse("accounts:set_language"),
-        settings.STATIC_URL,
+def seconds_left(session, now: float) -> float | None:
+    """Seconds until the session expires if nothing happens (None for a session without the stamp)."""
+    started, seen = session.get(AUTH_AT_KEY), session.get(SEEN_AT_KEY)
+    if started is None:
+        return None
+    policy = _policy(session)
+    deadlines = [started + policy["lifetime"]]
+    if seen is not None:
+        deadlines.append(seen + policy["idle"])
+    return max(0.0, min(deadlines) - now)
+
+
+def second_factor_passed(session, user) -> bool:
+    """Whether this session (not merely the user) passed the second factor."""
+    if session.get(MFA_PASSED_KEY):
+        return True
+    # allauth's public accessor reads the records from ``.session``; any object holding the session will do.
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    return any(isinstance(r, dict) and r.get("method") == "mfa" for r in records)
+
+
+def second_factor_done_here(request: HttpRequest, user) -> None:
+    """This session activated an authenticator (a valid code was typed here): its hold is lifted."""
+    session = getattr(request, "session", None)
+    if session is not None and getattr(request, "user", None) is not None and request.user.pk == user.pk:
+        session[MFA_PASSED_KEY] = time.time()
+
+
+def evaluate(session, user, *, now: float | None = None) -> Verdict | None:
+    """The one check every request of a session meets, HTTP or WebSocket; None: the session may be used.
+
+    ``user`` is the session's authenticated user (after Django verified the session's auth hash). Costs no
+    query, except one for a staff member held for two-factor (is an authenticator set up?).
+    """
+    if session is None or not session.get(AUTH_AT_KEY) or user is None or not user.is_authenticated:
+        return None
+    reason = expired(session, time.time() if now is None else now)
+    if reason is not None:
+        return reason
+    if user.is_staff and not second_factor_passed(session, user):
+        return Verdict.MFA_REQUIRED if _has_mfa(user) else Verdict.MFA_SETUP
+    return None
+
+
+def touch(session, *, now: float | None = None) -> None:
+    """Record activity (an HTTP request), at most once per ``SEEN_RESOLUTION_SECONDS``."""
+    now = time.time() if now is None else now
+    seen = session.get(SEEN_AT_KEY)
+    if seen is None or now - seen >= SEEN_RESOLUTION_SECONDS:
+        session[SEEN_AT_KEY] = now
+
+
+def end_expired(session, user, reason: Verdict, *, request: HttpRequest | None = None, **data: Any) -> None:
+    """Audit an expired session; the caller then deletes it from the store (HTTP: ``logout``)."""
+    record_audit(
+        event="auth.session_expired", actor=user, target=user, request=request, reason=str(reason), **data
     )
 
 
+def hold_url(verdict: Verdict | None) -> str | None:
+    """Where a held staff member is sent: the setup (after the email check) or the second factor."""
+    if verdict is Verdict.MFA_SETUP:
+        return reverse("accounts:mfa_setup")
+    if verdict is Verdict.MFA_REQUIRED:
+        return reverse("mfa_reauthenticate")
+    return None
+
+
+# Paths a held staff member may still open: the way to lift the hold, and the way out. Exact paths, so
+# the rest of the two-factor pages (deactivating an authenticator set up elsewhere) stay closed.
+def allowed_while_held(verdict: Verdict) -> set[str]:
+    common = {
+        reverse("accounts:logout"),
+        reverse("accounts:set_language"),
+        reverse("mfa_reauthenticate"),
+    }
+    if verdict is Verdict.MFA_REQUIRED:
+        return common
+    return common | {
+        reverse("accounts:mfa_setup"),
+        reverse("account_email_verification_sent"),
+        reverse("mfa_index"),
+        reverse("account_reauthenticate"),
+        reverse("mfa_activate_totp"),
+        reverse("mfa_view_recovery_codes"),
+        reverse("mfa_download_recovery_codes"),
+    }
+
+
 class SessionPolicyMiddleware:
-    """Ends idle and over-age sessions (server-side, audited) and holds staff until two-factor is on."""
+    """Ends idle and over-age sessions (server-side, audited) and holds staff until this session passed
+    the second factor."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -103,27 +207,24 @@ class SessionPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         if session is not None and session.get(AUTH_AT_KEY) and session.get(SESSION_KEY):
-            now = time.time()
-            reason = expired(session, now)
-            if reason:
-                return self._end(request, reason)
-            seen = session.get(SEEN_AT_KEY)
-            if seen is None or now - seen >= SEEN_RESOLUTION_SECONDS:
-                session[SEEN_AT_KEY] = now
-            if session.get(MFA_SETUP_KEY):
-                response = self._hold_for_mfa(request)
+            verdict = evaluate(session, request.user)
+            if verdict is not None and verdict.ends_session:
+                return self._end(request, verdict)
+            touch(session)
+            if verdict is not None:
+                response = self._hold(request, verdict)
                 if response is not None:
                     return response
         return self.get_response(request)
 
-    def _end(self, request: HttpRequest, reason: str) -> HttpResponse:
+    def _end(self, request: HttpRequest, reason: Verdict) -> HttpResponse:
         user = request.user if request.user.is_authenticated else None
-        record_audit(event="auth.session_expired", actor=user, target=user, request=request, reason=reason)
+        end_expired(request.session, user, reason, request=request)
         logout(request)  # flushes the session in the store
         messages.info(
             request,
             _("You were signed out after a period of inactivity. Please sign in again.")
-            if reason == "idle"
+            if reason is Verdict.IDLE
             else _("Your session has ended. Please sign in again."),
         )
         login_url = reverse("accounts:login")
@@ -135,16 +236,16 @@ class SessionPolicyMiddleware:
             return response
         return HttpResponseRedirect(login_url)
 
-    def _hold_for_mfa(self, request: HttpRequest) -> HttpResponse | None:
-        if not request.user.is_authenticated or not request.user.is_staff:
-            request.session.pop(MFA_SETUP_KEY, None)
+    def _hold(self, request: HttpRequest, verdict: Verdict) -> HttpResponse | None:
+        if request.path in allowed_while_held(verdict) or request.path.startswith(settings.STATIC_URL):
             return None
-        if request.path.startswith(_mfa_setup_paths()):
-            return None
-        if _has_mfa(request.user):
-            request.session.pop(MFA_SETUP_KEY, None)
-            return None
-        messages.warning(
-            request, _("Staff accounts must use two-factor authentication. Set it up to continue.")
-        )
-        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        if verdict is Verdict.MFA_SETUP:
+            messages.warning(
+                request, _("Staff accounts must use two-factor authentication. Set it up to continue.")
+            )
+        else:
+            messages.warning(request, _("Enter the code from your authenticator app to continue."))
+        url = hold_url(verdict)
+        if verdict is Verdict.MFA_REQUIRED and request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(url)

@@ -7,24 +7,23 @@ settings and extended by ``kabinet.accounts.adapter`` and ``forms``; these views
 from __future__ import annotations
 
 from allauth.account import views as allauth_views
-from allauth.account.decorators import reauthentication_required
+from allauth.account.decorators import reauthentication_required, verified_email_required
 from allauth.account.models import EmailAddress
 from allauth.account.utils import perform_login
 from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
-from allauth.usersessions.models import UserSession
-from allauth.usersessions.views import ListUserSessionsView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -173,21 +172,63 @@ def identities(request: HttpRequest) -> HttpResponse:
     )
 
 
-@method_decorator(login_required, name="dispatch")
-class SessionsView(ListUserSessionsView):
-    """Active sessions of my account, with "sign out everywhere else"."""
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    """My sessions: device, browser, place (IP) and last activity; end one of them, or all others."""
+    from kabinet.accounts.sessions import session_key_for, sessions_of
 
-    template_name = "accounts/sessions.html"
-    success_url = reverse_lazy("accounts:sessions")
+    user = request.user
+    current = request.session.session_key
+    if request.method == "POST":
+        if request.POST.get("action") == "end_one":
+            key = session_key_for(user, str(request.POST.get("session", ""))[:64])
+            if key is None or key == current:
+                raise Http404  # unknown, someone else's, or this one (signing out is the way to end it)
+            actions.end_sessions(actor=user, user=user, session_keys=[key], request=request, reason="chosen")
+            messages.success(request, _("The session was ended."))
+        else:
+            ended = actions.end_sessions(
+                actor=user,
+                user=user,
+                session_keys=actions.other_session_keys(user=user, request=request),
+                request=request,
+                reason="all_others",
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "Signed out on %(count)d other device.", "Signed out on %(count)d other devices.", ended
+                )
+                % {"count": ended},
+            )
+        request.session.pop(actions.OFFER_END_SESSIONS_KEY, None)
+        return HttpResponseRedirect(reverse("accounts:sessions"))
+    rows = sessions_of(user, current_key=current)
+    return render(
+        request,
+        "accounts/sessions.html",
+        {
+            "sessions": rows,
+            "session_count": len(rows),
+            "offer": request.session.get(actions.OFFER_END_SESSIONS_KEY) and len(rows) > 1,
+        },
+    )
 
-    def form_valid(self, form) -> HttpResponse:
-        others = UserSession.objects.filter(user=self.request.user).exclude(
-            session_key=self.request.session.session_key
-        )
-        ended = others.count()
-        response = super().form_valid(form)
-        actions.record_sessions_ended(actor=self.request.user, request=self.request, count=ended)
-        return response
+
+@login_required
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """A staff member's first step towards two-factor: the email is proven by a code first.
+
+    allauth refuses to activate an authenticator while the account has an unverified address (so that
+    nobody locks the owner of an address out); an account staff created has one. Its owner proves it here,
+    inside the flow (the code goes to the address), and goes on to the authenticator setup.
+    """
+    unverified = EmailAddress.objects.filter(user=request.user, verified=False).exists()
+    if unverified and not EmailAddress.objects.filter(user=request.user, verified=True).exists():
+        # allauth's public decorator sends the code and shows the code page, then comes back here.
+        return verified_email_required(lambda r: HttpResponseRedirect(reverse("mfa_activate_totp")))(request)
+    return HttpResponseRedirect(reverse("mfa_activate_totp"))
 
 
 @login_required

@@ -293,6 +293,8 @@ KABINET_TICKETS_INBOUND_POLL = env_bool("KABINET_TICKETS_INBOUND_POLL", False)
 # --- Notifications and chat -------------------------------------------------------------------------------
 # Chat messages reach an offline client outside the portal after this many seconds, batched.
 KABINET_NOTIFY_BATCH_DELAY = env_int("KABINET_NOTIFY_BATCH_DELAY", 120)
+# An open socket re-reads its session at least this often (and at the session's deadline).
+KABINET_SOCKET_RECHECK_SECONDS = env_int("KABINET_SOCKET_RECHECK_SECONDS", 60)
 # Web push (VAPID). Empty private key: one is generated into the data folder on first use.
 KABINET_VAPID_PRIVATE_KEY = env_str("KABINET_VAPID_PRIVATE_KEY")
 # Browsers' push services the server may POST to (https only): a subscription naming any other host is

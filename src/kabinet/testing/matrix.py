@@ -215,18 +215,48 @@ class SocketCase:
     markers: Callable[[World], dict[str, set[Role]]] | None = None
     label: str = ""
     origin: str = "http://127.0.0.1"
+    session: Callable[[Any], None] | None = None  # brings every role's session into a state first
 
     @property
     def id(self) -> str:
         return self.label or self.path
 
 
-def session_cookie(world: World, role: Role) -> str:
+# Session states for ``SocketCase.session`` and the HTTP sweeps, written by the session policy itself.
+
+
+def signed_in_by_password(session: Any) -> None:
+    """As right after a password sign-in: the policy's stamp, no second factor passed in this session."""
+    from kabinet.accounts import session_policy
+
+    session_policy.stamp(session)
+
+
+def gone_idle(session: Any) -> None:
+    """Signed in, then nothing for longer than the idle timeout (a minute past the deadline)."""
+    import time
+
+    from kabinet.accounts import session_policy
+    from kabinet.accounts.models import SignInSettings
+
+    session_policy.stamp(session, now=time.time() - SignInSettings.current().idle_timeout_minutes * 60 - 60)
+
+
+def prepare_session(client: Client, state: Callable[[Any], None]) -> None:
+    """Apply ``state`` to the session behind ``client``'s cookie, in the session store."""
+    session = client.session
+    state(session)
+    session.save()
+
+
+def session_cookie(world: World, role: Role, state: Callable[[Any], None] | None = None) -> str:
     """The ``Cookie`` header of a signed-in browser of ``role`` (empty for the anonymous visitor)."""
     from django.conf import settings
 
     client = world.client_for(role)
     cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    if cookie and state is not None:
+        prepare_session(client, state)
     return f"{settings.SESSION_COOKIE_NAME}={cookie.value}" if cookie else ""
 
 
@@ -238,7 +268,9 @@ async def check_socket_case(world: World, case: SocketCase, application: Any) ->
     from channels.db import database_sync_to_async
     from channels.testing import WebsocketCommunicator
 
-    cookies = {role: await database_sync_to_async(session_cookie)(world, role) for role in ALL_ROLES}
+    cookies = {
+        role: await database_sync_to_async(session_cookie)(world, role, case.session) for role in ALL_ROLES
+    }
     sockets: dict[Role, WebsocketCommunicator] = {}
     try:
         for role in ALL_ROLES:

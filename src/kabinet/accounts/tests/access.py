@@ -146,4 +146,7 @@ ROUTES = [
     page("mfa_generate_recovery_codes", signed_in((302, "/accounts/reauthenticate/"))),
     page("mfa_authenticate", {**dict.fromkeys(SIGNED_IN, (302, "/")), Role.ANONYMOUS: (302, LOGIN)}),
     page("mfa_reauthenticate", signed_in((302, "/accounts/reauthenticate/"))),
+    page("accounts:mfa_setup", signed_in((302, "/accounts/2fa/totp/activate/"))),
+    page("account_request_reauthentication_code", signed_in((302, "/accounts/reauthenticate/"))),
+    page("account_confirm_reauthentication_code", signed_in((302, "/accounts/reauthenticate/code/"))),
 ]

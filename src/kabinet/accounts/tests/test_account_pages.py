@@ -75,6 +75,105 @@ def test_sign_out_everywhere_else_ends_the_other_sessions(person):
     assert AuditEntry.objects.get(event="auth.other_sessions_ended").data["count"] == 1
 
 
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Mobile/15E148 Safari/604.1"
+)
+WINDOWS_CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Safari/537.36"
+)
+
+
+def signed_in_from(user, user_agent: str, ip: str):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
+    client.post(LOGIN, {"login": user.email, "password": f.PASSWORD, "action": "password"})
+    assert client.session[SESSION_KEY] == str(user.pk)
+    return client
+
+
+def test_user_agents_read_as_device_system_and_browser():
+    from kabinet.accounts.sessions import describe_user_agent
+
+    phone = describe_user_agent(IPHONE)
+    assert (phone.kind, phone.device, phone.system, phone.browser) == (
+        "phone",
+        "iPhone",
+        "iOS 17.4",
+        "Mobile Safari 17.4",
+    )
+    desktop = describe_user_agent(WINDOWS_CHROME)
+    assert (desktop.kind, desktop.system, desktop.browser) == ("computer", "Windows 10", "Chrome 130.0")
+    unknown = describe_user_agent("")
+    assert unknown.kind == "unknown" and unknown.label == "Unknown browser"
+    assert describe_user_agent("x" * 100_000).kind in {
+        "unknown",
+        "computer",
+    }  # long strings are cut, no error
+
+
+def test_sessions_page_shows_device_browser_place_and_last_activity(person):
+    signed_in_from(person, IPHONE, "203.0.113.7")
+    laptop = signed_in_from(person, WINDOWS_CHROME, "198.51.100.4")
+    page = laptop.get(reverse("accounts:sessions")).content.decode()
+    assert "iPhone" in page and "iOS 17.4" in page and "Mobile Safari 17.4" in page
+    assert "Chrome 130.0" in page and "Windows 10" in page
+    assert "203.0.113.7" in page and "198.51.100.4" in page
+    assert "Last activity" in page and "Phone" in page and "Computer" in page
+    assert IPHONE not in page  # the raw string is not shown
+    from allauth.usersessions.models import UserSession
+
+    for key in UserSession.objects.values_list("session_key", flat=True):
+        assert key not in page  # a session key never reaches a page
+
+
+def test_ending_one_chosen_session_leaves_the_others(person):
+    phone = signed_in_from(person, IPHONE, "203.0.113.7")
+    tablet = signed_in_from(
+        person, "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) Safari/604.1", "203.0.113.8"
+    )
+    laptop = signed_in_from(person, WINDOWS_CHROME, "198.51.100.4")
+    rows = laptop.get(reverse("accounts:sessions")).context["sessions"]
+    chosen = next(row for row in rows if row.device.device == "iPhone")
+    response = laptop.post(reverse("accounts:sessions"), {"action": "end_one", "session": chosen.handle})
+    assert response.status_code == 302
+    assert phone.get("/").status_code == 302  # the iPhone is signed out on the server
+    assert tablet.get("/").status_code == 200 and laptop.get("/").status_code == 200
+    entry = AuditEntry.objects.get(event="auth.other_sessions_ended")
+    assert entry.data == {**entry.data, "count": 1, "reason": "chosen"}
+
+
+def test_a_session_that_is_not_mine_answers_404(person):
+    from kabinet.accounts.sessions import session_handle
+
+    stranger = signed_in(f.client_user(company=None, email="stranger@example.test"))
+    laptop = signed_in(person)
+    foreign = session_handle(stranger.session.session_key)
+    for handle in (foreign, "not-a-handle", "x" * 5000, session_handle(laptop.session.session_key)):
+        response = laptop.post(reverse("accounts:sessions"), {"action": "end_one", "session": handle})
+        assert response.status_code == 404
+    assert stranger.get("/").status_code == 200
+
+
+def test_sessions_page_costs_the_same_queries_with_many_sessions(person):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    laptop = signed_in(person)
+    laptop.get(reverse("accounts:sessions"))
+    with CaptureQueriesContext(connection) as few:
+        laptop.get(reverse("accounts:sessions"))
+    for n in range(6):
+        signed_in_from(person, IPHONE, f"203.0.113.{n + 10}")
+    laptop.get(reverse("accounts:sessions"))
+    with CaptureQueriesContext(connection) as many:
+        page = laptop.get(reverse("accounts:sessions"))
+    assert len(page.context["sessions"]) == 7
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
 def test_change_email_asks_again_who_you_are_then_verifies_the_new_address(person):
     client = signed_in(person)
     with after_the_reauthentication_window():

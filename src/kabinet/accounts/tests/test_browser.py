@@ -124,3 +124,80 @@ def test_account_page_at_360_px(demo, page):
     assert page.get_by_role("heading", name="Моя учётная запись").is_visible()
     fits(page, MOBILE)
     screenshot(page, "account-360")
+
+
+def test_a_staff_member_created_in_the_back_office_gets_through_the_first_sign_in(
+    live_url, browser, page, settings
+):
+    """Issue 10 item 1: from the account's creation by an admin to the first page of the back office.
+
+    The new account's email is unverified; allauth refuses two-factor until it is proven, so the first
+    sign-in proves it by a code inside the flow, then sets up the authenticator app.
+    """
+    from kabinet.testing import factories as f
+    from kabinet.testing.browser import open_session_as
+    from kabinet.testing.totp import totp_code
+
+    settings.MFA_TOTP_TOLERANCE = 1
+    admin = f.StaffFactory(is_superuser=True, email="root@example.test")
+    open_session_as(page, live_url, admin)
+    page.goto(live_url + "/admin/accounts/user/add/")
+    page.locator("#id_email").fill("new.manager@example.test")
+    page.locator("#id_full_name").fill("Новый Менеджер")
+    page.locator("#id_is_staff").check()
+    page.locator("#id_password1").fill("a-long-first-passphrase-7")
+    page.locator("#id_password2").fill("a-long-first-passphrase-7")
+    page.locator("input[name=_save]").click()
+    page.wait_for_load_state()
+    assert "/admin/accounts/user/" in page.url
+
+    manager = browser.new_context(viewport=MOBILE, locale="en-US").new_page()
+    manager.set_default_timeout(10_000)
+    mail.outbox.clear()
+    manager.goto(live_url + "/accounts/login/")
+    manager.get_by_label("Email or phone").fill("new.manager@example.test")
+    manager.get_by_role("button", name="Continue").click()
+    manager.get_by_label("Password").fill("a-long-first-passphrase-7")
+    manager.get_by_role("button", name="Sign in", exact=True).click()
+    manager.wait_for_url("**/accounts/confirm-email/**")
+    screenshot(manager, "staff-first-sign-in-email-code-360")
+    manager.locator("input[name=code]").fill(code_in(mail.outbox[-1].body))
+    # the new account speaks the portal's default language (Russian): buttons are found by their form
+    manager.locator("form:has(input[name=code]) button[type=submit]").first.click()
+    manager.wait_for_url("**/accounts/2fa/totp/activate/")
+    secret = manager.locator("#authenticator_secret").input_value()
+    manager.locator("input[name=code]").fill(totp_code(secret))
+    manager.locator("form:has(input[name=code]) button[type=submit]").first.click()
+    manager.wait_for_url("**/accounts/2fa/recovery-codes/**")
+    manager.goto(live_url + "/admin/")
+    assert manager.url == live_url + "/admin/"
+    assert manager.locator("#content h1").first.is_visible()
+    assert manager.locator("#site-name").first.is_visible()
+    screenshot(manager, "staff-first-sign-in-back-office-360")
+    manager.context.close()
+
+
+def test_sessions_page_at_360_px_ends_one_chosen_session(demo, browser, page):
+    """Issue 10 item 16: device, browser, place and last activity, and ending one session, on a phone."""
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.4 Mobile/15E148 Safari/604.1"
+    )
+    other = browser.new_context(viewport=MOBILE, locale="en-US", user_agent=iphone).new_page()
+    other.set_default_timeout(10_000)
+    for tab in (other, page):
+        start(tab, demo, "anna@demo.kabinet.test")
+        tab.get_by_label("Password").fill(DEMO_PASSWORD)
+        tab.get_by_role("button", name="Sign in", exact=True).click()
+        tab.wait_for_url(demo + "/")
+    page.set_viewport_size(MOBILE)
+    page.goto(demo + "/accounts/sessions/")
+    assert page.get_by_text("iPhone").first.is_visible() and page.get_by_text("iOS 17.4").first.is_visible()
+    fits(page, MOBILE)
+    screenshot(page, "sessions-360")
+    page.get_by_role("button", name="Завершить этот сеанс (Mobile Safari 17.4 · iOS 17.4)").click()
+    page.wait_for_url(demo + "/accounts/sessions/")
+    assert page.get_by_text("iPhone").count() == 0
+    other.goto(demo + "/")
+    assert "/accounts/login/" in other.url  # the iPhone was signed out on the server
+    other.context.close()

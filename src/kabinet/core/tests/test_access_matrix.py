@@ -8,13 +8,13 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from kabinet.testing.matrix import ALL_ROLES, RouteCase, SocketCase, check_case, check_socket_case
+from kabinet.testing.matrix import ALL_ROLES, Role, RouteCase, SocketCase, check_case, check_socket_case
 from kabinet.testing.sockets import run_async
 
 # Routes that are not client-facing pages: the back office has its own permission system, and /healthz
 # answers everybody the same thing.
 NOT_CLIENT_FACING_PREFIXES = ("admin:",)
-NOT_CLIENT_FACING = {"healthz", "files:staff_download"}
+NOT_CLIENT_FACING = {"healthz"}
 
 
 def declared_cases(attribute: str = "ROUTES") -> list:
@@ -85,3 +85,48 @@ def test_socket_access_matrix(case: SocketCase):
     channel_layers.backends.clear()  # a fresh in-process layer for this event loop
     world = build_world()
     run_async(check_socket_case, world, case, application)
+
+
+def _request(world, case: RouteCase, client):
+    if case.setup:
+        case.setup(world)
+    payload = case.data(world) if case.data is not None else None
+    url = case.url(world)
+    method = getattr(client, case.method)
+    return url, (method(url, payload) if payload is not None else method(url))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_a_staff_session_held_for_two_factor_reaches_no_route(world, case: RouteCase):
+    """Signed in by password only, a staff member gets the two-factor setup on every declared route."""
+    from django.urls import reverse
+
+    from kabinet.accounts.session_policy import Verdict, allowed_while_held
+    from kabinet.testing.matrix import prepare_session, signed_in_by_password
+
+    client = world.client_for(Role.STAFF)
+    prepare_session(client, signed_in_by_password)
+    url, response = _request(world, case, client)
+    if url.split("?")[0] in allowed_while_held(Verdict.MFA_SETUP):
+        return  # the way to lift the hold, and the way out, stay open
+    assert response.status_code == 302, f"{case.id}: {response.status_code} for {url} under the hold"
+    assert response["Location"] == reverse("accounts:mfa_setup"), f"{case.id}: {response['Location']}"
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.STAFF], ids=str)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_an_idle_session_reaches_no_route(world, case: RouteCase, role):
+    """Past the idle timeout, every declared route signs the session out on the server first."""
+    from kabinet.testing.matrix import gone_idle, prepare_session
+
+    client = world.client_for(role)
+    prepare_session(client, gone_idle)
+    key = client.session.session_key
+    url, response = _request(world, case, client)
+    assert response.status_code in (204, 302), f"{case.id}: {response.status_code} for {url} when idle"
+    assert (response.get("HX-Redirect") or response["Location"]).startswith("/accounts/login/")
+    from importlib import import_module
+
+    from django.conf import settings
+
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(key)

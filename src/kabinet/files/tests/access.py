@@ -7,6 +7,11 @@ LOGIN = (302, "/accounts/login/")
 
 ROUTES = [
     RouteCase(
+        url_name="files:staff_download",
+        url=lambda w: reverse("files:staff_download", args=[w.file.public_id]),
+        expect={**dict.fromkeys(CLIENT_ROLES, 404), Role.STAFF: 200, Role.ANONYMOUS: LOGIN},
+    ),
+    RouteCase(
         url_name="files:archive",
         url=lambda w: reverse("files:archive"),
         expect={**dict.fromkeys(CLIENT_ROLES, 200), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},

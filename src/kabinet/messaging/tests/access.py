@@ -6,7 +6,16 @@ with chat access read every conversation on the staff side only.
 
 from django.urls import reverse
 
-from kabinet.testing.matrix import CLIENT_ROLES, Role, RouteCase, SocketCase, World
+from kabinet.testing.matrix import (
+    ALL_ROLES,
+    CLIENT_ROLES,
+    Role,
+    RouteCase,
+    SocketCase,
+    World,
+    gone_idle,
+    signed_in_by_password,
+)
 
 LOGIN = (302, "/accounts/login/")
 clients_only = {**dict.fromkeys(CLIENT_ROLES, 200), Role.STAFF: 404, Role.ANONYMOUS: LOGIN}
@@ -128,6 +137,48 @@ SOCKETS = [
         accept={**dict.fromkeys(CLIENT_ROLES, False), Role.STAFF: True, Role.ANONYMOUS: False},
         trigger=owner_writes,
         markers=lambda w: {"LIVE-FROM-OWNER": {Role.STAFF}},
+    ),
+    # The same session rules as the pages (H1): a staff session held for two-factor gets no socket, and
+    # neither does a session past the idle timeout; the clients' sockets are not held.
+    SocketCase(
+        path="/ws/staff/",
+        label="staff socket under the two-factor hold",
+        session=signed_in_by_password,
+        accept=dict.fromkeys(ALL_ROLES, False),
+        trigger=owner_writes,
+        markers=lambda w: {"LIVE-FROM-OWNER": set()},
+    ),
+    SocketCase(
+        path="/ws/portal/",
+        label="portal socket: clients signed in by password are not held",
+        session=signed_in_by_password,
+        accept={**dict.fromkeys(CLIENT_ROLES, True), Role.STAFF: False, Role.ANONYMOUS: False},
+        trigger=staff_replies_everywhere,
+        markers=lambda w: {"LIVE-TO-OWNER": {Role.OWNER}, "LIVE-TO-FOREIGN": {Role.OTHER_CLIENT}},
+    ),
+    SocketCase(
+        path="/ws/portal/",
+        label="portal socket after the idle timeout",
+        session=gone_idle,
+        accept=dict.fromkeys(ALL_ROLES, False),
+    ),
+    SocketCase(
+        path="/ws/staff/",
+        label="staff socket after the idle timeout",
+        session=gone_idle,
+        accept=dict.fromkeys(ALL_ROLES, False),
+    ),
+    SocketCase(
+        path="/ws/portal/",
+        label="portal socket from another port of the same host",
+        origin="http://127.0.0.1:9",
+        accept=dict.fromkeys(ALL_ROLES, False),
+    ),
+    SocketCase(
+        path="/ws/staff/",
+        label="staff socket from another scheme of the same host",
+        origin="https://127.0.0.1",
+        accept=dict.fromkeys(ALL_ROLES, False),
     ),
     SocketCase(
         path="/ws/portal/",
