@@ -62,10 +62,8 @@ class UserAdmin(DjangoUserAdmin):
             full_name=obj.full_name,
             is_staff=obj.is_staff,
         )
-        obj.__dict__.update(
-            {key: value for key, value in created.__dict__.items() if not key.startswith("_")}
-        )
-        obj._state.adding = False
+        obj.pk = created.pk
+        obj.refresh_from_db()  # the admin goes on with the saved account (its groups, the "added" message)
         return None
 
 
