@@ -188,9 +188,9 @@ class HttpClient:
 
     def wait(self, state: RetryCallState) -> float:
         policy = self.retry
-        seconds = wait_exponential_jitter(initial=policy.initial, max=policy.maximum, jitter=policy.jitter)(
-            state
-        )
+        seconds = wait_exponential_jitter(
+            multiplier=policy.initial, max=policy.maximum, jitter=policy.jitter
+        )(state)
         outcome = state.outcome
         if outcome is not None and not outcome.failed:
             retry_after = outcome.result().headers.get("Retry-After", "")
