@@ -18,6 +18,22 @@ def field_name(provider_id: str, setting: str) -> str:
     return f"{provider_id}__{setting}"
 
 
+def settings_shown(account: ProviderAccount | None) -> list[tuple[str, Any, Any]]:
+    """``(form field name, provider, setting)`` of what the form lists: every provider's settings when adding,
+    the account's own provider's when changing."""
+    shown = []
+    for kind in kinds():
+        for provider in kind.providers():
+            if (
+                account is not None
+                and account.pk
+                and (kind.kind, provider.id) != (account.kind, account.provider)
+            ):
+                continue
+            shown += [(field_name(provider.id, item.name), provider, item) for item in provider.config_schema]
+    return shown
+
+
 class ProviderAccountForm(forms.ModelForm):
     """One select of every provider (grouped by kind) and the settings of each; only the chosen one's count.
 
@@ -47,12 +63,8 @@ class ProviderAccountForm(forms.ModelForm):
             self.fields["active"].help_text = _(
                 "Pinned by the environment (%(pins)s): the choice here applies once the variable is removed."
             ) % {"pins": ", ".join(pins)}
-        for kind in kinds():
-            for provider in kind.providers():
-                if account.pk and (kind.kind, provider.id) != (account.kind, account.provider):
-                    continue
-                for item in provider.config_schema:
-                    self.fields[field_name(provider.id, item.name)] = self.setting_field(provider, item)
+        for name, provider, item in settings_shown(account):
+            self.fields[name] = self.setting_field(provider, item)
 
     def setting_field(self, provider: Any, item: Any) -> forms.Field:
         label = f"{provider.label}: {item.label}" if not self.instance.pk else item.label
@@ -103,6 +115,16 @@ class ProviderAccountAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active")
     search_fields = ("kind", "provider")
     show_full_result_count = False
+
+    def get_fields(self, request, obj=None):
+        return ["choice", "active", *(name for name, _provider, _item in settings_shown(obj))]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The settings depend on the registered providers (and on the account), so they are declared on a form
+        # class made per request; the form's __init__ fills in their labels, widgets and stored values.
+        declared = {name: forms.CharField(required=False) for name, _provider, _item in settings_shown(obj)}
+        kwargs["form"] = type("ProviderAccountForm", (ProviderAccountForm,), declared)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     @admin.display(description=_("provider"))
     def provider_label(self, account: ProviderAccount) -> str:
