@@ -186,3 +186,20 @@ def test_the_old_import_path_still_works_for_one_release(sms_outbox):
 
     assert old_deliver(OldMessage(to="+79161234567", text="old")).accepted
     assert offline.outbox is sms_outbox and sms_outbox[0].text == "old"
+
+
+@pytest.mark.django_db
+def test_the_rotate_credentials_command_reencrypts(settings, acme):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "old-secret-key-" * 3, []
+    actions.configure_provider(
+        actor=None, kind="sms", provider_id="acme", config={"token": "t-1234"}, active=True
+    )
+    before = ProviderAccount.objects.get().credentials
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-secret-key-" * 3, ["old-secret-key-" * 3]
+    out = StringIO()
+    call_command("rotate_credentials", stdout=out)
+    assert "1 provider" in out.getvalue() and ProviderAccount.objects.get().credentials != before
