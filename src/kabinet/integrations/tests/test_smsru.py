@@ -7,6 +7,7 @@ import pytest
 from kabinet.core.providers.sms import SmsMessage, deliver
 from kabinet.integrations import actions
 from kabinet.integrations.sms.smsru import SmsRuProvider
+from kabinet.notifications.channels import OutgoingMessage, Recipient, get_channel
 
 API_ID = "F2D79B58-A5A2-2F9E-91C8-73D12CE2E102"
 SENT = {
@@ -104,3 +105,27 @@ def test_staff_choose_smsru_and_sign_in_codes_go_there(settings, smsru, caplog):
     assert result.accepted and result.provider == "smsru"
     assert smsru.log[0][0].form["api_id"] == "acct-e2e-secret-key"
     assert "acct-e2e-secret-key" not in caplog.text
+
+
+def message(phone: str = "+79161234567") -> OutgoingMessage:
+    recipient = Recipient(contact_id=1, name="Anna", language="ru", phone=phone)
+    return OutgoingMessage(
+        event="order.stage_changed", recipient=recipient, subject="", text="Stage", url="https://x.test/o/"
+    )
+
+
+@pytest.mark.django_db
+def test_a_temporary_refusal_of_smsru_makes_the_notice_channel_retry(settings, httpserver):
+    settings.KABINET_SMS_PROVIDER, settings.KABINET_SMSRU_URL = "", httpserver.url_for("").rstrip("/")
+    actions.configure_provider(
+        actor=None, kind="sms", provider_id="smsru", config={"api_id": "acct-channel-key"}, active=True
+    )
+    httpserver.expect_request("/sms/send").respond_with_json(
+        {"status": "ERROR", "status_code": 220, "status_text": "Сервис временно недоступен"}
+    )
+    channel = get_channel("sms")
+    assert not channel.offline and channel.reachable(message().recipient)
+    assert not channel.reachable(message(phone="").recipient)
+    result = channel.send(message())
+    assert not result.ok and result.retry and result.error.startswith("220:")
+    assert httpserver.log[0][0].form["msg"] == "Stage https://x.test/o/"

@@ -1,5 +1,5 @@
 """The SMS channel delivers notices through the SMS provider facade: the provider staff chose (here the
-offline memory provider, and SMS.ru served by a local server) carries them, and its refusals reach the log."""
+offline memory provider) carries them. SMS.ru's refusals through this channel: integrations/tests/test_smsru.py."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import pytest
 
 from kabinet.core.notify import Notice, notify
 from kabinet.crm.models import ContactPhone
-from kabinet.integrations import actions as integrations
 from kabinet.notifications import actions
-from kabinet.notifications.channels import OutgoingMessage, Recipient, get_channel
+from kabinet.notifications.channels import get_channel
 from kabinet.notifications.models import Delivery
 from kabinet.testing.matrix import Role
 
@@ -38,29 +37,6 @@ def test_a_notice_the_client_wants_by_sms_goes_through_the_sms_provider(
     assert text.purpose == "notice:invoice.issued" and text.sender == "Kabinet"
     delivery = Delivery.objects.get(channel="sms")
     assert delivery.status == Delivery.Status.SENT and delivery.provider_ref == "memory:memory-1"
-
-
-def message(phone: str = "+79161234567") -> OutgoingMessage:
-    recipient = Recipient(contact_id=1, name="Anna", language="ru", phone=phone)
-    return OutgoingMessage(
-        event="order.stage_changed", recipient=recipient, subject="", text="Stage", url="https://x.test/o/"
-    )
-
-
-def test_a_temporary_gateway_refusal_asks_the_job_to_retry(settings, httpserver):
-    settings.KABINET_SMS_PROVIDER, settings.KABINET_SMSRU_URL = "", httpserver.url_for("").rstrip("/")
-    integrations.configure_provider(
-        actor=None, kind="sms", provider_id="smsru", config={"api_id": "acct-channel-key"}, active=True
-    )
-    httpserver.expect_request("/sms/send").respond_with_json(
-        {"status": "ERROR", "status_code": 220, "status_text": "Сервис временно недоступен"}
-    )
-    channel = get_channel("sms")
-    assert not channel.offline and channel.reachable(message().recipient)
-    assert not channel.reachable(message(phone="").recipient)
-    result = channel.send(message())
-    assert not result.ok and result.retry and result.error.startswith("220:")
-    assert httpserver.log[0][0].form["msg"] == "Stage https://x.test/o/"
 
 
 def test_the_channel_says_it_is_offline_while_texts_stay_on_the_machine(settings):
