@@ -56,7 +56,7 @@ class Channel(ABC):
 
     id: ClassVar[str]
     label: ClassVar[str | Promise]
-    # Registered but not connected to a real provider yet: messages are written to the server log.
+    # Registered but not connected to a real provider yet: messages do not leave the server (log, files).
     offline: ClassVar[bool] = False
 
     def reachable(self, recipient: Recipient) -> bool:
