@@ -10,6 +10,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from kabinet.core import providers
         from kabinet.core.providers.sms import registry as sms
+        from kabinet.integrations import checks  # noqa: F401 - registers the system check
         from kabinet.integrations.sms.file import FileSmsProvider
         from kabinet.integrations.sms.memory import MemorySmsProvider
         from kabinet.integrations.sms.smsru import SmsRuProvider

@@ -203,3 +203,17 @@ def test_the_rotate_credentials_command_reencrypts(settings, acme):
     out = StringIO()
     call_command("rotate_credentials", stdout=out)
     assert "1 provider" in out.getvalue() and ProviderAccount.objects.get().credentials != before
+
+
+def test_kabinet_check_names_a_pinned_provider_that_does_not_exist(settings):
+    from kabinet.integrations.checks import pinned_providers_exist
+
+    settings.KABINET_SMS_PROVIDER = "smsru"
+    assert pinned_providers_exist() == []
+    settings.KABINET_SMS_PROVIDER = "smsr"
+    [problem] = pinned_providers_exist()
+    assert (
+        problem.id == "kabinet.E101"
+        and "KABINET_SMS_PROVIDER='smsr'" in problem.msg
+        and "smsru" in problem.hint
+    )
