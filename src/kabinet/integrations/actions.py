@@ -50,7 +50,7 @@ def configure_provider(
     """
     account = ProviderAccount.objects.select_for_update().filter(kind=kind, provider=provider_id).first()
     account = account or ProviderAccount(kind=kind, provider=provider_id)
-    stored = account.config() if account.credentials else {}
+    stored = account.readable_config()
     cleaned = prepare_config(kind=kind, provider_id=provider_id, config=config, stored=stored)
     changed = sorted(name for name, value in cleaned.items() if stored.get(name, "") != value)
     if active:  # first, so the "one active per kind" constraint holds at every statement

@@ -50,7 +50,7 @@ class ProviderAccountForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         account = self.instance
-        self.stored = account.config() if account.credentials else {}
+        self.stored = account.readable_config()
         self.fields["choice"].choices = [
             (str(kind.label), [(f"{kind.kind}:{p.id}", str(p.label)) for p in kind.providers()])
             for kind in kinds()

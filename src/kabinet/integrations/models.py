@@ -40,5 +40,12 @@ class ProviderAccount(models.Model):
     def config(self) -> dict[str, str]:
         return crypto.decrypt_json(self.credentials)
 
+    def readable_config(self) -> dict[str, str]:
+        """The settings, or nothing when no configured key opens them any more (staff then type them again)."""
+        try:
+            return self.config()
+        except crypto.UnreadableSecret:
+            return {}
+
     def set_config(self, config: dict[str, str]) -> None:
         self.credentials = crypto.encrypt_json(config) if config else ""

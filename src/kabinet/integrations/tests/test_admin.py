@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from kabinet.accounts.models import User
 from kabinet.core.models import AuditEntry
 from kabinet.core.providers.sms import registry
 from kabinet.integrations.models import ProviderAccount
@@ -93,3 +94,22 @@ def test_deleting_goes_through_the_action(staff_client):
     )
     assert response.status_code == 302 and not ProviderAccount.objects.exists()
     assert AuditEntry.objects.filter(event="integrations.provider_removed").count() == 1
+
+
+def test_settings_no_key_opens_any_more_can_be_entered_again(settings, staff_client):
+    add(staff_client)
+    account = ProviderAccount.objects.get()
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-secret-key-that-was-lost-" * 2, []
+    staff_client.force_login(
+        User.objects.get(email="boss@example.test")
+    )  # the old session's hash is void too
+    url = reverse("admin:integrations_provideraccount_change", args=[account.pk])
+    assert staff_client.get(url).status_code == 200
+    response = staff_client.post(
+        url, {"active": "on", "smsru__api_id": "", "smsru__sender": "", "smsru__test": ""}
+    )
+    assert "smsru__api_id" in response.context["adminform"].form.errors  # the lost key must be typed again
+    response = staff_client.post(
+        url, {"active": "on", "smsru__api_id": "new-key-1234", "smsru__sender": "", "smsru__test": ""}
+    )
+    assert response.status_code == 302 and ProviderAccount.objects.get().config()["api_id"] == "new-key-1234"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from kabinet.core.providers.sms import SmsMessage, deliver
@@ -93,6 +95,14 @@ def test_a_proxy_error_is_retried_and_a_broken_answer_is_a_temporary_refusal(sms
     assert not broken.accepted and broken.retry
 
 
+def test_an_unreachable_gateway_is_a_temporary_refusal(settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        settings.KABINET_SMSRU_URL = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = provider(api_id="acct-down-key").send(SmsMessage(to="+79161234567", text="hi"))
+    assert not result.accepted and result.retry and result.error.startswith("no answer")
+
+
 @pytest.mark.django_db
 def test_staff_choose_smsru_and_sign_in_codes_go_there(settings, smsru, caplog):
     settings.KABINET_SMS_PROVIDER = ""
@@ -129,3 +139,16 @@ def test_a_temporary_refusal_of_smsru_makes_the_notice_channel_retry(settings, h
     result = channel.send(message())
     assert not result.ok and result.retry and result.error.startswith("220:")
     assert httpserver.log[0][0].form["msg"] == "Stage https://x.test/o/"
+
+
+@pytest.mark.django_db
+def test_a_chosen_gateway_whose_key_no_longer_opens_fails_the_delivery_not_the_page(settings):
+    settings.KABINET_SMS_PROVIDER = ""
+    actions.configure_provider(
+        actor=None, kind="sms", provider_id="smsru", config={"api_id": "acct-lost-key"}, active=True
+    )
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-secret-key-that-was-lost-" * 2, []
+    channel = get_channel("sms")
+    assert channel.offline is False
+    result = channel.send(message())
+    assert not result.ok and not result.retry and "decrypted" in result.error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.providers import ProviderError
 from kabinet.core.providers.sms import SmsMessage, deliver, registry
 from kabinet.notifications.channels import Channel, DeliveryResult, OutgoingMessage, Recipient
 
@@ -20,7 +21,12 @@ class SmsChannel(Channel):
     def offline(self) -> bool:  # type: ignore[override]
         """True while the texts stay on this machine (no real gateway pinned); costs no query when pinned."""
         pinned = registry.pinned()
-        return registry.get(pinned).offline if pinned else registry.active().offline
+        if pinned:
+            return registry.get(pinned).offline
+        try:
+            return registry.active().offline
+        except ProviderError:  # a real gateway is chosen, its settings need fixing: deliveries say why
+            return False
 
     def reachable(self, recipient: Recipient) -> bool:
         return bool(recipient.phone)

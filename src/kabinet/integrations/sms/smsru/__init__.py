@@ -91,7 +91,9 @@ class SmsRuProvider(SmsProvider):
             with self.client() as http:
                 response = http.post("/sms/send", data=form)
         except httpx.HTTPError as error:
-            return SmsResult(provider=self.id, accepted=False, error=f"no answer: {error}", retry=True)
+            # Later again only if SMS.ru surely never got it: after a read timeout the text may be on its way.
+            retry = isinstance(error, RETRY.exceptions)
+            return SmsResult(provider=self.id, accepted=False, error=f"no answer: {error}", retry=retry)
         return self.result(response, to)
 
     def result(self, response: httpx.Response, to: str) -> SmsResult:
