@@ -113,3 +113,22 @@ def test_settings_no_key_opens_any_more_can_be_entered_again(settings, staff_cli
         url, {"active": "on", "smsru__api_id": "new-key-1234", "smsru__sender": "", "smsru__test": ""}
     )
     assert response.status_code == 302 and ProviderAccount.objects.get().config()["api_id"] == "new-key-1234"
+
+
+def test_the_provider_list_costs_the_same_queries_with_more_rows(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:integrations_provideraccount_changelist")
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(url).status_code == 200
+        return len(queries)
+
+    add(staff_client)
+    cost()  # the first page also fills the cache of the portal's settings (its title)
+    one = cost()
+    for provider_id in ("file", "memory"):
+        add(staff_client, choice=f"sms:{provider_id}")
+    assert ProviderAccount.objects.count() == 3 and cost() == one
