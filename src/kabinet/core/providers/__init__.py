@@ -163,7 +163,12 @@ class ProviderKind(Generic[P]):
         if chosen is None:
             return self.build(self.default, {})
         provider_id, config = chosen
-        return self.build(provider_id, config)
+        try:
+            return self.build(provider_id, config)
+        except LookupError as error:  # staff's choice outlived its code: refuse, as for missing settings
+            raise ProviderError(
+                f"the chosen {self.kind} provider {provider_id!r} is not installed"
+            ) from error
 
 
 def kinds() -> list[ProviderKind]:

@@ -115,6 +115,17 @@ def test_a_chosen_provider_missing_its_settings_refuses_instead_of_raising(setti
 
 
 @pytest.mark.django_db
+def test_a_chosen_provider_whose_code_is_gone_refuses_instead_of_raising(settings, acme):
+    settings.KABINET_SMS_PROVIDER = ""
+    actions.configure_provider(
+        actor=None, kind="sms", provider_id="acme", config={"token": "t-1234"}, active=True
+    )
+    registry.unregister("acme")
+    result = deliver(SmsMessage(to="+79161234567", text="hi"))
+    assert not result.accepted and "not installed" in result.error
+
+
+@pytest.mark.django_db
 def test_configuring_validates_keeps_secrets_encrypted_and_audits_names_only(acme):
     with pytest.raises(ValidationError) as error:
         actions.configure_provider(actor=None, kind="sms", provider_id="acme", config={}, active=True)
