@@ -10,6 +10,7 @@ from kabinet.testing.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available
 from kabinet.testing.matrix import build_world
 from kabinet.testing.notices import recording_notices
 from kabinet.testing.servers import asgi_server
+from kabinet.testing.sms import memory_sms_outbox
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -61,6 +62,14 @@ def world(db):
 def notices():
     """Every notice sent during the test (``kabinet.core.notify``), in order."""
     with recording_notices() as sent:
+        yield sent
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    """Every text sent during the test, through the offline ``memory`` SMS provider (pinned for the test)."""
+    settings.KABINET_SMS_PROVIDER = "memory"
+    with memory_sms_outbox() as sent:
         yield sent
 
 

@@ -22,7 +22,7 @@ from kabinet.accounts.layout import switched
 from kabinet.accounts.models import RegistrationMode, SignInSettings, User
 from kabinet.accounts.phones import PhoneField
 from kabinet.core.audit import client_ip, record_audit
-from kabinet.integrations.sms import SmsMessage, deliver
+from kabinet.core.providers.sms import SmsMessage, deliver
 
 
 class AccountAdapter(DefaultAccountAdapter):

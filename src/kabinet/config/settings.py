@@ -18,6 +18,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
 
 SECRET_KEY = secret_key(DATA_DIR)
+# Old keys during a rotation: sessions, signed links and stored provider credentials still open (security.md).
+SECRET_KEY_FALLBACKS = env_list("KABINET_SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("KABINET_DEBUG", False)
 ALLOWED_HOSTS = env_list("KABINET_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("KABINET_CSRF_TRUSTED_ORIGINS")
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "kabinet.notifications",
     "kabinet.messaging",
     "kabinet.portal",
+    "kabinet.integrations",
     "kabinet.demo",
 ]
 
@@ -278,8 +281,11 @@ EMAIL_HOST_PASSWORD = env_str("KABINET_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("KABINET_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("KABINET_EMAIL_FROM", "Kabinet <noreply@kabinet.local>")
 
-# --- SMS (kabinet.integrations.sms) ------------------------------------------------------------------
-KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER", "file")
+# --- SMS (kabinet.core.providers.sms; providers in kabinet.integrations.sms) ----------------------------
+# Empty: staff choose the provider in the back office (nothing chosen: "file"). Set: pinned to that provider id.
+KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER")
+# SMS.ru's API (a test stand may point elsewhere).
+KABINET_SMSRU_URL = env_str("KABINET_SMSRU_URL", "https://sms.ru")
 KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))
 KABINET_SMS_SENDER = env_str("KABINET_SMS_SENDER", "Kabinet")
 

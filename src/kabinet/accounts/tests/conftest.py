@@ -1,4 +1,4 @@
-"""Fixtures for the sign-in tests: an in-memory SMS outbox, clean rate limits, and helpers."""
+"""Fixtures for the sign-in tests: clean rate limits and helpers (``sms_outbox`` is a global fixture)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import re
 import pytest
 from django.core.cache import cache
 
-from kabinet.integrations.sms import offline
-
 
 @pytest.fixture(autouse=True)
 def _clean_rate_limits():
@@ -16,14 +14,6 @@ def _clean_rate_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def sms_outbox(settings):
-    settings.KABINET_SMS_PROVIDER = "memory"
-    offline.outbox.clear()
-    yield offline.outbox
-    offline.outbox.clear()
 
 
 def code_in(text: str) -> str:

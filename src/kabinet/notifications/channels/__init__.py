@@ -2,8 +2,9 @@
 
 A channel is an object with an ``id``, a ``label``, ``reachable(recipient)`` and ``send(message)``; it takes
 an :class:`OutgoingMessage` and answers a :class:`DeliveryResult`. Channels live in a registry keyed by id,
-so a real Telegram or SMS provider replaces the offline console backend by registering under the same id.
-Vendor SDKs are imported only inside the channel modules, never by the domain.
+so a real Telegram provider replaces the offline console backend by registering under the same id. SMS goes
+through the SMS provider facade (``channels/sms.py``), so the gateway staff chose carries notices and sign-in
+codes alike. Vendor SDKs are imported only inside the channel modules, never by the domain.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Channel(ABC):
 
     id: ClassVar[str]
     label: ClassVar[str | Promise]
-    # Registered but not connected to a real provider yet: messages are written to the server log.
+    # Registered but not connected to a real provider yet: messages do not leave the server (log, files).
     offline: ClassVar[bool] = False
 
     def reachable(self, recipient: Recipient) -> bool:
@@ -84,9 +85,10 @@ def channels() -> list[Channel]:
 
 
 def register_builtin_channels() -> None:
-    from kabinet.notifications.channels.console import SmsConsoleChannel, TelegramConsoleChannel
+    from kabinet.notifications.channels.console import TelegramConsoleChannel
     from kabinet.notifications.channels.email import EmailChannel
+    from kabinet.notifications.channels.sms import SmsChannel
     from kabinet.notifications.channels.webpush import WebPushChannel
 
-    for channel in (EmailChannel(), WebPushChannel(), TelegramConsoleChannel(), SmsConsoleChannel()):
+    for channel in (EmailChannel(), WebPushChannel(), TelegramConsoleChannel(), SmsChannel()):
         _CHANNELS.setdefault(channel.id, channel)

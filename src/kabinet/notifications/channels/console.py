@@ -1,4 +1,4 @@
-"""Offline backends for channels whose real providers arrive later (Telegram bot, SMS gateway).
+"""Offline backend for the channel whose real provider arrives later (the Telegram bot).
 
 They are registered under the real ids, so preferences, batching and the delivery log work end to end; the
 message is written to the server log instead of leaving the machine.
@@ -10,7 +10,7 @@ import logging
 
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.notifications.channels import Channel, DeliveryResult, OutgoingMessage, Recipient
+from kabinet.notifications.channels import Channel, DeliveryResult, OutgoingMessage
 
 logger = logging.getLogger("kabinet.notifications.console")
 
@@ -28,11 +28,3 @@ class ConsoleChannel(Channel):
 class TelegramConsoleChannel(ConsoleChannel):
     id = "telegram"
     label = _("Telegram")
-
-
-class SmsConsoleChannel(ConsoleChannel):
-    id = "sms"
-    label = _("SMS")
-
-    def reachable(self, recipient: Recipient) -> bool:
-        return bool(recipient.phone)

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationsConfig(AppConfig):
+    name = "kabinet.integrations"
+    label = "integrations"
+    verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        from kabinet.core import providers
+        from kabinet.core.providers.sms import registry as sms
+        from kabinet.integrations import checks  # noqa: F401 - registers the system check
+        from kabinet.integrations.sms.file import FileSmsProvider
+        from kabinet.integrations.sms.memory import MemorySmsProvider
+        from kabinet.integrations.sms.smsru import SmsRuProvider
+        from kabinet.integrations.store import DatabaseStore
+
+        for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
+            sms.register(provider)
+        providers.set_store(DatabaseStore())
