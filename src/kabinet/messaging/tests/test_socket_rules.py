@@ -66,16 +66,16 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(live_world):
 
     async def scenario():
         socket = communicator(cookie)
-        assert (await socket.connect())[0]
-        await socket.receive_json_from()  # hello
+        assert (await socket.connect(timeout=10))[0]
+        await socket.receive_json_from(timeout=10)  # hello
         for _label, frame in BAD_FRAMES:
             # the raw ASGI event: the test client itself refuses to send an empty frame
             key = "bytes" if "bytes_data" in frame else "text"
             await socket.send_input({"type": "websocket.receive", key: frame.get(f"{key}_data")})
-            answer = await socket.receive_json_from(timeout=5)
+            answer = await socket.receive_json_from(timeout=10)
             assert answer["type"] == "error", answer
         await socket.send_json_to({"type": "ping"})
-        assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+        assert await socket.receive_json_from(timeout=10) == {"type": "pong"}
         await socket.disconnect()
 
     run_async(scenario)
@@ -93,8 +93,8 @@ def test_an_open_socket_closes_when_its_session_goes_idle(live_world, settings):
 
     async def scenario():
         socket = communicator(cookie)
-        assert (await socket.connect())[0]
-        await socket.receive_json_from()  # hello
+        assert (await socket.connect(timeout=10))[0]
+        await socket.receive_json_from(timeout=10)  # hello
         await database_sync_to_async(go_idle)()
         assert await socket.receive_output(timeout=10) == {"type": "websocket.close", "code": 4401}
         await socket.wait()
@@ -115,8 +115,8 @@ def test_an_event_after_the_idle_timeout_is_not_delivered(live_world):
 
     async def scenario():
         socket = communicator(cookie)
-        assert (await socket.connect())[0]
-        await socket.receive_json_from()  # hello
+        assert (await socket.connect(timeout=10))[0]
+        await socket.receive_json_from(timeout=10)  # hello
         later = time.time() + 31 * 60
         with mock.patch("kabinet.accounts.session_policy.time.time", return_value=later):
             await database_sync_to_async(send_staff_message)(
@@ -142,10 +142,10 @@ def test_a_staff_socket_opens_once_this_session_passed_the_second_factor(live_wo
 
     async def scenario():
         refused = communicator(held, "/ws/staff/")
-        assert not (await refused.connect())[0]
+        assert not (await refused.connect(timeout=10))[0]
         socket = communicator(cleared, "/ws/staff/")
-        assert (await socket.connect())[0]
-        assert (await socket.receive_json_from())["type"] == "hello"
+        assert (await socket.connect(timeout=10))[0]
+        assert (await socket.receive_json_from(timeout=10))["type"] == "hello"
         await socket.disconnect()
 
     run_async(scenario)
