@@ -1,8 +1,5 @@
-"""One-time codes: six digits, kept only as a keyed hash, compared in constant time.
-
-allauth keeps the state of a sign-in (or verification) attempt in the server-side session; the patches in
-``kabinet.accounts.patches`` make that state hold :func:`code_hash` of the code instead of the code, and the
-confirm forms hash what the person typed before comparing. The same helpers back the account-deletion code.
+"""Kabinet's own one-time codes (deleting the account): six digits, kept only as a keyed hash, compared in
+constant time. The sign-in and verification codes are django-allauth's own (docs/security.md, "One-time codes").
 """
 
 from __future__ import annotations
