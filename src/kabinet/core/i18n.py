@@ -25,7 +25,7 @@ def default_language() -> str:
 
 def is_translations(value: Any) -> bool:
     """``{"ru": "В работе", "en": "In progress"}`` as written by :func:`in_every_language`."""
-    return isinstance(value, Mapping) and bool(value) and set(value) <= set(language_codes())
+    return isinstance(value, Mapping) and set(value) <= set(language_codes())
 
 
 def pick(values: Mapping[str, str], language: str | None = None) -> str:
@@ -35,6 +35,12 @@ def pick(values: Mapping[str, str], language: str | None = None) -> str:
         if values.get(code):
             return str(values[code])
     return ""
+
+
+def translations(obj: Any, name: str) -> dict[str, str]:
+    """The columns of one translated field as ``{"ru": …, "en": …}`` (empty translations left out)."""
+    values = {code: getattr(obj, f"{name}_{code}", None) for code in language_codes()}
+    return {code: str(value) for code, value in values.items() if value}
 
 
 def in_every_language(text: Callable[[], Any]) -> dict[str, str]:
@@ -64,3 +70,17 @@ def fill_default_language(app_label: str, model_name: str, *fields: str) -> migr
 def columns(*names: str) -> list[str]:
     """Every language's column of translated fields, for ``.only()``: the fallback must not cost a query."""
     return [f"{name}_{code}" for name in names for code in language_codes()]
+
+
+def localize(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Recorded parameters ready for a sentence in the active language.
+
+    Texts kept in every language (:func:`in_every_language`) become the reader's; an ``amount`` with its
+    ``currency`` also gives ``money``, formatted for the reader («56 000,00 ₽», «56,000.00 RUB»).
+    """
+    from kabinet.core.formats import format_money
+
+    values = {key: pick(value) if is_translations(value) else value for key, value in data.items()}
+    if values.get("amount") not in (None, "") and values.get("currency"):
+        values["money"] = format_money(values["amount"], values["currency"])
+    return values

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.accounts.actions import create_account
 from kabinet.accounts.models import User
 from kabinet.core.audit import record_audit
+from kabinet.core.i18n import translations
 from kabinet.core.sequences import next_number
 from kabinet.crm import validators as v
 from kabinet.crm.models import (
@@ -259,7 +260,7 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         contact=order.contact,
         actor=actor,
         number=order.number,
-        stage=stage.client_name,
+        stage=translations(stage, "client_name"),  # read later in each reader's language
         stage_id=stage.pk,
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
@@ -273,8 +274,8 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         params={
             "number": order.number,
             "title": order.title,
-            "stage": stage.client_name,
-            "explanation": stage.client_description,
+            "stage": translations(stage, "client_name"),
+            "explanation": translations(stage, "client_description"),
         },
     )
     return order

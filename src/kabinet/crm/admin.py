@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.i18n import columns
 from kabinet.crm import actions
 from kabinet.crm.models import (
     BankAccount,
@@ -111,8 +112,9 @@ class StageInline(admin.StackedInline):
     extra = 0
     fk_name = "pipeline"
     fields = [
-        ("position", "name", "client_name"),
-        "client_description",
+        ("position", "name"),
+        tuple(columns("client_name")),  # every language side by side
+        tuple(columns("client_description")),
         ("kind", "color"),
         ("asks_client", "confirm_stage", "decline_stage"),
     ]
@@ -122,7 +124,8 @@ class StageInline(admin.StackedInline):
 class PipelineAdmin(admin.ModelAdmin):
     list_display = ["name", "client_name", "kind", "is_default", "position"]
     list_filter = ["kind"]
-    search_fields = ["name", "client_name"]
+    search_fields = ["name", *columns("client_name")]
+    exclude = ["client_name"]  # edited per language (client_name_ru, _en, _pl)
     inlines = [StageInline]
 
 
@@ -130,7 +133,8 @@ class PipelineAdmin(admin.ModelAdmin):
 class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "client_name", "pipeline", "kind", "position", "asks_client", "swatch"]
     list_filter = ["pipeline", "kind"]
-    search_fields = ["name", "client_name"]
+    search_fields = ["name", *columns("client_name")]
+    exclude = ["client_name", "client_description"]  # edited per language
 
     @admin.display(description=_("colour"))
     def swatch(self, obj: Stage) -> str:
