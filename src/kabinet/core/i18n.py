@@ -43,6 +43,15 @@ def translations(obj: Any, name: str) -> dict[str, str]:
     return {code: str(value) for code, value in values.items() if value}
 
 
+def assign_translations(obj: Any, name: str, value: str | Mapping[str, str]) -> None:
+    """Set a translated field from one text (the active language's) or ``{"ru": …, "en": …}``."""
+    if isinstance(value, Mapping):
+        for code, text in value.items():
+            setattr(obj, f"{name}_{code}", text)
+    else:
+        setattr(obj, name, value)
+
+
 def in_every_language(text: Callable[[], Any]) -> dict[str, str]:
     """Evaluate ``text`` once per portal language: ``in_every_language(lambda: stage.client_name)``."""
     values = {}

@@ -5,6 +5,11 @@ from django.db import migrations, models
 from kabinet.core.i18n import fill_default_language
 
 
+def pieces_in_every_language(apps, schema_editor):
+    """«шт» was the stored default unit; empty now means pieces, read in the reader's language."""
+    apps.get_model("crm", "OrderItem").objects.filter(unit="шт").update(unit="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -59,4 +64,10 @@ class Migration(migrations.Migration):
         ),
         fill_default_language('crm', 'Pipeline', 'client_name'),
         fill_default_language('crm', 'Stage', 'client_name', 'client_description'),
+            migrations.AlterField(
+            model_name='orderitem',
+            name='unit',
+            field=models.CharField(blank=True, default='', help_text="Empty: pieces, in the reader's language.", max_length=20, verbose_name='unit'),
+        ),
+        migrations.RunPython(pieces_in_every_language, migrations.RunPython.noop),
     ]
