@@ -255,7 +255,11 @@ LANGUAGE_COOKIE_NAME = "kabinet_language"
 # Texts staff type (stage names, categories, labels, the portal name...) have one column per language;
 # an empty translation reads as the portal's default language (django-modeltranslation, see docs/portal.md).
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE if LANGUAGE_CODE in dict(LANGUAGES) else "ru"
-MODELTRANSLATION_FALLBACK_LANGUAGES = (MODELTRANSLATION_DEFAULT_LANGUAGE,)
+# The default language first, then any other that has the text: a text is never lost for want of one.
+MODELTRANSLATION_FALLBACK_LANGUAGES = (
+    MODELTRANSLATION_DEFAULT_LANGUAGE,
+    *(code for code, _name in LANGUAGES if code != MODELTRANSLATION_DEFAULT_LANGUAGE),
+)
 KABINET_DEFAULT_CURRENCY = env_str("KABINET_DEFAULT_CURRENCY", "RUB")
 KABINET_DEFAULT_PHONE_REGION = env_str("KABINET_DEFAULT_PHONE_REGION", "RU")
 

@@ -125,7 +125,10 @@ class PipelineAdmin(admin.ModelAdmin):
     list_display = ["name", "client_name", "kind", "is_default", "position"]
     list_filter = ["kind"]
     search_fields = ["name", *columns("client_name")]
-    exclude = ["client_name"]  # edited per language (client_name_ru, _en, _pl)
+    fields = [
+        ("name", "kind", "is_default", "position"),
+        tuple(columns("client_name")),
+    ]  # languages side by side
     inlines = [StageInline]
 
 
@@ -134,7 +137,7 @@ class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "client_name", "pipeline", "kind", "position", "asks_client", "swatch"]
     list_filter = ["pipeline", "kind"]
     search_fields = ["name", *columns("client_name")]
-    exclude = ["client_name", "client_description"]  # edited per language
+    fields = [("pipeline", *StageInline.fields[0]), *StageInline.fields[1:]]
 
     @admin.display(description=_("colour"))
     def swatch(self, obj: Stage) -> str:

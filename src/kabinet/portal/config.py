@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from kabinet.core.i18n import default_language, pick, translations
 from kabinet.portal.models import OrdersLabel, PortalSettings
 
-CACHE_KEY = "kabinet:portal-config:1"
+CACHE_KEY = "kabinet:portal-config:2"  # 2: staff texts kept in every language
 CACHE_SECONDS = 300  # a safety net for local-memory caches of other processes; saves drop it at once
 DEFAULT_TITLE = "Kabinet"
 
