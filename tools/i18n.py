@@ -66,14 +66,14 @@ def apply(po: polib.POFile, translations: dict[str, str | list[str]]) -> None:
 
 def update(language: str, translations: dict[str, str | list[str]] | None) -> list[polib.POEntry]:
     """Extract into one catalogue, apply ``translations``, compile it; return what is still missing."""
-    kabinet(
-        "makemessages", "-l", language, "--no-location", "--ignore", "*/tests/*", "--ignore", "testing/*"
-    )
+    kabinet("makemessages", "-l", language, "--no-location", "--ignore", "*/tests/*", "--ignore", "testing/*")
     po = polib.pofile(str(po_path(language)))
     po.header = f"{LANGUAGES[language]['Language-Team']} translation of Kabinet.\n"
     po.metadata_is_fuzzy = False
     po.metadata.update({"Project-Id-Version": "Kabinet", "Last-Translator": "Kabinet team"})
     po.metadata.update({"Language": language, **LANGUAGES[language]})
+    if po.metadata.get("PO-Revision-Date", "").startswith("YEAR"):  # a catalogue makemessages just created
+        po.metadata["PO-Revision-Date"] = po.metadata.get("POT-Creation-Date", "")
     if translations:
         apply(po, translations)
     po[:] = [e for e in po if not e.obsolete]
@@ -83,8 +83,12 @@ def update(language: str, translations: dict[str, str | list[str]] | None) -> li
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--language", "-l", choices=sorted(LANGUAGES), default="ru", help="where the JSON goes")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--language", "-l", choices=sorted(LANGUAGES), default="ru", help="where the JSON goes"
+    )
     parser.add_argument("translations", nargs="?", type=Path, help="a JSON of msgid → translation")
     args = parser.parse_args(argv)
     translations = json.loads(args.translations.read_text(encoding="utf-8")) if args.translations else None
