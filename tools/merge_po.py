@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""After merging branches: rebuild the Russian catalogue from the code and the translations of every side.
+"""After merging branches: rebuild the catalogues (Russian, Polish) from the code and every side's translations.
 
     .venv/bin/python tools/merge_po.py <rev> [<rev> ...]    # e.g. HEAD MERGE_HEAD
 
-Takes each revision's django.po, keeps every non-empty translation, re-extracts the strings from the working
-tree (tools/i18n.py) and fills them in, then compiles. Prints what is still missing.
+Takes each revision's django.po of each language, keeps every non-empty translation, re-extracts the strings
+from the working tree (tools/i18n.py) and fills them in, then compiles. Prints what is still missing.
 """
 
 from __future__ import annotations
@@ -18,13 +18,20 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent
-PO = "src/kabinet/locale/ru/LC_MESSAGES/django.po"
+LANGUAGES = ("ru", "pl")
 
 
-def translations_at(rev: str) -> dict[str, object]:
-    text = subprocess.run(
-        ["git", "show", f"{rev}:{PO}"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+def catalogue(language: str) -> str:
+    return f"src/kabinet/locale/{language}/LC_MESSAGES/django.po"
+
+
+def translations_at(rev: str, language: str) -> dict[str, object]:
+    shown = subprocess.run(
+        ["git", "show", f"{rev}:{catalogue(language)}"], cwd=ROOT, capture_output=True, text=True
+    )
+    if shown.returncode != 0:  # that side has no catalogue of this language yet
+        return {}
+    text = shown.stdout
     found: dict[str, object] = {}
     for entry in polib.pofile(text):
         key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
@@ -36,15 +43,23 @@ def translations_at(rev: str) -> dict[str, object]:
 
 
 def main(revs: list[str]) -> int:
-    merged: dict[str, object] = {}
-    for rev in revs:
-        merged.update(translations_at(rev))
-    # A conflicted working copy cannot be parsed: start the catalogue from the first revision's file.
-    with open(ROOT / PO, "w", encoding="utf-8") as catalogue:
-        subprocess.run(["git", "show", f"{revs[0]}:{PO}"], cwd=ROOT, check=True, stdout=catalogue)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
-        json.dump(merged, handle, ensure_ascii=False)
-    return subprocess.call([sys.executable, str(ROOT / "tools" / "i18n.py"), handle.name], cwd=ROOT)
+    code = 0
+    for language in LANGUAGES:
+        merged: dict[str, object] = {}
+        for rev in revs:
+            merged.update(translations_at(rev, language))
+        # A conflicted working copy cannot be parsed: start the catalogue from a revision's file that has one.
+        for rev in revs:
+            shown = subprocess.run(["git", "show", f"{rev}:{catalogue(language)}"], cwd=ROOT, capture_output=True)
+            if shown.returncode == 0:
+                (ROOT / catalogue(language)).write_bytes(shown.stdout)
+                break
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
+            json.dump(merged, handle, ensure_ascii=False)
+        code |= subprocess.call(
+            [sys.executable, str(ROOT / "tools" / "i18n.py"), "--language", language, handle.name], cwd=ROOT
+        )
+    return code
 
 
 if __name__ == "__main__":

@@ -52,6 +52,19 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language. A request leaves its reader's language active in
+    the thread, and translated model fields write to the active language: without this, what a test writes
+    would depend on the test that ran before it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def world(db):
     """The cross-client world of the access matrix (two companies, all roles, one object of each kind)."""

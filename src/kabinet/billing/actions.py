@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Invoice
 from kabinet.core.audit import record_audit
+from kabinet.core.i18n import in_every_language
 from kabinet.core.sequences import next_number
 from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.notices import notify_owners
@@ -22,7 +23,7 @@ from kabinet.files.models import ClientFile
 
 register_events(
     {
-        "invoice.issued": _("Invoice №%(number)s for %(amount)s %(currency)s was issued"),
+        "invoice.issued": _("Invoice №%(number)s for %(money)s was issued"),
         "invoice.status_changed": _("Invoice №%(number)s is now “%(status)s”"),
     }
 )
@@ -117,7 +118,7 @@ def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> 
             contact=invoice.contact,
             actor=actor,
             number=invoice.number,
-            status=invoice.get_status_display(),
+            status=in_every_language(invoice.get_status_display),
         )
     record_audit(event="invoice.saved", actor=actor, target=invoice, fields=sorted(changed_fields))
     return invoice

@@ -26,6 +26,8 @@ CSRF_TRUSTED_ORIGINS = env_list("KABINET_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("KABINET_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Translated model fields (before the admin, as the library asks): see docs/portal.md
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -247,12 +249,20 @@ USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("KABINET_LANGUAGE", "ru")
-LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LANGUAGES = [("ru", _("Russian")), ("en", _("English")), ("pl", _("Polish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("KABINET_TIME_ZONE", "Europe/Moscow")
 LANGUAGE_COOKIE_NAME = "kabinet_language"
+# Texts staff type (stage names, categories, labels, the portal name...) have one column per language;
+# an empty translation reads as the portal's default language (django-modeltranslation, see docs/portal.md).
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE if LANGUAGE_CODE in dict(LANGUAGES) else "ru"
+# The default language first, then any other that has the text: a text is never lost for want of one.
+MODELTRANSLATION_FALLBACK_LANGUAGES = (
+    MODELTRANSLATION_DEFAULT_LANGUAGE,
+    *(code for code, _name in LANGUAGES if code != MODELTRANSLATION_DEFAULT_LANGUAGE),
+)
 KABINET_DEFAULT_CURRENCY = env_str("KABINET_DEFAULT_CURRENCY", "RUB")
 KABINET_DEFAULT_PHONE_REGION = env_str("KABINET_DEFAULT_PHONE_REGION", "RU")
 

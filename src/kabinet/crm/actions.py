@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.accounts.actions import create_account
 from kabinet.accounts.models import User
 from kabinet.core.audit import record_audit
+from kabinet.core.i18n import assign_translations, translations
 from kabinet.core.sequences import next_number
 from kabinet.crm import validators as v
 from kabinet.crm.models import (
@@ -51,7 +52,7 @@ class ItemInput:
     name: str
     quantity: Decimal = Decimal("1")
     price: Decimal = Decimal("0")
-    unit: str = "шт"
+    unit: str = ""  # empty: pieces, shown in the reader's language
 
 
 @transaction.atomic
@@ -161,13 +162,14 @@ def create_pipeline(
     name: str,
     kind: str,
     stages: Sequence[dict[str, Any]],
-    client_name: str = "",
+    client_name: str | Mapping[str, str] = "",
     is_default: bool = False,
 ) -> Pipeline:
-    """Create a pipeline with its stages in order; ``stages`` are dicts of Stage fields."""
-    pipeline = Pipeline.objects.create(
-        name=name, kind=kind, client_name=client_name or name, is_default=is_default
-    )
+    """Create a pipeline with its stages in order; ``stages`` are dicts of Stage fields (translated texts
+    as their language columns, ``client_name_ru``…); ``client_name`` is one text or ``{"ru": …, "en": …}``."""
+    pipeline = Pipeline(name=name, kind=kind, is_default=is_default)
+    assign_translations(pipeline, "client_name", client_name or name)
+    pipeline.save()
     for position, stage in enumerate(stages):
         row = Stage(pipeline=pipeline, position=position, **stage)
         row.full_clean()
@@ -259,7 +261,7 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         contact=order.contact,
         actor=actor,
         number=order.number,
-        stage=stage.client_name,
+        stage=translations(stage, "client_name"),  # read later in each reader's language
         stage_id=stage.pk,
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
@@ -273,8 +275,8 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         params={
             "number": order.number,
             "title": order.title,
-            "stage": stage.client_name,
-            "explanation": stage.client_description,
+            "stage": translations(stage, "client_name"),
+            "explanation": translations(stage, "client_description"),
         },
     )
     return order

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.i18n import columns
 from kabinet.crm import actions
 from kabinet.crm.models import (
     BankAccount,
@@ -111,8 +112,9 @@ class StageInline(admin.StackedInline):
     extra = 0
     fk_name = "pipeline"
     fields = [
-        ("position", "name", "client_name"),
-        "client_description",
+        ("position", "name"),
+        tuple(columns("client_name")),  # every language side by side
+        tuple(columns("client_description")),
         ("kind", "color"),
         ("asks_client", "confirm_stage", "decline_stage"),
     ]
@@ -122,7 +124,11 @@ class StageInline(admin.StackedInline):
 class PipelineAdmin(admin.ModelAdmin):
     list_display = ["name", "client_name", "kind", "is_default", "position"]
     list_filter = ["kind"]
-    search_fields = ["name", "client_name"]
+    search_fields = ["name", *columns("client_name")]
+    fields = [
+        ("name", "kind", "is_default", "position"),
+        tuple(columns("client_name")),
+    ]  # languages side by side
     inlines = [StageInline]
 
 
@@ -130,7 +136,8 @@ class PipelineAdmin(admin.ModelAdmin):
 class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "client_name", "pipeline", "kind", "position", "asks_client", "swatch"]
     list_filter = ["pipeline", "kind"]
-    search_fields = ["name", "client_name"]
+    search_fields = ["name", *columns("client_name")]
+    fields = [("pipeline", *StageInline.fields[0]), *StageInline.fields[1:]]
 
     @admin.display(description=_("colour"))
     def swatch(self, obj: Stage) -> str:

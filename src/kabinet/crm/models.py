@@ -401,7 +401,13 @@ class OrderItem(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     name = models.CharField(_("item"), max_length=250)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=Decimal("1"))
-    unit = models.CharField(_("unit"), max_length=20, blank=True, default="шт")
+    unit = models.CharField(
+        _("unit"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_("Empty: pieces, in the reader's language."),
+    )
     price = models.DecimalField(_("price"), max_digits=14, decimal_places=2, default=Decimal("0"))
 
     class Meta:

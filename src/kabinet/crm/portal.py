@@ -8,6 +8,7 @@ from django.db.models import Count, Window
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.i18n import columns
 from kabinet.core.registry import (
     DashboardCard,
     NavItem,
@@ -37,8 +38,7 @@ def current_orders_card(request: HttpRequest) -> dict[str, Any]:
             "currency",
             "created_at",
             "due_date",
-            "stage__client_name",
-            "stage__client_description",
+            *columns("stage__client_name", "stage__client_description"),
             "stage__color",
             "stage__kind",
             "stage__asks_client",

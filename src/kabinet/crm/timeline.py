@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.i18n import localize
 from kabinet.crm.models import Company, Contact, TimelineEntry
 
 _EVENT_TEXTS: dict[str, Promise] = {}
@@ -39,7 +40,7 @@ def render_entry(entry: TimelineEntry) -> str:
     if template is None:
         return entry.event
     try:
-        return str(template) % entry.data
+        return str(template) % localize(entry.data)
     except (KeyError, TypeError, ValueError):
         return str(template)
 

@@ -41,78 +41,137 @@ DEMO_ACCOUNTS = [
     ("admin@demo.kabinet.test", "Администратор портала (бэк-офис, все права)"),
 ]
 
+
+def _texts(field: str, ru: str, en: str, pl: str) -> dict[str, str]:
+    """One staff-typed text in the demo's three languages, as the columns of a translated field."""
+    return {f"{field}_ru": ru, f"{field}_en": en, f"{field}_pl": pl}
+
+
+def _stage(name: str, names: tuple[str, str, str], descriptions: tuple[str, str, str], **fields) -> dict:
+    return {
+        "name": name,
+        **_texts("client_name", *names),
+        **_texts("client_description", *descriptions),
+        **fields,
+    }
+
+
 ORDER_STAGES = [
-    {
-        "name": "Новый",
-        "client_name": "Заявка принята",
-        "client_description": "Мы получили вашу заявку. Менеджер свяжется с вами в течение рабочего дня.",
-        "color": "#64748b",
-    },
-    {
-        "name": "Согласование",
-        "client_name": "Согласование условий",
-        "client_description": "Уточняем состав, сроки и стоимость. Проверьте коммерческое предложение.",
-        "color": "#0ea5e9",
-    },
-    {
-        "name": "Ожидает оплаты",
-        "client_name": "Ожидает оплаты",
-        "client_description": "Счёт выставлен. Работы начнутся после поступления оплаты.",
-        "color": "#f59e0b",
-    },
-    {
-        "name": "В работе",
-        "client_name": "В работе",
-        "client_description": "Выполняем заказ. Мы сообщим, когда он будет готов к отгрузке.",
-        "color": "#6366f1",
-    },
-    {
-        "name": "Отгрузка",
-        "client_name": "Доставка",
-        "client_description": "Заказ передан в доставку. Трек-номер — в документах заказа.",
-        "color": "#8b5cf6",
-    },
-    {
-        "name": "Успешно",
-        "client_name": "Выполнен",
-        "kind": Stage.Kind.WON,
-        "client_description": "Заказ выполнен. Закрывающие документы — в разделе «Документы».",
-        "color": "#16a34a",
-    },
-    {
-        "name": "Отказ",
-        "client_name": "Отменён",
-        "kind": Stage.Kind.LOST,
-        "client_description": "Заказ отменён. Если это ошибка — напишите менеджеру.",
-        "color": "#dc2626",
-    },
+    _stage(
+        "Новый",
+        ("Заявка принята", "Request received", "Zgłoszenie przyjęte"),
+        (
+            "Мы получили вашу заявку. Менеджер свяжется с вами в течение рабочего дня.",
+            "We have received your request. Your manager will contact you within one working day.",
+            "Otrzymaliśmy Twoje zgłoszenie. Opiekun skontaktuje się z Tobą w ciągu jednego dnia roboczego.",
+        ),
+        color="#64748b",
+    ),
+    _stage(
+        "Согласование",
+        ("Согласование условий", "Agreeing the terms", "Uzgadnianie warunków"),
+        (
+            "Уточняем состав, сроки и стоимость. Проверьте коммерческое предложение.",
+            "We are settling the scope, dates and price. Please review the offer.",
+            "Ustalamy zakres, terminy i cenę. Sprawdź ofertę handlową.",
+        ),
+        color="#0ea5e9",
+    ),
+    _stage(
+        "Ожидает оплаты",
+        ("Ожидает оплаты", "Awaiting payment", "Oczekuje na płatność"),
+        (
+            "Счёт выставлен. Работы начнутся после поступления оплаты.",
+            "The invoice has been issued. Work starts once the payment arrives.",
+            "Faktura została wystawiona. Prace rozpoczną się po zaksięgowaniu płatności.",
+        ),
+        color="#f59e0b",
+    ),
+    _stage(
+        "В работе",
+        ("В работе", "In progress", "W realizacji"),
+        (
+            "Выполняем заказ. Мы сообщим, когда он будет готов к отгрузке.",
+            "We are working on your order and will let you know when it is ready to ship.",
+            "Realizujemy zamówienie. Damy znać, gdy będzie gotowe do wysyłki.",
+        ),
+        color="#6366f1",
+    ),
+    _stage(
+        "Отгрузка",
+        ("Доставка", "Delivery", "Dostawa"),
+        (
+            "Заказ передан в доставку. Трек-номер — в документах заказа.",
+            "The order is on its way. The tracking number is in the order's documents.",
+            "Zamówienie przekazano do dostawy. Numer przesyłki znajdziesz w dokumentach zamówienia.",
+        ),
+        color="#8b5cf6",
+    ),
+    _stage(
+        "Успешно",
+        ("Выполнен", "Completed", "Zrealizowane"),
+        (
+            "Заказ выполнен. Закрывающие документы — в разделе «Документы».",
+            "The order is complete. The closing documents are under “Documents”.",
+            "Zamówienie zostało zrealizowane. Dokumenty końcowe znajdziesz w sekcji „Dokumenty”.",
+        ),
+        kind=Stage.Kind.WON,
+        color="#16a34a",
+    ),
+    _stage(
+        "Отказ",
+        ("Отменён", "Cancelled", "Anulowane"),
+        (
+            "Заказ отменён. Если это ошибка — напишите менеджеру.",
+            "The order was cancelled. If this is a mistake, write to your manager.",
+            "Zamówienie zostało anulowane. Jeśli to pomyłka, napisz do opiekuna.",
+        ),
+        kind=Stage.Kind.LOST,
+        color="#dc2626",
+    ),
 ]
 TICKET_STAGES = [
-    {
-        "name": "Новое",
-        "client_name": "Новое",
-        "client_description": "Обращение зарегистрировано.",
-        "color": "#64748b",
-    },
-    {
-        "name": "В работе",
-        "client_name": "В работе",
-        "client_description": "Специалист разбирается в вопросе.",
-        "color": "#6366f1",
-    },
-    {
-        "name": "Ждём клиента",
-        "client_name": "Ждём вашего ответа",
-        "client_description": "Нам нужны уточнения — ответьте, пожалуйста, в обращении.",
-        "color": "#f59e0b",
-    },
-    {
-        "name": "Решено",
-        "client_name": "Решено",
-        "kind": Stage.Kind.CLOSED,
-        "client_description": "Вопрос решён. Если что-то не так — ответьте, и мы продолжим.",
-        "color": "#16a34a",
-    },
+    _stage(
+        "Новое",
+        ("Новое", "New", "Nowe"),
+        (
+            "Обращение зарегистрировано.",
+            "Your request has been registered.",
+            "Zgłoszenie zostało zarejestrowane.",
+        ),
+        color="#64748b",
+    ),
+    _stage(
+        "В работе",
+        ("В работе", "In progress", "W toku"),
+        (
+            "Специалист разбирается в вопросе.",
+            "A specialist is looking into it.",
+            "Specjalista zajmuje się sprawą.",
+        ),
+        color="#6366f1",
+    ),
+    _stage(
+        "Ждём клиента",
+        ("Ждём вашего ответа", "Waiting for your reply", "Czekamy na Twoją odpowiedź"),
+        (
+            "Нам нужны уточнения — ответьте, пожалуйста, в обращении.",
+            "We need a few details: please reply in the request.",
+            "Potrzebujemy kilku szczegółów — odpowiedz, proszę, w zgłoszeniu.",
+        ),
+        color="#f59e0b",
+    ),
+    _stage(
+        "Решено",
+        ("Решено", "Solved", "Rozwiązane"),
+        (
+            "Вопрос решён. Если что-то не так — ответьте, и мы продолжим.",
+            "The issue is solved. If something is still wrong, reply and we will carry on.",
+            "Sprawa została rozwiązana. Jeśli coś jest nie tak, odpowiedz, a będziemy kontynuować.",
+        ),
+        kind=Stage.Kind.CLOSED,
+        color="#16a34a",
+    ),
 ]
 
 ORDER_SAMPLES = [
@@ -180,7 +239,7 @@ def load_demo(*, seed: int = 2026) -> None:
     orders_pipeline = crm.create_pipeline(
         actor=admin,
         name="Продажи",
-        client_name="Заказы",
+        client_name={"ru": "Заказы", "en": "Orders", "pl": "Zamówienia"},
         kind=Pipeline.Kind.ORDER,
         stages=ORDER_STAGES,
         is_default=True,
@@ -188,7 +247,7 @@ def load_demo(*, seed: int = 2026) -> None:
     crm.create_pipeline(
         actor=admin,
         name="Поддержка",
-        client_name="Обращения",
+        client_name={"ru": "Обращения", "en": "Requests", "pl": "Zgłoszenia"},
         kind=Pipeline.Kind.TICKET,
         stages=TICKET_STAGES,
         is_default=True,
@@ -199,7 +258,7 @@ def load_demo(*, seed: int = 2026) -> None:
     save_portal_settings(
         actor=admin,
         portal_settings=PortalSettings(
-            title="Кабинет клиента",
+            **_texts("title", "Кабинет клиента", "Client portal", "Panel klienta"),
             support_email=f"support@{DEMO_DOMAIN}",
             support_phone="+7 495 000-00-00",
         ),
@@ -397,12 +456,24 @@ def load_demo(*, seed: int = 2026) -> None:
     boris, _v = people["boris"]
     anna_user = anna.user
     categories = {
-        name: tickets.save_ticket_category(actor=admin, category=TicketCategory(name=name, position=pos))
-        for pos, name in enumerate(["Документы", "Доставка", "Оплата и счета", "Другое"])
+        names[0]: tickets.save_ticket_category(
+            actor=admin, category=TicketCategory(position=pos, **_texts("name", *names))
+        )
+        for pos, names in enumerate(
+            [
+                ("Документы", "Documents", "Dokumenty"),
+                ("Доставка", "Delivery", "Dostawa"),
+                ("Оплата и счета", "Payments and invoices", "Płatności i faktury"),
+                ("Другое", "Other", "Inne"),
+            ]
+        )
     }
     tickets.save_ticket_settings(
         actor=admin,
-        settings_row=TicketSettings(label="Обращения", status_display=TicketSettings.StatusDisplay.STAGES),
+        settings_row=TicketSettings(
+            status_display=TicketSettings.StatusDisplay.STAGES,
+            **_texts("label", "Обращения", "Requests", "Zgłoszenia"),
+        ),
     )
     manager.groups.add(support_agents_group())
     t1 = tickets.create_ticket(

@@ -14,6 +14,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kabinet.core.i18n import localize
+
 IN_APP = "inapp"
 
 
@@ -59,7 +61,7 @@ def notice_text(code: str, params: dict[str, Any], count: int = 1) -> str:
         ) % {"count": count, "author": params.get("author") or _("your manager")}
     kind = event_kind(code)
     try:
-        return str(kind.sentence) % params
+        return str(kind.sentence) % localize(params)
     except (KeyError, TypeError, ValueError):
         return str(kind.label)
 

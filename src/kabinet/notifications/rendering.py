@@ -15,6 +15,7 @@ from django.template import TemplateDoesNotExist, VariableDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from kabinet.core.i18n import localize
 from kabinet.notifications.channels import OutgoingMessage, Recipient
 from kabinet.notifications.events import event_kind, notice_text
 from kabinet.notifications.models import Notification
@@ -52,9 +53,10 @@ def render_message(notification: Notification, recipient: Recipient, channel_id:
     with translation.override(recipient.language):
         sentence = notice_text(notification.event, notification.params, new)
         url = absolute_url(notification.url or "/")
+        params = localize(notification.params)  # texts kept in every language: the recipient's
         context = {
-            **notification.params,
-            "params": notification.params,
+            **params,
+            "params": params,
             "sentence": sentence,
             "label": str(event_kind(notification.event).label),
             "count": new,

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.i18n import columns, language_codes
 from kabinet.core.registry import nav_items
 from kabinet.portal import actions
-from kabinet.portal.config import order_words, snapshot
+from kabinet.portal.config import order_words, snapshot, stored_labels
 from kabinet.portal.context_processors import HOME_KEY
 from kabinet.portal.glossary import BUILT_IN
 from kabinet.portal.models import GlossaryTerm, PortalSettings
@@ -34,15 +35,13 @@ class PortalSettingsForm(forms.ModelForm):
     class Meta:
         model = PortalSettings
         fields = [
-            "title",
+            *columns("title", "orders_label_plural", "orders_label_singular"),
             "brand_color",
             "brand_text_color",
             "background_color",
             "support_email",
             "support_phone",
             "orders_label",
-            "orders_label_plural",
-            "orders_label_singular",
         ]
         widgets = {
             "brand_color": forms.TextInput(attrs={"type": "color"}),
@@ -69,11 +68,8 @@ class PortalSettingsForm(forms.ModelForm):
                 max_value=99,
                 initial=(order.index(item.key) + 1) if item.key in order else position,
             )
-            self.fields[f"nav_{item.key}_label"] = forms.CharField(
-                label=_("“%(entry)s”: own label") % {"entry": default_label},
-                required=False,
-                max_length=40,
-                initial=choice.get("label", ""),
+            self._add_label_fields(
+                f"nav_{item.key}", _("“%(entry)s”: own label") % {"entry": default_label}, choice.get("label")
             )
             self.fields[f"nav_{item.key}_hidden"] = forms.BooleanField(
                 label=_("“%(entry)s”: hide") % {"entry": default_label},
@@ -85,12 +81,7 @@ class PortalSettingsForm(forms.ModelForm):
         ]
         for n in range(1, EXTRA_LINKS + 1):
             link = links[n - 1] if n <= len(links) else {}
-            self.fields[f"link_{n}_label"] = forms.CharField(
-                label=_("Link %(n)s: label") % {"n": n},
-                required=False,
-                max_length=40,
-                initial=link.get("label", ""),
-            )
+            self._add_label_fields(f"link_{n}", _("Link %(n)s: label") % {"n": n}, link.get("label"))
             self.fields[f"link_{n}_url"] = forms.URLField(
                 label=_("Link %(n)s: address") % {"n": n},
                 required=False,
@@ -103,6 +94,20 @@ class PortalSettingsForm(forms.ModelForm):
                 max_value=99,
                 initial=(order.index(link["key"]) + 1) if link.get("key") in order else 90 + n,
             )
+
+    def _add_label_fields(self, prefix: str, label: str, saved: Any) -> None:
+        """One field per language (``<prefix>_label_ru``, ``_en``, ``_pl``), shown side by side."""
+        initial = stored_labels(saved)
+        for code in language_codes():
+            self.fields[f"{prefix}_label_{code}"] = forms.CharField(
+                label=f"{label} [{code}]", required=False, max_length=40, initial=initial.get(code, "")
+            )
+
+    def _labels(self, prefix: str) -> dict[str, str]:
+        values = {
+            code: (self.cleaned_data.get(f"{prefix}_label_{code}") or "").strip() for code in language_codes()
+        }
+        return {code: text for code, text in values.items() if text}
 
     def clean_logo_upload(self):
         upload = self.cleaned_data.get("logo_upload")
@@ -127,13 +132,13 @@ class PortalSettingsForm(forms.ModelForm):
                     index,
                     {
                         "key": key,
-                        "label": (data.get(f"nav_{key}_label") or "").strip(),
+                        "label": self._labels(f"nav_{key}"),
                         "hidden": bool(data.get(f"nav_{key}_hidden")),
                     },
                 )
             )
         for n in range(1, EXTRA_LINKS + 1):
-            label = (data.get(f"link_{n}_label") or "").strip()
+            label = self._labels(f"link_{n}")
             url = data.get(f"link_{n}_url") or ""
             if bool(label) != bool(url):
                 self.add_error(
@@ -159,6 +164,18 @@ class PortalSettingsForm(forms.ModelForm):
         return data
 
 
+def side_by_side(names: list[str]) -> list[str | tuple[str, ...]]:
+    """Field names for a fieldset, each label's languages on one row."""
+    rows: list[str | tuple[str, ...]] = []
+    for name in names:
+        stem, _sep, code = name.rpartition("_label_")
+        if stem and code == language_codes()[0]:
+            rows.append(tuple(f"{stem}_label_{other}" for other in language_codes()))
+        elif not stem:
+            rows.append(name)
+    return rows
+
+
 @admin.register(PortalSettings)
 class PortalSettingsAdmin(admin.ModelAdmin):
     form = PortalSettingsForm
@@ -167,14 +184,14 @@ class PortalSettingsAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         form = self.get_form(request, obj)(instance=obj or PortalSettings())
-        nav = [name for name in form.fields if name.startswith("nav_")]
-        links = [name for name in form.fields if name.startswith("link_")]
+        nav = side_by_side([name for name in form.fields if name.startswith("nav_")])
+        links = side_by_side([name for name in form.fields if name.startswith("link_")])
         return [
             (
                 _("Name and images"),
                 {
                     "fields": [
-                        "title",
+                        tuple(columns("title")),  # every language side by side
                         "current_logo",
                         "logo_upload",
                         "remove_logo",
@@ -188,7 +205,13 @@ class PortalSettingsAdmin(admin.ModelAdmin):
             (_("Support contacts"), {"fields": ["support_email", "support_phone"]}),
             (
                 _("What clients call orders"),
-                {"fields": ["orders_label", "orders_label_plural", "orders_label_singular"]},
+                {
+                    "fields": [
+                        "orders_label",
+                        tuple(columns("orders_label_plural")),
+                        tuple(columns("orders_label_singular")),
+                    ]
+                },
             ),
             (
                 _("Navigation menu"),

@@ -15,9 +15,10 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kabinet.core.i18n import default_language, pick, translations
 from kabinet.portal.models import OrdersLabel, PortalSettings
 
-CACHE_KEY = "kabinet:portal-config:1"
+CACHE_KEY = "kabinet:portal-config:2"  # 2: staff texts kept in every language
 CACHE_SECONDS = 300  # a safety net for local-memory caches of other processes; saves drop it at once
 DEFAULT_TITLE = "Kabinet"
 
@@ -25,14 +26,19 @@ DEFAULT_TITLE = "Kabinet"
 @dataclass(frozen=True)
 class NavSetting:
     key: str
-    label: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # staff's own label per language
     hidden: bool = False
     url: str = ""  # only for staff-added links
+
+    @property
+    def label(self) -> str:
+        return pick(self.labels)
 
 
 @dataclass(frozen=True)
 class PortalConfig:
-    title: str = DEFAULT_TITLE
+    # Staff-typed texts are kept in every language ({"ru": …, "en": …}); the properties read the reader's.
+    titles: dict[str, str] = field(default_factory=dict)
     logo_version: str = ""
     logo_type: str = ""
     favicon_version: str = ""
@@ -43,9 +49,21 @@ class PortalConfig:
     support_email: str = ""
     support_phone: str = ""
     orders_label: str = OrdersLabel.ORDERS
-    orders_label_plural: str = ""
-    orders_label_singular: str = ""
+    orders_labels_plural: dict[str, str] = field(default_factory=dict)
+    orders_labels_singular: dict[str, str] = field(default_factory=dict)
     navigation: tuple[NavSetting, ...] = field(default_factory=tuple)
+
+    @property
+    def title(self) -> str:
+        return pick(self.titles) or DEFAULT_TITLE
+
+    @property
+    def orders_label_plural(self) -> str:
+        return pick(self.orders_labels_plural)
+
+    @property
+    def orders_label_singular(self) -> str:
+        return pick(self.orders_labels_singular)
 
     @property
     def has_custom_colours(self) -> bool:
@@ -66,7 +84,7 @@ def snapshot(row: PortalSettings | None) -> PortalConfig:
     navigation = tuple(
         NavSetting(
             key=str(item.get("key", "")),
-            label=str(item.get("label", "") or ""),
+            labels=stored_labels(item.get("label")),
             hidden=bool(item.get("hidden", False)),
             url=str(item.get("url", "") or ""),
         )
@@ -74,7 +92,7 @@ def snapshot(row: PortalSettings | None) -> PortalConfig:
         if isinstance(item, dict) and item.get("key")
     )
     return PortalConfig(
-        title=row.title or DEFAULT_TITLE,
+        titles=translations(row, "title"),
         logo_version=_version(row.logo.name),
         logo_type=row.logo_type,
         favicon_version=_version(row.favicon.name),
@@ -85,10 +103,18 @@ def snapshot(row: PortalSettings | None) -> PortalConfig:
         support_email=row.support_email,
         support_phone=row.support_phone,
         orders_label=row.orders_label,
-        orders_label_plural=row.orders_label_plural,
-        orders_label_singular=row.orders_label_singular,
+        orders_labels_plural=translations(row, "orders_label_plural"),
+        orders_labels_singular=translations(row, "orders_label_singular"),
         navigation=navigation,
     )
+
+
+def stored_labels(value: Any) -> dict[str, str]:
+    """A menu label as saved: ``{"ru": …, "en": …}``, or one text (saved before labels had languages),
+    which then reads the same in every language."""
+    if isinstance(value, dict):
+        return {str(code): str(text) for code, text in value.items() if text}
+    return {default_language(): str(value)} if value else {}
 
 
 def portal_config() -> PortalConfig:

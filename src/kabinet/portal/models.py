@@ -88,7 +88,9 @@ class PortalSettings(models.Model):
         _("own word, plural"),
         max_length=40,
         blank=True,
-        help_text=_("Used with “My own words”, e.g. “Shipments”. Shown as typed, in every language."),
+        help_text=_(
+            "Used with “My own words”, e.g. “Shipments”. An empty language reads as the default one."
+        ),
     )
     orders_label_singular = models.CharField(_("own word, singular"), max_length=40, blank=True)
     # Staff choices over the registered navigation entries: [{"key", "label", "hidden"}, ...] in menu order,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.audit import record_audit
+from kabinet.core.i18n import in_every_language, translations
 from kabinet.core.notify import Notice, notify
 from kabinet.core.public_ids import new_public_id
 from kabinet.core.sequences import next_number
@@ -427,7 +428,7 @@ def change_ticket_stage(*, actor: Any, ticket: Ticket, stage: Stage, by_client: 
         event = "ticket.reopened"
     else:
         event = "ticket.stage_changed"
-    _timeline(ticket, event, actor=actor, stage=stage.client_name, stage_id=stage.pk)
+    _timeline(ticket, event, actor=actor, stage=translations(stage, "client_name"), stage_id=stage.pk)
     record_audit(event="ticket.stage_changed", actor=actor, target=ticket, stage=stage.pk)
     if was_open and not stage.is_open and not by_client and ticket.contact_id:
         _schedule("send_ticket_solved_email", ticket.pk)
@@ -491,7 +492,7 @@ def change_ticket_priority(*, actor: Any, ticket: Ticket, priority: str) -> Tick
         "ticket.priority_changed",
         actor=actor,
         client_visible=False,
-        priority=str(Ticket.Priority(priority).label),
+        priority=in_every_language(lambda: Ticket.Priority(priority).label),
     )
     return ticket
 
@@ -502,7 +503,12 @@ def change_ticket_category(*, actor: Any, ticket: Ticket, category: TicketCatego
         return ticket
     ticket.category = category
     ticket.save(update_fields=["category", "updated_at"])
-    _timeline(ticket, "ticket.category_changed", actor=actor, category=category.name if category else "—")
+    _timeline(
+        ticket,
+        "ticket.category_changed",
+        actor=actor,
+        category=translations(category, "name") if category else "—",
+    )
     return ticket
 
 
@@ -587,7 +593,11 @@ def rate_ticket(
     ticket.rating_nonce = new_public_id()
     ticket.save(update_fields=["rating", "rating_comment", "rated_at", "rating_nonce", "updated_at"])
     _timeline(
-        ticket, "ticket.rated", actor=actor, rating=str(Ticket.Rating(rating).label), rating_value=rating
+        ticket,
+        "ticket.rated",
+        actor=actor,
+        rating=in_every_language(lambda: Ticket.Rating(rating).label),
+        rating_value=rating,
     )
     record_audit(event="ticket.rated", actor=actor, target=ticket, rating=rating)
     return ticket

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.i18n import columns
 from kabinet.tickets import actions
 from kabinet.tickets.inbound import parse_rfc822
 from kabinet.tickets.models import (
@@ -116,7 +117,8 @@ class TicketAdmin(admin.ModelAdmin):
 class TicketCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "position", "is_active"]
     list_editable = ["position", "is_active"]
-    search_fields = ["name"]
+    search_fields = columns("name")
+    fields = [tuple(columns("name")), "position", "is_active"]  # every language side by side
 
     def save_model(self, request, obj, form, change):
         actions.save_ticket_category(actor=request.user, category=obj)
@@ -161,7 +163,7 @@ class TicketSettingsForm(forms.ModelForm):
     class Meta:
         model = TicketSettings
         fields = [
-            "label",
+            *columns("label"),
             "pipelines",
             "categories",
             "sources",
@@ -182,7 +184,7 @@ class TicketSettingsAdmin(admin.ModelAdmin):
     inlines = [PipelineRuleInline]
     filter_horizontal = ["pipelines", "categories"]
     fieldsets = [
-        (None, {"fields": ["label"]}),
+        (None, {"fields": [tuple(columns("label"))]}),
         (
             _("Which tickets appear in the portal"),
             {"fields": ["pipelines", "categories", "sources", "priorities"]},

@@ -7,21 +7,22 @@ actions), which forget the snapshot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.utils.translation import gettext
 
+from kabinet.core.i18n import columns, pick, translations
 from kabinet.tickets.models import TicketCategory, TicketSettings
 
-CACHE_KEY = "kabinet:tickets:settings:v1"
-CATEGORIES_KEY = "kabinet:tickets:categories:v1"
+CACHE_KEY = "kabinet:tickets:settings:v2"  # v2: texts in every language
+CATEGORIES_KEY = "kabinet:tickets:categories:v2"
 CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
 class TicketPortalConfig:
-    label: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # staff's label per language
     pipeline_ids: frozenset[int] = frozenset()
     category_ids: frozenset[int] = frozenset()
     sources: frozenset[str] = frozenset()
@@ -33,6 +34,11 @@ class TicketPortalConfig:
     portal_pipeline_id: int | None = None
     max_attachments: int = 5
     ratings_enabled: bool = True
+
+    @property
+    def label(self) -> str:
+        """Staff's label in the reader's language (else the default language's), or empty."""
+        return pick(self.labels).strip()
 
     @property
     def display_label(self) -> str:
@@ -54,7 +60,7 @@ def load_ticket_settings() -> TicketPortalConfig:
     if row is None:
         return TicketPortalConfig()
     return TicketPortalConfig(
-        label=row.label.strip(),
+        labels=translations(row, "label"),
         pipeline_ids=frozenset(row.pipelines.values_list("id", flat=True)),
         category_ids=frozenset(row.categories.values_list("id", flat=True)),
         sources=frozenset(row.sources or ()),
@@ -79,12 +85,16 @@ def ticket_settings() -> TicketPortalConfig:
 
 
 def active_categories() -> tuple[tuple[int, str], ...]:
-    """The categories offered to clients, (id, name), for the new-ticket form and the list filter."""
+    """The categories offered to clients, (id, name in the reader's language), for the new-ticket form and
+    the list filter. The cache keeps every language, so readers of each get their own words."""
     categories = cache.get(CATEGORIES_KEY)
     if categories is None:
-        categories = tuple(TicketCategory.objects.filter(is_active=True).values_list("id", "name"))
+        categories = tuple(
+            (category.pk, translations(category, "name"))
+            for category in TicketCategory.objects.filter(is_active=True).only("id", *columns("name"))
+        )
         cache.set(CATEGORIES_KEY, categories, CACHE_SECONDS)
-    return categories
+    return tuple((pk, pick(names)) for pk, names in categories)
 
 
 def forget_ticket_settings() -> None:

@@ -35,8 +35,8 @@ def test_stage_change_tells_the_orders_contact(world, notices):
     assert notice.params == {
         "number": world.order.number,
         "title": world.order.title,
-        "stage": "Доставка",
-        "explanation": "Едет к вам.",
+        "stage": {"ru": "Доставка"},  # every language staff wrote; read back in the reader's
+        "explanation": {"ru": "Едет к вам."},
     }
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kabinet.core.i18n import columns
 from kabinet.core.registry import detail_panels, object_url
 from kabinet.core.search import Folded
 from kabinet.crm import actions
@@ -96,8 +97,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         "currency",
         "created_at",
         "due_date",
-        "stage__client_name",
-        "stage__client_description",
+        *columns("stage__client_name", "stage__client_description"),
         "stage__color",
         "stage__kind",
         "pipeline__id",

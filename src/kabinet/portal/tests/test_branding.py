@@ -142,15 +142,17 @@ def test_the_admin_form_edits_the_menu_and_checks_uploads(world, admin_client):
     form = admin_client.get(url).context["adminform"].form
     data = {name: (field.initial if field.initial is not None else "") for name, field in form.fields.items()}
     data.update(
-        title="Портал",
+        title_ru="Портал",
+        title_pl="Portal",
         brand_color="#1d4ed8",
         brand_text_color="#ffffff",
         background_color="#f3f4f6",
         orders_label="orders",
         nav_documents_hidden="on",
         nav_invoices_position=1,
-        nav_invoices_label="Счета и акты",
-        link_1_label="Сайт",
+        nav_invoices_label_ru="Счета и акты",
+        nav_invoices_label_en="Invoices and acts",
+        link_1_label_ru="Сайт",
         link_1_url="https://example.com",
         link_1_position=2,
     )
@@ -164,10 +166,19 @@ def test_the_admin_form_edits_the_menu_and_checks_uploads(world, admin_client):
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     row = PortalSettings.objects.get()
-    assert row.title == "Портал" and row.logo_type == "image/png"
-    assert row.navigation[0] == {"key": "invoices", "label": "Счета и акты", "hidden": False}
-    assert {"key": "documents", "label": "", "hidden": True} in row.navigation
-    assert {"key": "link-1", "label": "Сайт", "url": "https://example.com"} in row.navigation
+    assert (row.title_ru, row.title_en, row.title_pl, row.logo_type) == (
+        "Портал",
+        None,
+        "Portal",
+        "image/png",
+    )
+    assert row.navigation[0] == {
+        "key": "invoices",
+        "label": {"ru": "Счета и акты", "en": "Invoices and acts"},
+        "hidden": False,
+    }
+    assert {"key": "documents", "label": {}, "hidden": True} in row.navigation
+    assert {"key": "link-1", "label": {"ru": "Сайт"}, "url": "https://example.com"} in row.navigation
     assert admin_client.get(reverse("admin:portal_portalsettings_add")).status_code == 403  # one row only
     assert admin_client.get(reverse("admin:portal_portalsettings_change", args=[row.pk])).status_code == 200
 

@@ -5,12 +5,18 @@ Every page visited is checked for sideways scrolling; every action is reached fr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kabinet.demo.data import DEMO_PASSWORD, load_demo
 from kabinet.testing.browser import DESKTOP, MOBILE, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+POLISH_MONTHS = (
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia"
+)
+POLISH_MONTHS = POLISH_MONTHS.split()
 VIEWPORTS = pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile"])
 
 
@@ -24,7 +30,7 @@ def sign_in(page, live_url: str, email: str, language: str = "en") -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(live_url + "/")
     if page.locator("html").get_attribute("lang") != language:
-        page.get_by_label("Язык" if language == "en" else "Language").select_option(language)
+        page.locator("#language-switch").select_option(language)
         page.wait_for_function(f"document.documentElement.lang === '{language}'")
 
 
@@ -61,13 +67,13 @@ def test_member_follows_an_order_confirms_the_offer_and_pays_attention_to_invoic
         "link"
     ).first.click()
     assert page.get_by_role("heading", name="Your decision is needed").is_visible()
-    assert page.locator('.stage-path li[aria-current="step"]').inner_text().startswith("Согласование условий")
+    assert page.locator('.stage-path li[aria-current="step"]').inner_text().startswith("Agreeing the terms")
     fits(page, viewport)
     screenshot(page, f"02-order-decision-{size}")
     page.get_by_label("Comment (optional)").fill("Согласовано с директором")
     page.get_by_role("button", name="Confirm").click()
     assert page.get_by_text("Thank you! We have received your confirmation.").is_visible()
-    assert page.locator('.stage-path li[aria-current="step"]').inner_text().startswith("Ожидает оплаты")
+    assert page.locator('.stage-path li[aria-current="step"]').inner_text().startswith("Awaiting payment")
     assert page.get_by_text("Согласовано с директором").is_visible()
     screenshot(page, f"03-order-confirmed-{size}")
 
@@ -198,3 +204,31 @@ def test_the_russian_interface(live_url, page):
     assert page.title().endswith("Кабинет клиента")
     fits(page, MOBILE)
     screenshot(page, "15-home-boris-ru-360")
+
+
+def test_the_polish_interface(live_url, page):
+    """Polish end to end at 360 px: the interface, the stage names staff wrote in Polish, the ticket label,
+    money and dates in Polish notation."""
+    load_demo()
+    page.set_viewport_size(MOBILE)
+    sign_in(page, live_url, "boris@demo.kabinet.test", language="pl")
+    assert page.get_by_role("heading", name="Bieżące zamówienia").is_visible()
+    assert page.title().endswith("Panel klienta")
+    assert page.locator('nav.mainnav a[data-nav="tickets"]').inner_text().startswith("Zgłoszenia")
+    fits(page, MOBILE)
+    screenshot(page, "16-home-boris-pl-360")
+    go(page, "orders")
+    page.locator(".order-card", has_text="W realizacji").get_by_role("link").first.click()
+    assert page.locator('.stage-path li[aria-current="step"]').inner_text().startswith("W realizacji")
+    assert page.get_by_text("Realizujemy zamówienie.").first.is_visible()
+    assert page.get_by_text("szt.").first.is_visible()  # units: «4 szt.», not «4 шт»
+    fits(page, MOBILE)
+    screenshot(page, "17-order-boris-pl-360")
+    go(page, "history")
+    assert page.get_by_text("przeszło na etap „W realizacji”").first.is_visible()
+    history = page.locator("main").inner_text()
+    assert re.search(r"na kwotę \d{1,3}(?:[\s\u00a0\u202f]\d{3})*,\d\d[\s\u00a0]RUB", history), history
+    assert "56000.00" not in history and ".00 RUB" not in history
+    assert any(month in history for month in POLISH_MONTHS), history  # «1 grudnia 2026 12:30»
+    fits(page, MOBILE)
+    screenshot(page, "18-history-boris-pl-360")

@@ -25,7 +25,9 @@ def boss():
 
 def settings_form(**overrides):
     data = {
-        "label": "",
+        "label_ru": "",
+        "label_en": "",
+        "label_pl": "",
         "visibility": "contact",
         "clients_can_reply_to_closed": "on",
         "clients_can_close": "on",
@@ -46,7 +48,7 @@ def test_settings_saved_in_the_admin_apply_at_once(boss, world):
     response = boss.post(
         reverse("admin:tickets_ticketsettings_add"),
         settings_form(
-            label="Cases",
+            label_en="Cases",
             visibility="company",
             sources=["portal", "staff"],
             **{
@@ -59,7 +61,7 @@ def test_settings_saved_in_the_admin_apply_at_once(boss, world):
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     row = TicketSettings.objects.get()
-    assert row.label == "Cases" and row.sources == ["portal", "staff"]
+    assert row.label_en == "Cases" and row.sources == ["portal", "staff"]
     assert PipelineRule.objects.get().close_stage == closed
     assert "<h1>Cases</h1>" in client.get(reverse("tickets:list")).content.decode()
     assert (
@@ -89,9 +91,11 @@ def test_category_added_in_the_admin_is_offered_at_once(boss, world):
     client = world.client_for(Role.OWNER)
     assert 'name="category"' not in client.get(reverse("tickets:new")).content.decode()
     boss.post(
-        reverse("admin:tickets_ticketcategory_add"), {"name": "Гарантия", "position": "1", "is_active": "on"}
+        reverse("admin:tickets_ticketcategory_add"),
+        {"name_ru": "Гарантия", "name_pl": "Gwarancja", "position": "1", "is_active": "on"},
     )
     page = client.get(reverse("tickets:new")).content.decode()
+    # no English name written: the portal's default language (Russian) stands in
     assert 'name="category"' in page and "Гарантия" in page
 
 

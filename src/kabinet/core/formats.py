@@ -1,0 +1,45 @@
+"""Money and numbers in the reader's language (Babel's CLDR data): «56 000,00 ₽», «56,000.00 RUB»."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
+
+Amount = Decimal | int | float | str
+
+
+def current_locale() -> str:
+    return to_locale(get_language() or settings.LANGUAGE_CODE)
+
+
+def _decimal(value: Amount) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def format_money(amount: Amount | None, currency: str | None = None) -> str:
+    """``format_money("56000.00", "RUB")`` → «56 000,00 ₽» in Russian, «56,000.00 RUB» in English."""
+    if amount is None or amount == "":
+        return ""
+    value = _decimal(amount)
+    if value is None:
+        return str(amount)  # written by hand somewhere: shown as it is rather than failing the page
+    code = currency or settings.KABINET_DEFAULT_CURRENCY
+    locale = current_locale()
+    if get_currency_symbol(code, locale=locale) == code:
+        # Where the language has no symbol for the currency, the code reads better after the number.
+        return format_currency(value, code, format="#,##0.00\xa0¤", locale=locale, currency_digits=False)
+    return format_currency(value, code, locale=locale)
+
+
+def format_number(value: Amount | None) -> str:
+    """``format_number(12500.5)`` → «12 500,5» in Russian and Polish, «12,500.5» in English."""
+    if value is None or value == "":
+        return ""
+    number = _decimal(value)
+    return str(value) if number is None else format_decimal(number, locale=current_locale())
