@@ -32,10 +32,15 @@ def kabinet_env(**extra: str) -> dict[str, str]:
 
 def kabinet(*args: str, env: dict[str, str], log: Path | None = None, **popen: Any) -> subprocess.Popen:
     """Start ``python -m kabinet.cli <args>`` in a session of its own (output to ``log`` when given)."""
+    return python("-m", "kabinet.cli", *args, env=env, log=log, **popen)
+
+
+def python(*args: str, env: dict[str, str], log: Path | None = None, **popen: Any) -> subprocess.Popen:
+    """Start ``python <args>`` (this interpreter) in a session of its own (output to ``log`` when given)."""
     out = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115 — the child owns it
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "kabinet.cli", *args],
+            [sys.executable, *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
