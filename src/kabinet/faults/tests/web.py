@@ -42,6 +42,16 @@ class Answer:
         return json.loads(self.body)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A POST's own answer is what counts (its redirect's page is another request)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     out = bytearray()
@@ -78,7 +88,7 @@ def post(
         headers["Accept"] = "application/json"
     request = urllib.request.Request(base + path, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as response:
             return Answer(response.status, response.read().decode(), response.headers.get("Content-Type", ""))
     except urllib.error.HTTPError as error:
         return Answer(
