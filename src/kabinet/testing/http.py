@@ -67,17 +67,17 @@ def post(
     if json_answer:
         headers["Accept"] = "application/json"
     request = urllib.request.Request(base + path, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            return Answer(response.status, response.read().decode(), response.headers.get("Content-Type", ""))
-    except urllib.error.HTTPError as error:
-        return Answer(
-            error.code, error.read().decode(errors="replace"), error.headers.get("Content-Type", "")
-        )
+    return _send(request, timeout)
 
 
 def get(base: str, path: str, session: str, *, timeout: float = 30) -> Answer:
+    """GET a page with the session cookie; any answer, never an exception for 4xx/5xx."""
     request = urllib.request.Request(base + path, headers={"Cookie": f"sessionid={session}"})  # noqa: S310
+    return _send(request, timeout)
+
+
+def _send(request: urllib.request.Request, timeout: float) -> Answer:
+    """The answer, whatever its status (redirects are not followed: a POST's own answer is what counts)."""
     try:
         with _opener.open(request, timeout=timeout) as response:
             return Answer(response.status, response.read().decode(), response.headers.get("Content-Type", ""))
