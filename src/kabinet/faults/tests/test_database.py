@@ -65,20 +65,20 @@ def test_a_database_restart_loses_no_accepted_write_and_stores_no_refused_one(st
         thread.start()
     try:
         wait_until(
-            lambda: all(len(r) >= 5 for r in results.values()), timeout=60, what="writes before the restart"
+            lambda: all(len(r) >= 5 for r in results.values()), timeout=180, what="writes before the restart"
         )
         stack.postgres.stop("fast")  # cuts every connection, rolls back what was in flight
         during = {kind: len(r) for kind, r in results.items()}
         wait_until(
             lambda: all(len(r) >= during[k] + 3 for k, r in results.items()),
-            timeout=60,
+            timeout=180,
             what="writes while away",
         )
         stack.postgres.start()
         back = {kind: len(r) for kind, r in results.items()}
         wait_until(  # recovered by itself: the same process stores writes again
             lambda: all(any(a.status == SUCCESS[k] for _key, a in r[back[k] :]) for k, r in results.items()),
-            timeout=60,
+            timeout=180,
             what="successful writes after the database came back",
         )
     finally:
