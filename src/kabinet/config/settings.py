@@ -289,6 +289,8 @@ EMAIL_PORT = env_int("KABINET_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("KABINET_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("KABINET_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("KABINET_EMAIL_TLS", False)
+# A hung mail server must not hold a worker (and its delivery lease) forever.
+EMAIL_TIMEOUT = env_int("KABINET_EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("KABINET_EMAIL_FROM", "Kabinet <noreply@kabinet.local>")
 
 # --- SMS (kabinet.core.providers.sms; providers in kabinet.integrations.sms) ----------------------------
@@ -311,6 +313,9 @@ KABINET_TICKETS_INBOUND_POLL = env_bool("KABINET_TICKETS_INBOUND_POLL", False)
 KABINET_NOTIFY_BATCH_DELAY = env_int("KABINET_NOTIFY_BATCH_DELAY", 120)
 # An open socket re-reads its session at least this often (and at the session's deadline).
 KABINET_SOCKET_RECHECK_SECONDS = env_int("KABINET_SOCKET_RECHECK_SECONDS", 60)
+# A worker holds an outside delivery this long while sending; past it the worker is taken for dead and the
+# delivery is handed to another job (docs/reliability.md). Longer than any send may take (EMAIL_TIMEOUT...).
+KABINET_JOB_LEASE_SECONDS = env_int("KABINET_JOB_LEASE_SECONDS", 300)
 # Web push (VAPID). Empty private key: one is generated into the data folder on first use.
 KABINET_VAPID_PRIVATE_KEY = env_str("KABINET_VAPID_PRIVATE_KEY")
 # Browsers' push services the server may POST to (https only): a subscription naming any other host is

@@ -22,3 +22,4 @@ urlpatterns = [
     path("", include("kabinet.messaging.urls")),
     path("", include("kabinet.portal.urls")),
 ]
+handler500 = "kabinet.core.views.server_error"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -17,6 +19,7 @@ from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.files.models import ClientFile
 from kabinet.files.validation import check_upload
 
+logger = logging.getLogger(__name__)
 register_events({"file.added": _("File “%(name)s” was added")})
 
 
@@ -30,8 +33,14 @@ def store_file(
     direction: str = ClientFile.Direction.TO_CLIENT,
     subject: models.Model | None = None,
     client_visible: bool = True,
+    error_field: str = "attachments",
 ) -> ClientFile:
-    """Check an upload by size and content, store it privately and record it in the client's history."""
+    """Check an upload by size and content, store it privately and record it in the client's history.
+
+    The bytes are written before the row, so no row ever names a file that is not on disk. When the write
+    fails (the disk is full, the folder is read-only) or the row cannot be saved, the partly written file is
+    removed and the failure is a translated ``ValidationError`` on ``error_field`` (the form's file field),
+    so the caller's transaction rolls back and the client reads why."""
     content_type = check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -48,8 +57,24 @@ def store_file(
         sha256=digest.hexdigest(),
     )
     _set_subject(stored, subject)
-    stored.file.save(stored.public_id, upload, save=False)
-    stored.save()
+    name = stored.file.field.generate_filename(stored, stored.public_id)
+    try:
+        stored.file.save(stored.public_id, upload, save=False)
+        stored.save()
+    except OSError as exc:
+        _remove_partial(stored, name)
+        logger.error("could not store an upload (%s): %s", name, exc)
+        raise ValidationError(
+            {
+                error_field: _(
+                    "The file could not be saved: the server's storage is full or unavailable. Please try again later."
+                )
+            },
+            code="storage",
+        ) from exc
+    except BaseException:
+        _remove_partial(stored, name)  # the row failed (database gone...): keep no file that nothing names
+        raise
     record_timeline(
         event="file.added",
         kind="file",
@@ -61,6 +86,15 @@ def store_file(
         name=stored.original_name,
     )
     return stored
+
+
+def _remove_partial(stored: ClientFile, name: str) -> None:
+    storage = stored.file.storage
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:
+        logger.exception("could not remove the partly written file %s", name)
 
 
 def _set_subject(stored: ClientFile, subject: models.Model | None) -> None:

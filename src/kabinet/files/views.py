@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -90,14 +91,20 @@ def _upload(request: HttpRequest, form: UploadForm) -> HttpResponse | None:
             Company.objects.filter(pk=viewer.active_company_id).first() if viewer.active_company_id else None
         )
         contact = Contact.objects.get(pk=viewer.contact_id)
-    stored = actions.store_file(
-        actor=request.user,
-        upload=form.cleaned_data["upload"],
-        company=company,
-        contact=contact,
-        direction=ClientFile.Direction.FROM_CLIENT,
-        subject=order,
-    )
+    try:
+        stored = actions.store_file(
+            actor=request.user,
+            upload=form.cleaned_data["upload"],
+            company=company,
+            contact=contact,
+            direction=ClientFile.Direction.FROM_CLIENT,
+            subject=order,
+            error_field="upload",
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
     messages.success(request, _("“%(name)s” is sent. Thank you!") % {"name": stored.original_name})
     target = reverse("crm:order", args=[order.public_id]) if order is not None else reverse("files:archive")
     return HttpResponseRedirect(target)

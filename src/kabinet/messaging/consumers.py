@@ -224,8 +224,16 @@ class KabinetConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "pong"})
             return
         viewer = await self.current_viewer()
-        if viewer is not None:
-            await database_sync_to_async(self.handle)(viewer, kind, content)
+        if viewer is None:
+            return
+        if kind == "since":  # a tab (re)connected: what it missed, from the last message it shows
+            missed = await database_sync_to_async(in_language)(
+                viewer, payloads.missed_events, content.get("after"), staff=self.staff
+            )
+            for event in missed:
+                await self.send_json(event)
+            return
+        await database_sync_to_async(self.handle)(viewer, kind, content)
 
     def handle(self, viewer: Viewer, kind: str, content: dict[str, Any]) -> None:
         """Small writes a tab reports (read marks, notices seen); everything through actions."""

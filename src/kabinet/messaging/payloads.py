@@ -58,6 +58,37 @@ def message_event(viewer: Viewer, message_id: int, *, staff: bool) -> dict[str, 
     return event
 
 
+MISSED_LIMIT = 100
+
+
+def missed_events(viewer: Viewer, after: Any, *, staff: bool) -> list[dict[str, Any]]:
+    """The socket events of the messages a tab missed while it was disconnected (a server or Redis restart):
+    those after the message ``after`` (the last one it shows, by public id) in the same conversation, oldest
+    first, at most :data:`MISSED_LIMIT` (a tab further behind reloads the page). The tab drops ids it already
+    shows, so an event received live and again here is shown once. Unknown ids give nothing."""
+    if not isinstance(after, str) or not after:
+        return []
+    visible = messages_visible_to(viewer, staff=staff)
+    last = visible.filter(public_id=after).values("pk", "conversation_id").first()
+    if last is None:
+        return []
+    missed = list(
+        visible.filter(conversation_id=last["conversation_id"], pk__gt=last["pk"])
+        .select_related("author", "conversation", "conversation__contact", "conversation__company")
+        .prefetch_related("attachments")
+        .order_by("pk")[:MISSED_LIMIT]
+    )
+    events = []
+    for message in missed:
+        event: dict[str, Any] = {"type": "message", "message": message_data(message, staff=staff)}
+        if staff:
+            event["conversation"] = conversation_data(message.conversation)
+        else:
+            event["unread"] = message.conversation.client_unread
+        events.append(event)
+    return events
+
+
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
     return {
         "id": conversation.public_id,

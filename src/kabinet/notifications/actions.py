@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -177,97 +177,138 @@ def unsubscribe_push(*, actor: Any, viewer: Viewer, endpoint: str) -> int:
     return deleted
 
 
-def _claim_batch(notification_id: int) -> tuple[Notification | None, float, bool]:
-    """Decide, under a row lock, whether a pending batch goes out now. Returns the notification to deliver
-    (or None), the seconds still to wait when the job came early, and whether this is a retry of a batch
-    claimed before (then only the channels that failed are tried again)."""
+def _claim_batch(notification_id: int) -> tuple[Notification | None, float]:
+    """Decide, under a row lock, whether a pending batch goes out now, and if so write its outbox: one
+    ``Delivery`` row per wanted channel, ``pending``, in the same transaction as the claim. A worker killed
+    after this commit leaves the rows behind for :func:`recover_deliveries`; nothing lives only in the job
+    queue. Returns the notification whose current batch has deliveries to work on (or None), and the seconds
+    still to wait when the job came early."""
+    from kabinet.notifications.selectors import enabled_channels
+
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None:
-            return None, 0, False
+            return None, 0
         due = notification.outside_due_at
         if due is None:
-            failed = Delivery.objects.filter(
-                notification=notification, batch=notification.outside_batch, status=Delivery.Status.FAILED
-            ).exists()
-            return (notification if failed else None), 0, True
-        if due is not None:
-            early = (due - timezone.now()).total_seconds()
-            if early > 1:
-                return None, early, False
-            kind = event_kind(notification.event)
-            suppressed = notification.read_at is not None or (
-                kind.grouped and notification.seen_at is not None
-            )
-            notification.outside_due_at = None
-            if suppressed or notification.count <= notification.outside_batch:
-                notification.outside_batch = notification.count
-                notification.save(update_fields=["outside_due_at", "outside_batch", "updated_at"])
-                return None, 0, False
-            notification.params = {**notification.params, "batch_from": notification.outside_batch}
+            return notification, 0  # a retry or a recovery: the current batch's rows say what is left
+        early = (due - timezone.now()).total_seconds()
+        if early > 1:
+            return None, early
+        kind = event_kind(notification.event)
+        suppressed = notification.read_at is not None or (kind.grouped and notification.seen_at is not None)
+        notification.outside_due_at = None
+        if suppressed or notification.count <= notification.outside_batch:
             notification.outside_batch = notification.count
-            notification.save(update_fields=["outside_due_at", "outside_batch", "params", "updated_at"])
-        return notification, 0, False
+            notification.save(update_fields=["outside_due_at", "outside_batch", "updated_at"])
+            return None, 0
+        notification.params = {**notification.params, "batch_from": notification.outside_batch}
+        notification.outside_batch = notification.count
+        notification.save(update_fields=["outside_due_at", "outside_batch", "params", "updated_at"])
+        done = set(notification.channels_done)
+        Delivery.objects.bulk_create(
+            [
+                Delivery(notification=notification, channel=c, batch=notification.outside_batch)
+                for c in enabled_channels(notification.contact_id, notification.event)
+                if c not in done
+            ],
+            ignore_conflicts=True,
+        )
+        return notification, 0
+
+
+def _take(delivery: Delivery) -> bool:
+    """Lease one delivery for this worker: a conditional UPDATE, so of two jobs racing for the same row
+    (a retry and a recovery) exactly one sends. A lease that ran out means its worker died mid-send."""
+    now = timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.KABINET_JOB_LEASE_SECONDS)
+    open_rows = models.Q(status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]) | models.Q(
+        status=Delivery.Status.SENDING, lease_until__lte=now
+    )
+    taken = Delivery.objects.filter(open_rows, pk=delivery.pk).update(
+        status=Delivery.Status.SENDING, lease_until=lease, attempts=models.F("attempts") + 1
+    )
+    return taken == 1
 
 
 def deliver_outside(*, notification_id: int) -> list[Delivery]:
     """Send the notification's pending batch through every channel the client enabled for its kind, except
-    those the domain delivered itself. Each (channel, batch) is sent at most once; a temporary failure
+    those the domain delivered itself. Each (channel, batch) is one outbox row, leased before it is sent and
+    marked after, so it goes out once: a retry sends only what failed, and a worker killed in the middle leaves
+    a row that :func:`recover_deliveries` hands to another job when its lease runs out. A temporary failure
     raises :class:`RetryLater` after the others were tried, so the job retries only what failed."""
-    from kabinet.notifications.channels import get_channel
+    from kabinet.notifications.channels import DeliveryResult, get_channel
     from kabinet.notifications.rendering import render_message
-    from kabinet.notifications.selectors import enabled_channels, recipient_for
+    from kabinet.notifications.selectors import recipient_for
 
-    notification, wait, is_retry = _claim_batch(notification_id)
+    notification, wait = _claim_batch(notification_id)
     if notification is None:
         if wait:
             from kabinet.notifications.tasks import deliver_notification
 
             deliver_notification.schedule((notification_id,), delay=wait)
         return []
-    batch = notification.outside_batch
-    wanted = [
-        c
-        for c in enabled_channels(notification.contact_id, notification.event)
-        if c not in set(notification.channels_done)
-    ]
-    if not wanted:
-        return []
-    previous = dict(
-        Delivery.objects.filter(notification=notification, batch=batch).values_list("channel", "status")
+    rows = list(
+        Delivery.objects.filter(notification=notification, batch=notification.outside_batch)
+        .exclude(status__in=[Delivery.Status.SENT, Delivery.Status.SKIPPED])
+        .order_by("id")
     )
-    done = {c for c, status in previous.items() if status != Delivery.Status.FAILED}
-    if is_retry:
-        done |= {c for c in wanted if c not in previous}
+    if not rows:
+        return []
     recipient = recipient_for(notification.contact_id)
     results: list[Delivery] = []
     retry = False
-    for channel_id in wanted:
-        channel = get_channel(channel_id)
-        if channel is None or channel_id in done:
-            continue
-        delivery, _created = Delivery.objects.get_or_create(
-            notification=notification,
-            channel=channel_id,
-            batch=batch,
-            defaults={"status": Delivery.Status.FAILED},
-        )
-        delivery.attempts += 1
+    for delivery in rows:
+        channel = get_channel(delivery.channel)
+        if channel is None or not _take(delivery):
+            continue  # unknown channel, or another worker holds it
+        delivery.refresh_from_db()
         if not channel.reachable(recipient):
             delivery.status, delivery.error = Delivery.Status.SKIPPED, "no address for this channel"
         else:
             try:
-                result = channel.send(render_message(notification, recipient, channel_id))
+                result = channel.send(render_message(notification, recipient, delivery.channel))
             except Exception as exc:  # noqa: BLE001 — a provider bug must not stop the other channels
-                logger.exception("channel %s failed", channel_id)
-                from kabinet.notifications.channels import DeliveryResult
-
+                logger.exception("channel %s failed", delivery.channel)
                 result = DeliveryResult(ok=False, error=repr(exc)[:2000], retry=True)
             delivery.status = Delivery.Status.SENT if result.ok else Delivery.Status.FAILED
             delivery.provider_ref, delivery.error = result.provider_ref[:200], result.error
             retry = retry or (not result.ok and result.retry)
-        delivery.save()
+        delivery.lease_until = None
+        delivery.save(update_fields=["status", "provider_ref", "error", "lease_until", "updated_at"])
         results.append(delivery)
     if retry:
         raise RetryLater(f"notification {notification.pk}: a channel failed, retrying")
     return results
+
+
+def recover_deliveries(*, limit: int = 500) -> list[int]:
+    """Hand to the job queue again the outside deliveries whose job was lost: a worker killed (or a queue
+    emptied) between taking a job and finishing it. Three cases, all read from the database: a batch due for
+    longer than a lease and never claimed, outbox rows still ``pending`` a lease after they were written, and
+    rows ``sending`` whose lease ran out. Rows whose lease is still running are scheduled for when it ends.
+    Harmless to run at any time or twice: claims and leases are conditional. Returns the notifications
+    scheduled."""
+    from kabinet.notifications.tasks import deliver_notification
+
+    now = timezone.now()
+    lease = datetime.timedelta(seconds=settings.KABINET_JOB_LEASE_SECONDS)
+    due = set(
+        Notification.objects.filter(outside_due_at__lte=now - lease).values_list("pk", flat=True)[:limit]
+    )
+    due |= set(
+        Delivery.objects.filter(
+            models.Q(status=Delivery.Status.PENDING, created_at__lte=now - lease)
+            | models.Q(status=Delivery.Status.SENDING, lease_until__lte=now)
+        ).values_list("notification_id", flat=True)[:limit]
+    )
+    for pk in sorted(due):
+        deliver_notification(pk)
+    later = (
+        Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__gt=now)
+        .exclude(notification_id__in=due)
+        .values_list("notification_id", "lease_until")[:limit]
+    )
+    for pk, until in later:
+        deliver_notification.schedule((pk,), delay=(until - now).total_seconds() + 1)
+    return sorted(due)

@@ -115,9 +115,12 @@ class PushSubscription(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt to deliver one batch of a notification through one outside channel."""
+    """One batch of a notification through one outside channel: the outbox row, written when the batch is
+    claimed, and the record of its attempts."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SKIPPED = "skipped", _("skipped")
@@ -127,7 +130,9 @@ class Delivery(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=20)
     batch = models.PositiveIntegerField(_("events covered"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Set while a worker sends: past it, the worker is taken for dead and another job may send again.
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     provider_ref = models.CharField(_("provider reference"), max_length=200, blank=True)
     error = models.TextField(_("error"), blank=True)

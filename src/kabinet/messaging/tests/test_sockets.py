@@ -159,3 +159,32 @@ def test_a_tab_follows_the_company_switch(live_world):
         await socket.disconnect()
 
     run_async(scenario)
+
+
+def test_a_reconnected_tab_gets_what_it_missed_and_nothing_of_others(live_world):
+    w = live_world
+    conversation = w.extra["conversation"]
+    staff = w.user(Role.STAFF)
+    seen = send_staff_message(actor=staff, conversation=conversation, body="Видел")
+    send_staff_message(actor=staff, conversation=conversation, body="Пропустил 1")  # while disconnected
+    send_staff_message(actor=staff, conversation=conversation, body="Пропустил 2")
+    owner, other_client = session_cookie(w, Role.OWNER), session_cookie(w, Role.OTHER_CLIENT)
+
+    async def scenario():
+        socket = communicator(owner)
+        assert (await socket.connect())[0]
+        await socket.receive_json_from()  # hello
+        await socket.send_json_to({"type": "since", "after": seen.public_id})
+        got = await frames_until(socket, lambda f: len(f) >= 2)
+        assert [f["message"]["body"] for f in got] == ["Пропустил 1", "Пропустил 2"]
+        # another client's message id, or nonsense, gives nothing (the same selector as the pages)
+        other = communicator(other_client)
+        assert (await other.connect())[0]
+        await other.receive_json_from()
+        for after in (seen.public_id, "x" * 22, 42):
+            await other.send_json_to({"type": "since", "after": after})
+        assert await frames(other) == []
+        await socket.disconnect()
+        await other.disconnect()
+
+    run_async(scenario)

@@ -9,6 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.notifications.channels import Channel, DeliveryResult, OutgoingMessage, Recipient
 
 
+def message_id(key: str) -> dict[str, str]:
+    """A Message-ID made of the delivery's idempotency key: a batch sent again after a crash (the worker died
+    before it could record the server's OK) carries the same id, which mail systems use to drop duplicates."""
+    if not key:
+        return {}
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "kabinet.local"
+    return {"Message-ID": f"<{key.replace(':', '.')}@{domain}>"}
+
+
 class EmailChannel(Channel):
     id = "email"
     label = _("Email")
@@ -22,7 +31,11 @@ class EmailChannel(Channel):
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient.email],
-            headers={"X-Kabinet-Event": message.event, "X-Kabinet-Id": message.idempotency_key},
+            headers={
+                "X-Kabinet-Event": message.event,
+                "X-Kabinet-Id": message.idempotency_key,
+                **message_id(message.idempotency_key),
+            },
         )
         if message.html:
             mail.attach_alternative(message.html, "text/html")

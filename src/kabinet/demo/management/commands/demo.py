@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from kabinet.core.lifecycle import DataFolderBusy, exclusive_data_folder, run_services
 from kabinet.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_loaded, load_demo
 
 
@@ -24,6 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-jobs", action="store_true", help="Do not start the job consumer.")
 
     def handle(self, *args, host: str, port: int, no_jobs: bool, **options):
+        # One demo per data folder: a second one would add a second consumer on the same queue.
+        try:
+            with exclusive_data_folder(settings.DATA_DIR):
+                self.serve(host=host, port=port, no_jobs=no_jobs)
+        except DataFolderBusy as busy:
+            raise CommandError(str(busy)) from None
+
+    def serve(self, *, host: str, port: int, no_jobs: bool) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         if not demo_loaded():
             self.stdout.write("Loading demo data…")
@@ -42,29 +46,8 @@ class Command(BaseCommand):
         self.stdout.write("Staff set up an authenticator app (TOTP) at their first sign-in.")
         self.stdout.write("")
         self.stdout.flush()
-
-        consumer = None
-        if not no_jobs:
-            # The job consumer runs beside the server, as its own process, exactly as in scaled mode.
-            consumer = subprocess.Popen(
-                [sys.executable, "-m", "kabinet.cli", "run_huey", "--quiet"],
-                env={**os.environ, "KABINET_DATA_DIR": str(settings.DATA_DIR)},
-            )
-        try:
-            import uvicorn
-
-            uvicorn.run(
-                "kabinet.config.asgi:application",
-                host=host,
-                port=port,
-                log_level="info",
-                proxy_headers=False,
-                lifespan="off",
-            )
-        finally:
-            if consumer is not None:
-                consumer.send_signal(signal.SIGINT)
-                try:
-                    consumer.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    consumer.kill()
+        # The server and the job consumer run in this one process (kabinet.core.lifecycle): SIGTERM, SIGINT
+        # and SIGHUP stop both, and a SIGKILL leaves nothing behind.
+        status = run_services(host=host, port=port, jobs=not no_jobs)
+        if status:
+            raise CommandError("The web server stopped (is the port already in use?).", returncode=status)

@@ -134,7 +134,14 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.socket);
-    socket.addEventListener("open", () => { retry = 1000; document.documentElement.dataset.live = "on"; });
+    socket.addEventListener("open", () => {
+      retry = 1000; document.documentElement.dataset.live = "on";
+      // What came while this tab was not connected (a restart of the server or of Redis): the messages after
+      // the last one it shows. addMessage drops ids already shown, so nothing appears twice.
+      // (Not on a page of earlier messages: its thread ends before the newest ones on purpose.)
+      const last = thread && !location.search.includes("before=") ? thread.lastElementChild : null;
+      if (last && last.dataset.message) send({type: "since", after: last.dataset.message});
+    });
     socket.addEventListener("message", (e) => { try { onEvent(JSON.parse(e.data)); } catch (err) { /* ignore */ } });
     socket.addEventListener("close", (e) => {
       document.documentElement.dataset.live = "off";
