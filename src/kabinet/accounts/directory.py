@@ -54,6 +54,11 @@ class ContactDirectory(Protocol):
         """Record on the user's contact that he proved he controls this email or phone."""
         ...
 
+    def grant_company_access(self, *, actor: Any, user: Any, company_public_id: str, role: str) -> bool:
+        """Give ``user``'s contact (created if he has none) access to the company with ``role``, because he
+        accepted an invitation. False when the company no longer exists; the sessions' active company stays."""
+        ...
+
 
 class _EmptyDirectory:
     def user_ids_by_phone(self, phone: str) -> list[int]:
@@ -76,6 +81,9 @@ class _EmptyDirectory:
 
     def mark_verified(self, *, user: Any, email: str = "", phone: str = "") -> None:
         return None
+
+    def grant_company_access(self, *, actor: Any, user: Any, company_public_id: str, role: str) -> bool:
+        return False
 
 
 _directory: ContactDirectory = _EmptyDirectory()

@@ -187,6 +187,12 @@ VerifyPhoneForm = _code_form(allauth_forms.VerifyPhoneForm)
 ConfirmEmailVerificationCodeForm = _code_form(allauth_forms.ConfirmEmailVerificationCodeForm)
 
 
+class InvitationAnswerForm(forms.Form):
+    """The answer of an existing account to a company invitation."""
+
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+
+
 class AcceptInvitationForm(forms.Form):
     """Setting up the login an invitation offers: name, a password (twice) and the consent."""
 

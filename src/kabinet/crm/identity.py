@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 
 from kabinet.accounts.directory import ContactCard
 from kabinet.crm import actions
-from kabinet.crm.models import Contact, ContactEmail, ContactPhone
+from kabinet.crm.models import Company, Contact, ContactEmail, ContactPhone
 
 
 def _card(contact: Contact) -> ContactCard:
@@ -78,3 +78,10 @@ class CrmContactDirectory:
         contact = Contact.objects.filter(user_id=user.pk).first()
         if contact is not None:
             actions.mark_contact_address_verified(actor=user, contact=contact, email=email, phone=phone)
+
+    def grant_company_access(self, *, actor: Any, user: Any, company_public_id: str, role: str) -> bool:
+        company = Company.objects.filter(public_id=company_public_id).first()
+        if company is None:
+            return False
+        actions.join_company(actor=actor, user=user, company=company, role=role)
+        return True

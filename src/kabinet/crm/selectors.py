@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from kabinet.accounts.models import Invitation
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.crm.models import (
     BankAccount,
@@ -100,3 +102,16 @@ def memberships_of_active_company(viewer: Viewer) -> QuerySet[Membership]:
     if not viewer.is_company_admin:
         return Membership.objects.none()
     return Membership.objects.filter(company_id=viewer.active_company_id).select_related("contact")
+
+
+def pending_company_invitations(viewer: Viewer) -> QuerySet[Invitation]:
+    """Open invitations to the active company, for its admin: only what the inviter typed (address, name)."""
+    if not viewer.is_company_admin:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(
+        company_public_id=viewer.active.public_id,
+        accepted_at=None,
+        revoked_at=None,
+        declined_at=None,
+        expires_at__gt=timezone.now(),
+    ).only("public_id", "email", "full_name", "role", "created_at", "expires_at")

@@ -45,6 +45,7 @@ from kabinet.crm.selectors import (
     order_items_visible_to,
     order_stages,
     orders_visible_to,
+    pending_company_invitations,
     stages_of_pipeline,
     timeline_visible_to,
 )
@@ -413,14 +414,19 @@ def colleagues(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.invite_colleague(actor=request.user, company=company, **form.cleaned_data)
+                actions.invite_colleague(
+                    actor=request.user, company=company, request=request, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(
                     request,
-                    _("%(name)s now has access to %(company)s. We have sent an email with the way in.")
-                    % {"name": form.cleaned_data["first_name"], "company": company.name},
+                    _(
+                        "We have sent an invitation to %(email)s. %(company)s appears in the colleague's portal "
+                        "once the invitation is accepted."
+                    )
+                    % {"email": form.cleaned_data["email"], "company": company.name},
                 )
                 return HttpResponseRedirect(reverse("crm:colleagues"))
         status = 400
@@ -443,6 +449,7 @@ def colleagues(request: HttpRequest) -> HttpResponse:
                 for m in members
             ],
             "form": form,
+            "invitations": pending_company_invitations(request.viewer),
         },
         status=status,
     )
