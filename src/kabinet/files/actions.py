@@ -15,7 +15,7 @@ from kabinet.core.audit import record_audit
 from kabinet.crm.models import Company, Contact
 from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.files.models import ClientFile
-from kabinet.files.validation import check_upload
+from kabinet.files.validation import inspect_upload
 
 register_events({"file.added": _("File “%(name)s” was added")})
 
@@ -32,7 +32,7 @@ def store_file(
     client_visible: bool = True,
 ) -> ClientFile:
     """Check an upload by size and content, store it privately and record it in the client's history."""
-    content_type = check_upload(upload)
+    checked = inspect_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -42,8 +42,8 @@ def store_file(
         contact=contact,
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         direction=direction,
-        original_name=(upload.name or "file")[-255:],
-        content_type=content_type,
+        original_name=checked.name,
+        content_type=checked.content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
     )
