@@ -73,13 +73,15 @@ def portal_title() -> str:
 
 
 def user_for_phone(phone: str) -> User | None:
-    """The one active account that signs in with ``phone``: its own phone, else a phone on its contact.
+    """The one active account that signs in with ``phone``: its own verified phone, else a verified phone on
+    its contact (see "Contact data: one owner" in docs/architecture.md).
 
-    A number shared by several accounts' contacts belongs to none of them for signing in (no code is sent).
+    An unverified number signs nobody in; a verified number shared by several accounts belongs to none of them
+    for signing in (no code is sent).
     """
     if not phone:
         return None
-    own = list(User.objects.filter(phone=phone, is_active=True)[:2])
+    own = list(User.objects.filter(phone=phone, phone_verified_at__isnull=False, is_active=True)[:2])
     if len(own) == 1:
         return own[0]
     ids = set(directory().user_ids_by_phone(phone))
@@ -127,6 +129,34 @@ def address_proven(*, user: User, email: str, request: HttpRequest | None = None
         address.verified = True
         address.save(update_fields=["verified"])
     directory().mark_verified(user=user, email=email)
+
+
+def address_taken(*, user: User, email: str = "", phone: str = "") -> bool:
+    """Whether another account already signs in with this email or verified phone."""
+    if email:
+        owner = account_for_address(email)
+        return owner is not None and owner.pk != user.pk
+    return User.objects.filter(phone=phone, phone_verified_at__isnull=False).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def add_sign_in_email(*, user: User, email: str, request: HttpRequest | None = None) -> None:
+    """A verified address of the person's contact becomes a sign-in email of his account (allauth's
+    ``EmailAddress``, verified), unless another account already uses it."""
+    from allauth.account.models import EmailAddress
+
+    email = email.strip().lower()
+    if address_taken(user=user, email=email):
+        return
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=email, primary=False, verified=True)
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    else:
+        return
+    record_audit(event="auth.email_verified", actor=user, target=user, request=request, source="contact")
 
 
 # --- registration ---------------------------------------------------------------------------------------

@@ -23,11 +23,13 @@ class ContactCard:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     user_id: int | None = None
+    verified_emails: tuple[str, ...] = ()
+    verified_phones: tuple[str, ...] = ()
 
 
 class ContactDirectory(Protocol):
     def user_ids_by_phone(self, phone: str) -> list[int]:
-        """Ids of the accounts whose contact carries ``phone`` (E.164)."""
+        """Ids of the accounts whose contact carries ``phone`` (E.164) as a verified number."""
         ...
 
     def find_unlinked(self, *, emails: Sequence[str] = (), phones: Sequence[str] = ()) -> list[ContactCard]:

@@ -199,16 +199,30 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def identities(request: HttpRequest) -> HttpResponse:
-    """Every way this account signs in: its emails, its phone, the phones on the client's contact."""
+    """Every way this account signs in, and the addresses of his client card that will once confirmed.
+
+    The contact owns the person's emails and phones (docs/architecture.md, "Contact data: one owner"): this
+    page shows the same list as "My data", and which of them sign in.
+    """
     user = request.user
     card = directory().card_of_user(user)
-    contact_phones = [p for p in (card.phones if card else ()) if p != user.phone]
+    contact_phones = [
+        {"phone": p, "verified": p in card.verified_phones}
+        for p in (card.phones if card else ())
+        if p != user.phone
+    ]
+    emails = list(EmailAddress.objects.filter(user=user).order_by("-primary", "email"))
+    sign_in = {e.email.lower() for e in emails}
+    contact_emails = [
+        e for e in (card.emails if card else ()) if e.lower() not in sign_in and e != user.email.lower()
+    ]
     return render(
         request,
         "accounts/identities.html",
         {
-            "emails": list(EmailAddress.objects.filter(user=user).order_by("-primary", "email")),
+            "emails": emails,
             "contact_phones": contact_phones,
+            "contact_emails": contact_emails,
             "authenticators": list(Authenticator.objects.filter(user=user).order_by("type")),
         },
     )

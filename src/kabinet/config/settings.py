@@ -235,6 +235,7 @@ ACCOUNT_RATE_LIMITS = {
     "verify_phone": "1/30s/key,3/m/ip",
     "change_phone": "1/m/user",
     "confirm_email": "1/10s/key",
+    "verify_contact_address": "1/30s/key,10/h/key,5/m/ip",  # Kabinet's: codes for addresses on "My data"
     "reauthenticate": "10/m/user",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kabinet.accounts.models import Invitation
@@ -12,6 +14,8 @@ from kabinet.crm.models import (
     BankAccount,
     Company,
     Contact,
+    ContactEmail,
+    ContactPhone,
     Membership,
     Order,
     OrderItem,
@@ -115,3 +119,31 @@ def pending_company_invitations(viewer: Viewer) -> QuerySet[Invitation]:
         declined_at=None,
         expires_at__gt=timezone.now(),
     ).only("public_id", "email", "full_name", "role", "created_at", "expires_at")
+
+
+def address_conflicts(contact: Contact) -> list[tuple[str, Contact, bool]]:
+    """Every email and phone of ``contact`` that another contact also carries: (address, other, verified there).
+
+    What staff review in the back office: two people with one number cannot both sign in by SMS with it.
+    """
+    emails = [e.email for e in contact.emails.all()]
+    phones = [p.phone for p in contact.phones.all()]
+    found: list[tuple[str, Contact, bool]] = []
+    for row in (
+        ContactEmail.objects.filter(email__in=emails).exclude(contact=contact).select_related("contact")
+    ):
+        found.append((row.email, row.contact, row.verified_at is not None))
+    for row in (
+        ContactPhone.objects.filter(phone__in=phones).exclude(contact=contact).select_related("contact")
+    ):
+        found.append((row.phone, row.contact, row.verified_at is not None))
+    return found
+
+
+def shared_address_contact_ids() -> QuerySet[Any]:
+    """Ids of the contacts that carry an email or phone some other contact carries too (staff's filter)."""
+    emails = ContactEmail.objects.values("email").annotate(n=Count("contact", distinct=True)).filter(n__gt=1)
+    phones = ContactPhone.objects.values("phone").annotate(n=Count("contact", distinct=True)).filter(n__gt=1)
+    return Contact.objects.filter(
+        Q(emails__email__in=emails.values("email")) | Q(phones__phone__in=phones.values("phone"))
+    ).values("pk")
