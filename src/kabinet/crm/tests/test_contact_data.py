@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kabinet.accounts.tests.conftest import code_in, sms_outbox  # noqa: F401  (a fixture)
+from kabinet.accounts.tests.conftest import code_in
 from kabinet.core.models import AuditEntry
 from kabinet.crm.models import ContactEmail, ContactPhone
 from kabinet.crm.tests.test_portal_my_data import contact_form
