@@ -218,6 +218,7 @@ ACCOUNT_FORMS = {
     "login": "kabinet.accounts.forms.SignInForm",
     "signup": "kabinet.accounts.forms.SignUpForm",
     "confirm_login_code": "kabinet.accounts.forms.ConfirmLoginCodeForm",
+    "request_login_code": "kabinet.accounts.forms.RequestLoginCodeForm",
     "verify_phone": "kabinet.accounts.forms.VerifyPhoneForm",
     "confirm_email_verification_code": "kabinet.accounts.forms.ConfirmEmailVerificationCodeForm",
 }

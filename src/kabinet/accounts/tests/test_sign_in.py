@@ -287,3 +287,9 @@ def test_access_denied_page_is_branded_and_translated(rf):
     with translation.override("ru"):
         html = render_to_string("403.html", request=rf.get("/"))
     assert "Доступ запрещён" in html and "topbar" in html
+
+
+def test_asking_for_a_code_without_an_email_or_phone_is_an_error_at_the_form(client):
+    """allauth accepted an empty form there and failed in the view (500); found by the fuzz test."""
+    response = client.post(reverse("account_request_login_code"), {})
+    assert response.status_code == 200 and "Enter your email or phone number." in body(response)
