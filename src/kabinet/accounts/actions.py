@@ -78,13 +78,15 @@ def portal_title() -> str:
 
 
 def user_for_phone(phone: str) -> User | None:
-    """The one active account that signs in with ``phone``: its own phone, else a phone on its contact.
+    """The one active account that signs in with ``phone``: its own verified phone, else a verified phone on
+    its contact (see "Contact data: one owner" in docs/architecture.md).
 
-    A number shared by several accounts' contacts belongs to none of them for signing in (no code is sent).
+    An unverified number signs nobody in; a verified number shared by several accounts belongs to none of them
+    for signing in (no code is sent).
     """
     if not phone:
         return None
-    own = list(User.objects.filter(phone=phone, is_active=True)[:2])
+    own = list(User.objects.filter(phone=phone, phone_verified_at__isnull=False, is_active=True)[:2])
     if len(own) == 1:
         return own[0]
     ids = set(directory().user_ids_by_phone(phone))
@@ -132,6 +134,34 @@ def address_proven(*, user: User, email: str, request: HttpRequest | None = None
         address.verified = True
         address.save(update_fields=["verified"])
     directory().mark_verified(user=user, email=email)
+
+
+def address_taken(*, user: User, email: str = "", phone: str = "") -> bool:
+    """Whether another account already signs in with this email or verified phone."""
+    if email:
+        owner = account_for_address(email)
+        return owner is not None and owner.pk != user.pk
+    return User.objects.filter(phone=phone, phone_verified_at__isnull=False).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def add_sign_in_email(*, user: User, email: str, request: HttpRequest | None = None) -> None:
+    """A verified address of the person's contact becomes a sign-in email of his account (allauth's
+    ``EmailAddress``, verified), unless another account already uses it."""
+    from allauth.account.models import EmailAddress
+
+    email = email.strip().lower()
+    if address_taken(user=user, email=email):
+        return
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=email, primary=False, verified=True)
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    else:
+        return
+    record_audit(event="auth.email_verified", actor=user, target=user, request=request, source="contact")
 
 
 # --- registration ---------------------------------------------------------------------------------------
@@ -254,6 +284,81 @@ def invitation_for_token(token: str) -> Invitation | None:
     return invitation if invitation is not None and invitation.is_usable else None
 
 
+def account_for_address(email: str) -> User | None:
+    """The account an email address belongs to: its sign-in email, or a verified address of the account."""
+    from allauth.account.models import EmailAddress
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        address = (
+            EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
+        )
+        user = address.user if address is not None else None
+    return user
+
+
+@transaction.atomic
+def create_invitation(
+    *,
+    actor: User | None,
+    email: str,
+    full_name: str = "",
+    contact_public_id: str = "",
+    company_public_id: str = "",
+    company_name: str = "",
+    role: str = "",
+    language: str | None = None,
+    request: HttpRequest | None = None,
+) -> Invitation:
+    """Invite one address to the portal (staff inviting a contact) or to a company (a company admin inviting a
+    colleague): a one-time link by email, valid 14 days, of which only a hash is kept.
+
+    If an account already owns the address, the invitation is addressed to that account: he answers it signed
+    in as himself, and the email goes out in his language; otherwise in ``language`` (the inviter's). Earlier
+    open invitations of the same address to the same place are revoked, so only the newest link works. The
+    caller tells the inviter the same thing whoever owns the address.
+    """
+    email = email.strip().lower()
+    invitee = account_for_address(email)
+    language = invitee.language if invitee is not None else (language or _active_language())
+    now = timezone.now()
+    same_place = Invitation.objects.filter(accepted_at=None, revoked_at=None, declined_at=None)
+    if contact_public_id and not company_public_id:
+        same_place = same_place.filter(contact_public_id=contact_public_id, company_public_id="")
+    else:
+        same_place = same_place.filter(email__iexact=email, company_public_id=company_public_id)
+    same_place.update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        full_name=full_name.strip(),
+        contact_public_id=contact_public_id,
+        company_public_id=company_public_id,
+        company_name=company_name,
+        role=role,
+        language=language,
+        invitee=invitee,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    record_audit(
+        event="account.invited",
+        actor=actor,
+        target=invitation,
+        request=request,
+        contact=contact_public_id,
+        company=company_public_id,
+        existing_account=invitee is not None,
+    )
+    link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
+    transaction.on_commit(lambda: _send_invitation(invitation, link))
+    return invitation
+
+
 @dataclass(frozen=True)
 class InvitationReport:
     """What ``invite_contacts`` did: who was invited and who was skipped, with the reason."""
@@ -266,14 +371,13 @@ class InvitationReport:
 def invite_contacts(
     *, actor: User | None, contact_public_ids: list[str], request: HttpRequest | None = None
 ) -> InvitationReport:
-    """Invite one contact or a list: each gets an email with a link to set up his login (valid 14 days).
+    """Staff invite one contact or a list to set up their portal login (``create_invitation`` for each).
 
     Skipped: contacts that already have an account, that have no email, or whose email another account
-    uses. Earlier open invitations of the same contact are revoked, so only the newest link works.
+    uses (staff see who is who; the invitation would join the wrong person).
     """
     sent: list[str] = []
     skipped: list[tuple[str, str]] = []
-    now = timezone.now()
     for public_id in contact_public_ids:
         card = directory().card(public_id)
         if card is None:
@@ -285,35 +389,35 @@ def invite_contacts(
             skipped.append((card.full_name, str(_("has no email address"))))
             continue
         email = card.emails[0]
-        if User.objects.filter(email__iexact=email).exists():
+        if account_for_address(email) is not None:
             skipped.append((card.full_name, str(_("this email belongs to another account"))))
             continue
-        Invitation.objects.filter(contact_public_id=public_id, accepted_at=None, revoked_at=None).update(
-            revoked_at=now
+        create_invitation(
+            actor=actor, email=email, full_name=card.full_name, contact_public_id=public_id, request=request
         )
-        token = secrets.token_urlsafe(32)
-        invitation = Invitation.objects.create(
-            email=email,
-            full_name=card.full_name,
-            contact_public_id=public_id,
-            token_hash=_token_hash(token),
-            invited_by=actor,
-            expires_at=now + timedelta(days=INVITATION_DAYS),
-        )
-        record_audit(
-            event="account.invited", actor=actor, target=invitation, request=request, contact=public_id
-        )
-        link = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
-        transaction.on_commit(lambda e=email, n=card.full_name, u=link: _send_invitation(e, n, u))
         sent.append(card.full_name)
     return InvitationReport(sent=sent, skipped=skipped)
 
 
-def _send_invitation(email: str, name: str, link: str) -> None:
-    context = {"name": name, "link": link, "portal_title": portal_title(), "days": INVITATION_DAYS}
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/email/invitation_message.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    """The invitation email, text and HTML, in the invitee's language and under the portal's name."""
+    inviter = invitation.invited_by
+    with translation.override(invitation.language or settings.LANGUAGE_CODE):
+        context = {
+            "name": invitation.invitee.full_name if invitation.invitee else invitation.full_name,
+            "link": link,
+            "portal_title": portal_title(),
+            "days": INVITATION_DAYS,
+            "company": invitation.company_name,
+            "inviter": (inviter.full_name or inviter.email) if inviter and not inviter.is_staff else "",
+            "existing": invitation.invitee is not None,
+        }
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation_message.txt", context)
+        html = render_to_string("accounts/email/invitation_message.html", context)
+    send_mail(
+        " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html
+    )
 
 
 @transaction.atomic
@@ -327,16 +431,26 @@ def revoke_invitation(
         record_audit(event="account.invitation_revoked", actor=actor, target=invitation, request=request)
 
 
+def _grant(invitation: Invitation, user: User) -> bool:
+    if not invitation.company_public_id:
+        return True
+    return directory().grant_company_access(
+        actor=user, user=user, company_public_id=invitation.company_public_id, role=invitation.role
+    )
+
+
 @transaction.atomic
 def accept_invitation(
     *, request: HttpRequest | None, invitation: Invitation, password: str, full_name: str, consent: Consent
 ) -> User | None:
-    """Create the invited person's account (email verified: the link came by email), join it to his
-    contact and store his consent. None if an account with that email appeared meanwhile."""
+    """A person without an account follows his invitation: his account is created (email verified: the link
+    came by email), joined to his contact (the invited one, else the one unlinked contact carrying that
+    address, else a new one), given the company access offered, and his consent stored. None if the
+    invitation stopped being usable or an account with that email appeared meanwhile."""
     from allauth.account.models import EmailAddress
 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_usable or User.objects.filter(email__iexact=invitation.email).exists():
+    if not invitation.is_usable or invitation.invitee_id or account_for_address(invitation.email):
         return None
     user = User.objects.create_user(
         email=invitation.email,
@@ -346,17 +460,57 @@ def accept_invitation(
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     record_consent(user=user, consent=consent, request=request)
-    card = directory().card(invitation.contact_public_id)
-    if card is not None and card.user_id is None:
+    card = directory().card(invitation.contact_public_id) if invitation.contact_public_id else None
+    if card is None or card.user_id is not None:
+        matches = directory().find_unlinked(emails=[user.email])
+        card = matches[0] if len(matches) == 1 else None
+    if card is not None:
         directory().link_user(actor=user, contact_public_id=card.public_id, user=user)
-        directory().mark_verified(user=user, email=user.email)
     else:
         directory().create_for_user(actor=user, user=user)
+    directory().mark_verified(user=user, email=user.email)
+    _grant(invitation, user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     record_audit(event="account.invitation_accepted", actor=user, target=invitation, request=request)
     return user
+
+
+class InvitationRefused(Exception):
+    """The signed-in account may not answer this invitation (it is someone else's, or a staff account)."""
+
+
+@transaction.atomic
+def answer_invitation(
+    *, actor: User, invitation: Invitation, accept: bool, request: HttpRequest | None = None
+) -> Invitation:
+    """The owner of an existing account accepts or declines an invitation to a company, signed in as himself.
+
+    Accepting gives his contact the access offered; no session's active company changes (he switches when he
+    wants). Raises ``InvitationRefused`` for anyone but the invited account, and for staff accounts, which are
+    never joined to a client company.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_usable or invitation.invitee_id != actor.pk or not invitation.company_public_id:
+        raise InvitationRefused
+    if accept and actor.is_staff:
+        raise InvitationRefused
+    if accept:
+        _grant(invitation, actor)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_user = actor
+        invitation.save(update_fields=["accepted_at", "accepted_user"])
+    else:
+        invitation.declined_at = timezone.now()
+        invitation.save(update_fields=["declined_at"])
+    record_audit(
+        event="account.invitation_accepted" if accept else "account.invitation_declined",
+        actor=actor,
+        target=invitation,
+        request=request,
+    )
+    return invitation
 
 
 def _active_language() -> str:

@@ -23,11 +23,13 @@ class ContactCard:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     user_id: int | None = None
+    verified_emails: tuple[str, ...] = ()
+    verified_phones: tuple[str, ...] = ()
 
 
 class ContactDirectory(Protocol):
     def user_ids_by_phone(self, phone: str) -> list[int]:
-        """Ids of the accounts whose contact carries ``phone`` (E.164)."""
+        """Ids of the accounts whose contact carries ``phone`` (E.164) as a verified number."""
         ...
 
     def find_unlinked(self, *, emails: Sequence[str] = (), phones: Sequence[str] = ()) -> list[ContactCard]:
@@ -54,6 +56,11 @@ class ContactDirectory(Protocol):
         """Record on the user's contact that he proved he controls this email or phone."""
         ...
 
+    def grant_company_access(self, *, actor: Any, user: Any, company_public_id: str, role: str) -> bool:
+        """Give ``user``'s contact (created if he has none) access to the company with ``role``, because he
+        accepted an invitation. False when the company no longer exists; the sessions' active company stays."""
+        ...
+
 
 class _EmptyDirectory:
     def user_ids_by_phone(self, phone: str) -> list[int]:
@@ -76,6 +83,9 @@ class _EmptyDirectory:
 
     def mark_verified(self, *, user: Any, email: str = "", phone: str = "") -> None:
         return None
+
+    def grant_company_access(self, *, actor: Any, user: Any, company_public_id: str, role: str) -> bool:
+        return False
 
 
 _directory: ContactDirectory = _EmptyDirectory()

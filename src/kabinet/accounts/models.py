@@ -177,10 +177,15 @@ class ConsentAcceptance(models.Model):
 
 
 class Invitation(models.Model):
-    """A staff invitation for one CRM contact to set up his portal login by following an emailed link.
+    """An invitation to the portal sent by email with a one-time link: the one mechanism for staff inviting a
+    CRM contact and for a company admin inviting a colleague to a company.
 
-    The contact is referred to by its public id: accounts does not import the CRM (the contact directory
-    in ``kabinet.accounts.directory`` resolves it). Only a hash of the link's token is stored.
+    - To an address no account uses, the link lets the person set a password and signs him in.
+    - To an address that belongs to an account (``invitee``), it is a pending offer that only that account,
+      signed in as himself, accepts or declines; the inviter learns nothing about him.
+
+    The contact and the company are referred to by public id: accounts does not import the CRM (the contact
+    directory in ``kabinet.accounts.directory`` resolves them). Only a hash of the link's token is stored.
     """
 
     public_id = models.CharField(
@@ -188,7 +193,21 @@ class Invitation(models.Model):
     )
     email = models.EmailField(_("email"))
     full_name = models.CharField(_("name"), max_length=200, blank=True)
-    contact_public_id = models.CharField(_("contact"), max_length=22, db_index=True)
+    contact_public_id = models.CharField(_("contact"), max_length=22, blank=True, db_index=True)
+    # A colleague invitation: the company it gives access to, its name when sent, and the role offered.
+    company_public_id = models.CharField(_("company"), max_length=22, blank=True, db_index=True)
+    company_name = models.CharField(_("company name"), max_length=255, blank=True)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    # The account that already owned the address when the invitation was sent: only he may answer it.
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -210,6 +229,7 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -221,4 +241,9 @@ class Invitation(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.declined_at is None
+            and self.expires_at > timezone.now()
+        )

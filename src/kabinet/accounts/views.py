@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kabinet.accounts import actions, codes
 from kabinet.accounts.directory import directory
 from kabinet.accounts.export import build_export
-from kabinet.accounts.forms import AcceptInvitationForm, DeleteAccountForm, SignInForm
+from kabinet.accounts.forms import AcceptInvitationForm, DeleteAccountForm, InvitationAnswerForm, SignInForm
 from kabinet.accounts.models import RegistrationMode, SignInSettings
 from kabinet.accounts.phones import masked
 
@@ -106,16 +106,22 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The page an invitation email links to: choose a password, accept the consent, and you are in."""
+    """The page an invitation email links to.
+
+    To a new person: choose a password, accept the consent, and you are in. To an address that belongs to an
+    account: sign in as yourself, then accept or decline; nobody else, signed in or not, learns anything.
+    """
     invitation = actions.invitation_for_token(token)
     mode = SignInSettings.current().registration_mode
-    if invitation is None or mode == RegistrationMode.CLOSED:
+    if invitation is None or (mode == RegistrationMode.CLOSED and invitation.invitee_id is None):
         return render(
             request,
             "accounts/invitation_invalid.html",
             {"closed": mode == RegistrationMode.CLOSED},
             status=404,
         )
+    if invitation.invitee_id is not None:
+        return _answer_invitation(request, invitation)
     if request.user.is_authenticated:
         return render(request, "accounts/invitation_signed_in.html", status=409)
     form = AcceptInvitationForm(request.POST or None, invitation=invitation)
@@ -132,6 +138,41 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return perform_login(request, user, email_verification="none", signup=True, email=user.email)
     return render(request, "accounts/invitation.html", {"form": form, "invitation": invitation})
+
+
+def _answer_invitation(request: HttpRequest, invitation) -> HttpResponse:
+    if not request.user.is_authenticated:
+        messages.info(request, _("Sign in to answer the invitation."))
+        return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.path}")
+    if request.user.pk != invitation.invitee_id:
+        return render(request, "accounts/invitation_signed_in.html", status=409)
+    form = InvitationAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accept = form.cleaned_data["decision"] == "accept"
+        try:
+            actions.answer_invitation(
+                actor=request.user, invitation=invitation, accept=accept, request=request
+            )
+        except actions.InvitationRefused:
+            messages.error(request, _("A staff account cannot join a client company."))
+        else:
+            if accept:
+                messages.success(
+                    request,
+                    _(
+                        "You now have access to %(company)s. Switch to it at the top of the page when you need it."
+                    )
+                    % {"company": invitation.company_name},
+                )
+            else:
+                messages.info(request, _("You declined the invitation."))
+        return HttpResponseRedirect(reverse("portal:home"))
+    return render(
+        request,
+        "accounts/invitation_answer.html",
+        {"invitation": invitation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -157,16 +198,30 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def identities(request: HttpRequest) -> HttpResponse:
-    """Every way this account signs in: its emails, its phone, the phones on the client's contact."""
+    """Every way this account signs in, and the addresses of his client card that will once confirmed.
+
+    The contact owns the person's emails and phones (docs/architecture.md, "Contact data: one owner"): this
+    page shows the same list as "My data", and which of them sign in.
+    """
     user = request.user
     card = directory().card_of_user(user)
-    contact_phones = [p for p in (card.phones if card else ()) if p != user.phone]
+    contact_phones = [
+        {"phone": p, "verified": p in card.verified_phones}
+        for p in (card.phones if card else ())
+        if p != user.phone
+    ]
+    emails = list(EmailAddress.objects.filter(user=user).order_by("-primary", "email"))
+    sign_in = {e.email.lower() for e in emails}
+    contact_emails = [
+        e for e in (card.emails if card else ()) if e.lower() not in sign_in and e != user.email.lower()
+    ]
     return render(
         request,
         "accounts/identities.html",
         {
-            "emails": list(EmailAddress.objects.filter(user=user).order_by("-primary", "email")),
+            "emails": emails,
             "contact_phones": contact_phones,
+            "contact_emails": contact_emails,
             "authenticators": list(Authenticator.objects.filter(user=user).order_by("type")),
         },
     )

@@ -15,3 +15,9 @@ class BillingConfig(AppConfig):
         from kabinet.billing import portal
 
         portal.register()
+
+        from kabinet.billing.models import Invoice
+        from kabinet.billing.selectors import invoices_visible_to
+        from kabinet.files.subjects import register_subject
+
+        register_subject(Invoice, invoices_visible_to)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.accounts.actions import create_account
-from kabinet.accounts.models import User
+from kabinet.accounts.actions import add_sign_in_email, address_taken, create_invitation
+from kabinet.accounts.models import Invitation
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import assign_translations, translations
 from kabinet.core.sequences import next_number
@@ -40,6 +40,8 @@ register_events(
         "order.confirmed": _("Order №%(number)s was confirmed"),
         "order.declined": _("Order №%(number)s was declined"),
         "colleague.invited": _("%(name)s was given access to the company"),
+        "colleague.invitation_sent": _("An invitation to the company was sent to %(email)s"),
+        "colleague.joined": _("%(name)s accepted the invitation and joined the company"),
         "colleague.made_admin": _("%(name)s is now a company admin"),
         "colleague.made_member": _("%(name)s is now a member of the company"),
         "colleague.removed": _("%(name)s no longer has access to the company"),
@@ -87,15 +89,7 @@ def update_company(
     company.save()
     changed = sorted(set(changed_fields) | set(details))
     record_audit(event="company.updated", actor=actor, target=company, fields=changed)
-    record_timeline(
-        event="company.updated",
-        kind="account",
-        subject=company,
-        company=company,
-        contact=None,
-        actor=actor,
-        name=company.name,
-    )
+    _company_history(actor=actor, company=company, event="company.updated", name=company.name)
     return company
 
 
@@ -112,8 +106,13 @@ def create_contact(
     manager: Any = None,
     position: str = "",
     delivery_address: str = "",
+    verified: bool = False,
 ) -> Contact:
-    """Create a contact with emails and phones (phones normalised to E.164; the first of each is primary)."""
+    """Create a contact with emails and phones (phones normalised to E.164; the first of each is primary).
+
+    ``verified``: the business vouches for these addresses (staff typed them from their records, the demo):
+    they sign in at once. Addresses a client adds himself are never created verified.
+    """
     contact = Contact(
         first_name=first_name,
         last_name=last_name,
@@ -125,14 +124,12 @@ def create_contact(
     )
     contact.full_clean()
     contact.save()
-    for index, email in enumerate(emails):
-        row = ContactEmail(contact=contact, email=email, is_primary=index == 0)
-        row.full_clean(exclude=["contact"])
-        row.save()
-    for index, phone in enumerate(phones):
-        row = ContactPhone(contact=contact, phone=phone, is_primary=index == 0)
-        row.full_clean(exclude=["contact"])
-        row.save()
+    stamp = timezone.now() if verified else None
+    for model, field, values in ((ContactEmail, "email", emails), (ContactPhone, "phone", phones)):
+        for index, value in enumerate(values):
+            row = model(contact=contact, is_primary=index == 0, verified_at=stamp, **{field: value})
+            row.full_clean(exclude=["contact"])
+            row.save()
     record_audit(event="contact.created", actor=actor, target=contact)
     return contact
 
@@ -477,6 +474,44 @@ def update_contact_details(
     return contact
 
 
+class AddressConflict(ValidationError):
+    """The address already signs in to another account: the person keeps it unverified, staff see it."""
+
+
+def confirm_contact_address(*, actor: Any, contact: Contact, email: str = "", phone: str = "") -> None:
+    """The client proved with a code that he controls an address on his contact.
+
+    The address is stamped verified and becomes a sign-in identity of his account (an email also as an
+    allauth ``EmailAddress``). An address another account already signs in with is refused and audited as a
+    conflict (staff see it on the contact in the back office): nobody's sign-in is taken over. The conflict's
+    audit entry is written outside the refused change, so it stays.
+    """
+    user = contact.user
+    if user is None:
+        raise ValidationError(gettext("Only a client with a portal account can confirm an address."))
+    if address_taken(user=user, email=email, phone=phone) or _verified_elsewhere(contact, email, phone):
+        record_audit(
+            event="contact.address_conflict", actor=actor, target=contact, kind="email" if email else "phone"
+        )
+        raise AddressConflict(
+            gettext("This address already signs in to another account. Your manager will sort it out.")
+        )
+    with transaction.atomic():
+        mark_contact_address_verified(actor=actor, contact=contact, email=email, phone=phone)
+        if email:
+            add_sign_in_email(user=user, email=email)
+
+
+def _verified_elsewhere(contact: Contact, email: str, phone: str) -> bool:
+    if email:
+        rows = ContactEmail.objects.filter(email=email.strip().lower())
+    else:
+        rows = ContactPhone.objects.filter(phone=phone)
+    return (
+        rows.filter(verified_at__isnull=False, contact__user__isnull=False).exclude(contact=contact).exists()
+    )
+
+
 @transaction.atomic
 def update_company_details(
     *,
@@ -515,60 +550,79 @@ def invite_colleague(
     first_name: str,
     last_name: str = "",
     role: str = Membership.Role.MEMBER,
-) -> Membership:
-    """A company admin gives a colleague access to the company.
+    request: Any = None,
+) -> Invitation:
+    """A company admin invites a colleague to the company by email: an invitation, never a membership.
 
-    The colleague is found by email among the contacts (or created), gets a membership and, when he has no
-    account yet, an account without a password: he signs in with a code sent to that email or sets a password
-    through the reset link. Staff accounts are never linked to a client contact.
+    Nothing is looked up outside the company: whoever owns the address (nobody, a client of another company,
+    staff) the inviter gets the same answer and sees only the address and the name she typed. The person gets
+    the invitation email (``accounts.actions.create_invitation``): a new person sets a password through the
+    link and joins; an existing account accepts or declines signed in as himself (``join_company``).
     """
     email = (email or "").strip().lower()
     if role not in Membership.Role.values:
         raise ValidationError({"role": gettext("Choose a role.")})
-    contact = (
-        Contact.objects.filter(emails__email=email).order_by("id").first()
-        or Contact.objects.filter(user__email__iexact=email).order_by("id").first()
-    )
-    if contact is not None and Membership.objects.filter(contact=contact, company=company).exists():
+    members = Membership.objects.filter(company=company)
+    if (
+        members.filter(contact__emails__email=email).exists()
+        or members.filter(contact__user__email__iexact=email).exists()
+    ):  # only colleagues she already sees: this says nothing about anybody outside her company
         raise ValidationError({"email": gettext("This person already has access to the company.")})
-    if contact is None:
-        contact = create_contact(actor=actor, first_name=first_name, last_name=last_name, emails=[email])
-    if contact.user_id is None:
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = create_account(actor=actor, email=email, password=None, full_name=contact.full_name)
-        if not user.is_staff and not Contact.objects.filter(user=user).exists():
-            contact.user = user
-            contact.save(update_fields=["user", "updated_at"])
-    membership = Membership.objects.create(contact=contact, company=company, role=role)
-    record_audit(
-        event="membership.invited", actor=actor, target=company, contact=contact.public_id, role=role
-    )
-    record_timeline(
-        event="colleague.invited",
-        kind="account",
-        subject=company,
-        company=company,
-        contact=None,
+    name = " ".join(part for part in (first_name.strip(), last_name.strip()) if part)
+    invitation = create_invitation(
         actor=actor,
-        name=contact.full_name,
+        email=email,
+        full_name=name,
+        company_public_id=company.public_id,
+        company_name=company.name,
         role=role,
+        request=request,
     )
-    notify_owners(
-        actor=actor,
-        event="company.colleague_invited",
-        company_id=company.pk,
-        contact_id=contact.pk,
-        url=reverse("portal:home"),
-        subject_public_id=company.public_id,
-        params={
-            "company": company.name,
-            "name": contact.full_name,
-            "invited_by": getattr(actor, "full_name", "") or getattr(actor, "email", ""),
-            "role": role,
-        },
+    record_audit(
+        event="membership.invited", actor=actor, target=company, invitation=invitation.public_id, role=role
     )
+    _company_history(actor=actor, company=company, event="colleague.invitation_sent", email=email, role=role)
+    return invitation
+
+
+@transaction.atomic
+def join_company(*, actor: Any, user: Any, company: Company, role: str) -> Membership:
+    """The person accepted an invitation to ``company``: his contact (created if he has none) gets access.
+
+    Nothing about any session changes: the viewer's default company is the one he joined first, so a new
+    company is used only once he picks it.
+    """
+    if role not in Membership.Role.values:
+        role = Membership.Role.MEMBER
+    contact = Contact.objects.filter(user=user).first()
+    if contact is None:
+        parts = (user.full_name or user.email.split("@")[0]).split()
+        contact = create_contact(
+            actor=actor,
+            first_name=parts[0][:100],
+            last_name=" ".join(parts[1:])[:100],
+            emails=[user.email],
+            user=user,
+        )
+        mark_contact_address_verified(actor=actor, contact=contact, email=user.email)
+    membership, created = Membership.objects.get_or_create(
+        contact=contact, company=company, defaults={"role": role}
+    )
+    if created:
+        record_audit(
+            event="membership.joined", actor=actor, target=company, contact=contact.public_id, role=role
+        )
+        _company_history(
+            actor=actor, company=company, event="colleague.joined", name=contact.full_name, role=role
+        )
     return membership
+
+
+def _company_history(*, actor: Any, company: Company, event: str, **data: Any) -> None:
+    """A change of who has access to the company, in the company's history (no contact: the whole company)."""
+    record_timeline(
+        event=event, kind="account", subject=company, company=company, contact=None, actor=actor, **data
+    )
 
 
 def _not_yourself(actor: Any, membership: Membership) -> None:
@@ -593,13 +647,10 @@ def change_colleague_role(*, actor: Any, membership: Membership, role: str) -> M
         contact=membership.contact.public_id,
         role=role,
     )
-    record_timeline(
-        event="colleague.made_admin" if role == Membership.Role.ADMIN else "colleague.made_member",
-        kind="account",
-        subject=membership.company,
-        company=membership.company,
-        contact=None,
+    _company_history(
         actor=actor,
+        company=membership.company,
+        event="colleague.made_admin" if role == Membership.Role.ADMIN else "colleague.made_member",
         name=membership.contact.full_name,
     )
     return membership
@@ -612,15 +663,7 @@ def remove_colleague(*, actor: Any, membership: Membership) -> None:
     company, contact = membership.company, membership.contact
     membership.delete()
     record_audit(event="membership.removed", actor=actor, target=company, contact=contact.public_id)
-    record_timeline(
-        event="colleague.removed",
-        kind="account",
-        subject=company,
-        company=company,
-        contact=None,
-        actor=actor,
-        name=contact.full_name,
-    )
+    _company_history(actor=actor, company=company, event="colleague.removed", name=contact.full_name)
 
 
 @transaction.atomic

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.i18n import columns
@@ -21,6 +23,7 @@ from kabinet.crm.models import (
     Stage,
     TimelineEntry,
 )
+from kabinet.crm.selectors import address_conflicts, shared_address_contact_ids
 
 
 class MembershipInline(admin.TabularInline):
@@ -62,10 +65,25 @@ class ContactPhoneInline(admin.TabularInline):
     extra = 1
 
 
+class AddressConflictFilter(admin.SimpleListFilter):
+    """Contacts sharing an email or phone with another contact: what staff sort out (M2 of issue 19)."""
+
+    title = _("address conflicts")
+    parameter_name = "conflict"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("shares an email or phone with another contact"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(pk__in=shared_address_contact_ids())
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ["full_name", "primary_email", "user", "manager", "created_at"]
-    list_filter = ["manager", "memberships__role"]
+    list_filter = ["manager", "memberships__role", AddressConflictFilter]
     search_fields = [
         "first_name",
         "last_name",
@@ -74,7 +92,7 @@ class ContactAdmin(admin.ModelAdmin):
         "phones__phone",
         "companies__name",
     ]
-    readonly_fields = ["public_id", "created_at", "updated_at"]
+    readonly_fields = ["public_id", "created_at", "updated_at", "conflicts"]
     autocomplete_fields = ["user", "manager"]
     inlines = [ContactEmailInline, ContactPhoneInline, MembershipInline]
     actions = ["invite_to_portal"]
@@ -98,6 +116,26 @@ class ContactAdmin(admin.ModelAdmin):
                 _("Not invited: %(name)s (%(reason)s).") % {"name": name, "reason": reason},
                 messages.WARNING,
             )
+
+    @admin.display(description=_("address conflicts"))
+    def conflicts(self, obj: Contact) -> str:
+        """Other contacts with one of this contact's addresses; a verified one there signs in over there."""
+        rows = address_conflicts(obj) if obj.pk else []
+        if not rows:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            '{} — <a href="{}">{}</a> ({})',
+            (
+                (
+                    address,
+                    reverse("admin:crm_contact_change", args=[other.pk]),
+                    other.full_name,
+                    _("confirmed there") if verified else _("not confirmed there"),
+                )
+                for address, other, verified in rows
+            ),
+        )
 
     @admin.display(description=_("email"))
     def primary_email(self, obj: Contact) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 
 from kabinet.accounts.directory import ContactCard
 from kabinet.crm import actions
-from kabinet.crm.models import Contact, ContactEmail, ContactPhone
+from kabinet.crm.models import Company, Contact, ContactEmail, ContactPhone
 
 
 def _card(contact: Contact) -> ContactCard:
@@ -20,6 +20,8 @@ def _card(contact: Contact) -> ContactCard:
         first_name=contact.first_name,
         emails=tuple(e.email for e in contact.emails.all()),
         phones=tuple(p.phone for p in contact.phones.all()),
+        verified_emails=tuple(e.email for e in contact.emails.all() if e.verified_at),
+        verified_phones=tuple(p.phone for p in contact.phones.all() if p.verified_at),
         user_id=contact.user_id,
     )
 
@@ -34,7 +36,9 @@ def _contacts():
 class CrmContactDirectory:
     def user_ids_by_phone(self, phone: str) -> list[int]:
         return list(
-            ContactPhone.objects.filter(phone=phone, contact__user__isnull=False)
+            # only numbers proven by the person (a code) or vouched for by staff: one typed on "My data"
+            # signs nobody in, and cannot take SMS sign-in away from its real owner
+            ContactPhone.objects.filter(phone=phone, contact__user__isnull=False, verified_at__isnull=False)
             .values_list("contact__user_id", flat=True)
             .distinct()
         )
@@ -78,3 +82,10 @@ class CrmContactDirectory:
         contact = Contact.objects.filter(user_id=user.pk).first()
         if contact is not None:
             actions.mark_contact_address_verified(actor=user, contact=contact, email=email, phone=phone)
+
+    def grant_company_access(self, *, actor: Any, user: Any, company_public_id: str, role: str) -> bool:
+        company = Company.objects.filter(public_id=company_public_id).first()
+        if company is None:
+            return False
+        actions.join_company(actor=actor, user=user, company=company, role=role)
+        return True

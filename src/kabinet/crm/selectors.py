@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from kabinet.accounts.models import Invitation
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.crm.models import (
     BankAccount,
     Company,
     Contact,
+    ContactEmail,
+    ContactPhone,
     Membership,
     Order,
     OrderItem,
@@ -100,3 +106,44 @@ def memberships_of_active_company(viewer: Viewer) -> QuerySet[Membership]:
     if not viewer.is_company_admin:
         return Membership.objects.none()
     return Membership.objects.filter(company_id=viewer.active_company_id).select_related("contact")
+
+
+def pending_company_invitations(viewer: Viewer) -> QuerySet[Invitation]:
+    """Open invitations to the active company, for its admin: only what the inviter typed (address, name)."""
+    if not viewer.is_company_admin:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(
+        company_public_id=viewer.active.public_id,
+        accepted_at=None,
+        revoked_at=None,
+        declined_at=None,
+        expires_at__gt=timezone.now(),
+    ).only("public_id", "email", "full_name", "role", "created_at", "expires_at")
+
+
+def address_conflicts(contact: Contact) -> list[tuple[str, Contact, bool]]:
+    """Every email and phone of ``contact`` that another contact also carries: (address, other, verified there).
+
+    What staff review in the back office: two people with one number cannot both sign in by SMS with it.
+    """
+    emails = [e.email for e in contact.emails.all()]
+    phones = [p.phone for p in contact.phones.all()]
+    found: list[tuple[str, Contact, bool]] = []
+    for row in (
+        ContactEmail.objects.filter(email__in=emails).exclude(contact=contact).select_related("contact")
+    ):
+        found.append((row.email, row.contact, row.verified_at is not None))
+    for row in (
+        ContactPhone.objects.filter(phone__in=phones).exclude(contact=contact).select_related("contact")
+    ):
+        found.append((row.phone, row.contact, row.verified_at is not None))
+    return found
+
+
+def shared_address_contact_ids() -> QuerySet[Any]:
+    """Ids of the contacts that carry an email or phone some other contact carries too (staff's filter)."""
+    emails = ContactEmail.objects.values("email").annotate(n=Count("contact", distinct=True)).filter(n__gt=1)
+    phones = ContactPhone.objects.values("phone").annotate(n=Count("contact", distinct=True)).filter(n__gt=1)
+    return Contact.objects.filter(
+        Q(emails__email__in=emails.values("email")) | Q(phones__phone__in=phones.values("phone"))
+    ).values("pk")

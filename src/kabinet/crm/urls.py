@@ -11,6 +11,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("me/", views.profile, name="profile"),
     path("me/edit/", views.profile_edit, name="profile_edit"),
+    path("me/verify/", views.verify_address, name="verify_address"),
     path("me/companies/<pid:public_id>/", views.company, name="company"),
     path("me/companies/<pid:public_id>/edit/", views.company_edit, name="company_edit"),
     path("me/colleagues/", views.colleagues, name="colleagues"),

@@ -23,6 +23,7 @@ def build_viewer(request: HttpRequest) -> Viewer:
             "first_name",
             "middle_name",
             "last_name",
+            "memberships__id",
             "memberships__role",
             "memberships__company_id",
             "memberships__company__public_id",
@@ -44,5 +45,16 @@ def build_viewer(request: HttpRequest) -> Viewer:
         if row["memberships__company_id"] is not None
     )
     wanted = request.session.get(ACTIVE_COMPANY_SESSION_KEY) if hasattr(request, "session") else None
-    active = next((c for c in companies if c.public_id == wanted), companies[0] if companies else None)
+    # Without a choice in the session, the company he joined first: a company he joins later (an accepted
+    # invitation) never becomes any open session's active company unless he picks it.
+    joined_first = min(
+        (row for row in rows if row["memberships__company_id"] is not None),
+        key=lambda row: row["memberships__id"],
+        default=None,
+    )
+    default = next(
+        (c for c in companies if joined_first and c.company_id == joined_first["memberships__company_id"]),
+        None,
+    )
+    active = next((c for c in companies if c.public_id == wanted), default)
     return Viewer(user=user, contact_id=first["id"], contact_name=name, companies=companies, active=active)

@@ -15,3 +15,9 @@ class DocumentsConfig(AppConfig):
         from kabinet.documents import portal
 
         portal.register()
+
+        from kabinet.documents.models import Document
+        from kabinet.documents.selectors import documents_visible_to
+        from kabinet.files.subjects import register_subject
+
+        register_subject(Document, documents_visible_to)  # a draft's PDF stays hidden with the draft

@@ -17,7 +17,7 @@ from kabinet.core.audit import record_audit
 from kabinet.crm.models import Company, Contact
 from kabinet.crm.timeline import record_timeline, register_events
 from kabinet.files.models import ClientFile
-from kabinet.files.validation import check_upload
+from kabinet.files.validation import inspect_upload
 
 logger = logging.getLogger(__name__)
 register_events({"file.added": _("File “%(name)s” was added")})
@@ -41,7 +41,7 @@ def store_file(
     fails (the disk is full, the folder is read-only) or the row cannot be saved, the partly written file is
     removed and the failure is a translated ``ValidationError`` on ``error_field`` (the form's file field),
     so the caller's transaction rolls back and the client reads why."""
-    content_type = check_upload(upload)
+    checked = inspect_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -51,8 +51,8 @@ def store_file(
         contact=contact,
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         direction=direction,
-        original_name=(upload.name or "file")[-255:],
-        content_type=content_type,
+        original_name=checked.name,
+        content_type=checked.content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
     )

@@ -15,3 +15,10 @@ class FilesConfig(AppConfig):
         from kabinet.files import portal
 
         portal.register()
+
+        from kabinet.crm.models import Order
+        from kabinet.crm.selectors import orders_visible_to
+        from kabinet.files.subjects import register_subject
+
+        # A file on an order is visible exactly when the order is (the CRM cannot register: it is left of files).
+        register_subject(Order, orders_visible_to)

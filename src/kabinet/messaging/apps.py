@@ -11,3 +11,9 @@ class MessagingConfig(AppConfig):
         from kabinet.messaging import portal
 
         portal.register()
+
+        from kabinet.files.subjects import register_subject
+        from kabinet.messaging.models import Message
+        from kabinet.messaging.selectors import messages_visible_to
+
+        register_subject(Message, messages_visible_to)  # chat files stay as personal as the chat

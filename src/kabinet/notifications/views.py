@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kabinet.core.bodies import json_object
 from kabinet.notifications import actions
 from kabinet.notifications.channels import channels
 from kabinet.notifications.events import event_kinds
@@ -135,19 +135,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _json_body(request: HttpRequest) -> dict | None:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 @client_required
 @require_POST
 def push_subscribe(request: HttpRequest) -> HttpResponse:
     """Store the PushSubscription JSON the browser produced (``endpoint`` and ``keys.p256dh/auth``)."""
-    data = _json_body(request)
+    data = json_object(request)
     keys = data.get("keys") if data else None
     endpoint = (data or {}).get("endpoint")
     if (
@@ -175,7 +167,7 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
 @client_required
 @require_POST
 def push_unsubscribe(request: HttpRequest) -> HttpResponse:
-    data = _json_body(request) or {}
+    data = json_object(request) or {}
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str):
         return _problem(400, _("This is not a valid browser push subscription."))

@@ -21,6 +21,7 @@ from kabinet.crm.models import Company, Membership, Order
 from kabinet.documents.models import Document
 from kabinet.files.models import ClientFile
 from kabinet.testing import factories as f
+from kabinet.testing.pages import assert_page_is_locked_down
 from kabinet.tickets.models import Ticket
 
 
@@ -190,6 +191,8 @@ def check_case(world: World, case: RouteCase, role: Role) -> None:
         assert response["Location"].startswith(location), (
             f"{case.id} as {role}: redirected to {response['Location']}"
         )
+    if status == 200 and "text/html" in response.get("Content-Type", ""):
+        assert_page_is_locked_down(response, signed_in=role != Role.ANONYMOUS, where=f"{case.id} as {role}")
     if status == 200 and case.markers and "text/html" in response.get("Content-Type", ""):
         body = response.content.decode()
         for marker, allowed in case.markers(world).items():

@@ -541,9 +541,16 @@ def remove_ticket_cc(*, actor: Any, ticket: Ticket, contact: Contact) -> None:
         _timeline(ticket, "ticket.cc_removed", actor=actor, name=contact.full_name)
 
 
+EMAIL_MAX_LENGTH = 254  # RFC 5321
+
+
 def contact_by_email(email: str) -> Contact | None:
+    """The contact carrying this email (his primary address first); None for anything that is no address."""
+    email = (email or "").strip()
+    if not email or len(email) > EMAIL_MAX_LENGTH:  # never send an unbounded client value to the database
+        return None
     row = (
-        ContactEmail.objects.filter(email__iexact=(email or "").strip())
+        ContactEmail.objects.filter(email__iexact=email)
         .select_related("contact")
         .order_by("-is_primary", "id")
         .first()

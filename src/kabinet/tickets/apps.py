@@ -15,3 +15,9 @@ class TicketsConfig(AppConfig):
         from kabinet.tickets import portal, tasks  # noqa: F401  (tasks: registers the jobs with Huey)
 
         portal.register()
+
+        from kabinet.files.subjects import register_subject
+        from kabinet.tickets.models import TicketMessage
+        from kabinet.tickets.selectors import public_ticket_messages_visible_to
+
+        register_subject(TicketMessage, public_ticket_messages_visible_to)

@@ -98,6 +98,11 @@ def ticket_messages_visible_to(viewer: Viewer, ticket: Ticket) -> QuerySet[Ticke
     ).select_related("author_user", "author_contact")
 
 
+def public_ticket_messages_visible_to(viewer: Viewer) -> QuerySet[TicketMessage]:
+    """Every public message of every ticket the viewer can see (what files on ticket messages compose with)."""
+    return TicketMessage.objects.filter(ticket__in=tickets_visible_to(viewer).values("pk"), is_internal=False)
+
+
 def ticket_attachments_visible_to(viewer: Viewer, ticket: Ticket) -> QuerySet[ClientFile]:
     """Files attached to the public messages of a ticket the viewer can see."""
     return ClientFile.objects.filter(

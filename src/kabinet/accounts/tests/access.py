@@ -53,6 +53,26 @@ def _invitation(world) -> None:
     )
 
 
+COMPANY_INVITE_TOKEN = "matrix-company-invitation-token-0123456789abc"
+
+
+def _company_invitation(world) -> None:
+    """The company admin invited an address that belongs to the client of the other company."""
+    from kabinet.accounts.models import Invitation
+
+    Invitation.objects.get_or_create(
+        token_hash=hashlib.sha256(COMPANY_INVITE_TOKEN.encode()).hexdigest(),
+        defaults={
+            "email": world.users[Role.OTHER_CLIENT].email,
+            "invitee": world.users[Role.OTHER_CLIENT],
+            "company_public_id": world.company.public_id,
+            "company_name": world.company.name,
+            "role": "member",
+            "expires_at": timezone.now() + timedelta(days=1),
+        },
+    )
+
+
 def page(name: str, expect, markers=None, **kwargs) -> RouteCase:
     return RouteCase(
         url_name=name, url=lambda w, n=name: reverse(n), expect=expect, markers=markers, **kwargs
@@ -95,6 +115,23 @@ ROUTES = [
     ),
     RouteCase(
         url_name="accounts:accept_invitation",
+        label="accounts:accept_invitation (to an existing account)",
+        url=lambda w: reverse("accounts:accept_invitation", args=[COMPANY_INVITE_TOKEN]),
+        setup=_company_invitation,
+        expect={**dict.fromkeys(SIGNED_IN, 409), Role.OTHER_CLIENT: 200, Role.ANONYMOUS: (302, LOGIN)},
+        markers=lambda w: {"Join " + w.company.name: {Role.OTHER_CLIENT}},
+    ),
+    RouteCase(
+        url_name="accounts:accept_invitation",
+        label="accounts:accept_invitation (accepted by someone else)",
+        url=lambda w: reverse("accounts:accept_invitation", args=[COMPANY_INVITE_TOKEN]),
+        method="post",
+        data=lambda w: {"decision": "accept"},
+        setup=_company_invitation,
+        expect={**dict.fromkeys(SIGNED_IN, 409), Role.OTHER_CLIENT: (302, "/"), Role.ANONYMOUS: (302, LOGIN)},
+    ),
+    RouteCase(
+        url_name="accounts:accept_invitation",
         label="accounts:accept_invitation (unknown token)",
         url=lambda w: reverse("accounts:accept_invitation", args=["unknown-token"]),
         expect=everybody(404),
@@ -126,6 +163,7 @@ ROUTES = [
     ),
     page("account_request_login_code", anonymous_only()),
     page("account_reauthenticate", signed_in(200)),
+    # confirming by code only after a code was requested from the reauthentication page
     page("account_request_reauthentication_code", signed_in((302, "/accounts/reauthenticate/"))),
     page("account_confirm_reauthentication_code", signed_in((302, "/accounts/reauthenticate/code/"))),
     page("account_inactive", everybody(200)),

@@ -9,12 +9,15 @@ from unittest import mock
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kabinet.accounts.models import User
 from kabinet.accounts.tests.conftest import code_in, english_client
 from kabinet.core.models import AuditEntry
 from kabinet.crm.models import ContactPhone
+from kabinet.crm.tests.test_portal_my_data import contact_form
 from kabinet.testing import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +28,10 @@ CONFIRM = "/accounts/login/code/confirm/"
 @pytest.fixture
 def client_user():
     user = f.client_user(company=f.CompanyFactory(), email="client@example.test")
-    ContactPhone.objects.create(contact=user.contact, phone="+79161234567", is_primary=True)
+    # staff vouched for the number on the client's card (the back office, an import): it signs in
+    ContactPhone.objects.create(
+        contact=user.contact, phone="+79161234567", is_primary=True, verified_at=timezone.now()
+    )
     return user
 
 
@@ -148,8 +154,43 @@ def test_unknown_email_or_phone_looks_the_same_and_sends_nothing(client, sms_out
 
 def test_a_phone_shared_by_two_accounts_signs_nobody_in(client, client_user, sms_outbox):
     other = f.client_user(company=None, email="other@example.test")
-    ContactPhone.objects.create(contact=other.contact, phone="+79161234567")
+    ContactPhone.objects.create(contact=other.contact, phone="+79161234567", verified_at=timezone.now())
     client.post(LOGIN, {"login": "+79161234567", "action": "code"})
+    assert not sms_outbox
+
+
+def test_someone_else_typing_my_number_on_his_data_does_not_stop_my_sms_sign_in(
+    client, client_user, sms_outbox
+):
+    """Issue 19, M2: Boris saved Anna's number on "My data" without proof, and no SMS went out for Anna."""
+    boris = f.client_user(company=None, email="boris@example.test")
+    boris_client = Client()
+    boris_client.force_login(boris)
+    form = contact_form(
+        **{
+            "last_name": "Волков",
+            "first_name": "Борис",
+            "emails-0-email": boris.email,
+            "emails-INITIAL_FORMS": "1",  # his address as the page shows it
+            "phones-0-phone": "+7 916 123-45-67",
+        }
+    )
+    saved = boris_client.post(reverse("crm:profile_edit"), form)
+    assert saved.status_code == 302
+    assert ContactPhone.objects.get(contact=boris.contact).verified_at is None  # stored, but unproven
+    client.post(LOGIN, {"login": "+79161234567", "action": "code"})
+    assert [m.to for m in sms_outbox] == ["+79161234567"]
+    response = client.post(CONFIRM, {"code": code_in(sms_outbox[0].text)})
+    assert client.session[SESSION_KEY] == str(client_user.pk), response
+
+
+def test_an_unverified_phone_signs_nobody_in(client, sms_outbox):
+    user = f.client_user(company=None, email="fresh@example.test")
+    ContactPhone.objects.create(contact=user.contact, phone="+79035550011")
+    user.phone = "+79035550022"  # set on the account but never proven
+    user.save(update_fields=["phone"])
+    for number in ("+79035550011", "+79035550022"):
+        client.post(LOGIN, {"login": number, "action": "code"})
     assert not sms_outbox
 
 
@@ -246,3 +287,9 @@ def test_access_denied_page_is_branded_and_translated(rf):
     with translation.override("ru"):
         html = render_to_string("403.html", request=rf.get("/"))
     assert "Доступ запрещён" in html and "topbar" in html
+
+
+def test_asking_for_a_code_without_an_email_or_phone_is_an_error_at_the_form(client):
+    """allauth accepted an empty form there and failed in the view (500); found by the fuzz test."""
+    response = client.post(reverse("account_request_login_code"), {})
+    assert response.status_code == 200 and "Enter your email or phone number." in body(response)

@@ -95,6 +95,19 @@ ROUTES = [
         },
     ),
     RouteCase(url_name="crm:profile_edit", url=lambda w: reverse("crm:profile_edit"), expect=CLIENT_PAGE),
+    RouteCase(  # no code pending: back to "My data"
+        url_name="crm:verify_address",
+        url=lambda w: reverse("crm:verify_address"),
+        expect={**dict.fromkeys(CLIENT_ROLES, (302, "/me/")), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
+    ),
+    RouteCase(  # someone else's address is never "one of mine": nothing is sent
+        url_name="crm:verify_address",
+        label="crm:verify_address (another person's address)",
+        url=lambda w: reverse("crm:verify_address"),
+        method="post",
+        data=lambda w: {"address": w.users[Role.OWNER].email},
+        expect={**dict.fromkeys(CLIENT_ROLES, (302, "/me/")), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
+    ),
     RouteCase(
         url_name="crm:company",
         url=lambda w: reverse("crm:company", args=[w.company.public_id]),

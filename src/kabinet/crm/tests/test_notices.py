@@ -111,12 +111,6 @@ def test_nothing_is_told_when_the_action_fails(world, notices):
             "1,500.00",
             "1\xa0500,00\xa0₽",
         ),
-        (
-            "company.colleague_invited",
-            {"company": "ООО Свои", "name": "Пётр", "invited_by": "Анна", "role": "member"},
-            "has given you access to ООО Свои",
-            "вам открыт доступ к ООО Свои",
-        ),
     ],
 )
 def test_email_templates_render_in_each_language_with_the_link(event, params, english, russian):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,14 +17,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kabinet.accounts import codes
+from kabinet.core.bodies import bounded
 from kabinet.core.i18n import columns
 from kabinet.core.registry import detail_panels, object_url
 from kabinet.core.search import Folded
-from kabinet.crm import actions
+from kabinet.crm import actions, verification
 from kabinet.crm.forms import (
     STATUS_CLOSED,
     STATUS_OPEN,
     STATUS_WON,
+    AddressCodeForm,
     ContactDetailsForm,
     DecisionForm,
     EmailFormSet,
@@ -46,6 +50,7 @@ from kabinet.crm.selectors import (
     order_items_visible_to,
     order_stages,
     orders_visible_to,
+    pending_company_invitations,
     stages_of_pipeline,
     timeline_visible_to,
 )
@@ -293,6 +298,55 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def verify_address(request: HttpRequest) -> HttpResponse:
+    """Prove an email or phone of "My data" with a code: POST ``address`` sends it, POST ``code`` checks it."""
+    contact = _my_contact(request)
+    form = AddressCodeForm(request.POST if "code" in request.POST else None)
+    if request.method == "POST" and "address" in request.POST:
+        found = verification.unverified_address(contact, bounded(request.POST.get("address"), 254))
+        if found is None:
+            messages.error(request, _("This address is already confirmed or is not in your details."))
+            return HttpResponseRedirect(reverse("crm:profile"))
+        kind, address = found
+        if not ratelimit.consume(request, action="verify_contact_address", key=address):
+            messages.error(request, _("Too many requests. Wait a minute and try again."))
+            return HttpResponseRedirect(reverse("crm:profile"))
+        verification.send_code(request=request, contact=contact, kind=kind, address=address)
+        return HttpResponseRedirect(reverse("crm:verify_address"))
+    pending = verification.pending_address(request)
+    if pending is None:
+        messages.error(request, _("The code has expired. Ask for a new one."))
+        return HttpResponseRedirect(reverse("crm:profile"))
+    if request.method == "POST" and form.is_valid():
+        outcome = codes.check(request.session, verification.PURPOSE, form.cleaned_data["code"])
+        if outcome == "ok":
+            try:
+                actions.confirm_contact_address(
+                    actor=request.user, contact=contact, **{pending["kind"]: pending["address"]}
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("%(address)s is confirmed. You can sign in with it.") % pending)
+            return HttpResponseRedirect(reverse("crm:profile"))
+        form.add_error(
+            "code",
+            _("The code is not right. Check it and try again.")
+            if outcome == "wrong"
+            else _("The code has expired. Ask for a new one."),
+        )
+        if outcome != "wrong":
+            return HttpResponseRedirect(reverse("crm:profile"))
+    return render(
+        request,
+        "crm/verify_address.html",
+        {"form": form, "address": pending["address"], "kind": pending["kind"]},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     """Edit my name, emails, phones and delivery address; errors are shown at the field."""
     contact = _my_contact(request)
@@ -413,14 +467,19 @@ def colleagues(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.invite_colleague(actor=request.user, company=company, **form.cleaned_data)
+                actions.invite_colleague(
+                    actor=request.user, company=company, request=request, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(
                     request,
-                    _("%(name)s now has access to %(company)s. We have sent an email with the way in.")
-                    % {"name": form.cleaned_data["first_name"], "company": company.name},
+                    _(
+                        "We have sent an invitation to %(email)s. %(company)s appears in the colleague's portal "
+                        "once the invitation is accepted."
+                    )
+                    % {"email": form.cleaned_data["email"], "company": company.name},
                 )
                 return HttpResponseRedirect(reverse("crm:colleagues"))
         status = 400
@@ -443,6 +502,7 @@ def colleagues(request: HttpRequest) -> HttpResponse:
                 for m in members
             ],
             "form": form,
+            "invitations": pending_company_invitations(request.viewer),
         },
         status=status,
     )

@@ -295,9 +295,17 @@ def test_bad_push_subscriptions_are_refused(world):
         "nonsense",
         json.dumps({"endpoint": "ftp://x", "keys": {}}),
         json.dumps([1]),
+        "[" * 5000,  # nested past Python's recursion limit: was a 500 (RecursionError)
+        json.dumps({"endpoint": "https://fcm.googleapis.com/" + "x" * 40_000, "keys": {}}),  # oversized
+        b"\xff\xfe{}",
         *map(json.dumps, (internal, plain)),
     ):
         response = client.post(reverse("notifications:push_subscribe"), body, content_type="application/json")
+        assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    for body in ("nonsense", "[" * 5000, b"\xff\xfe{}", json.dumps({"endpoint": ["x"] * 10_000})):
+        response = client.post(
+            reverse("notifications:push_unsubscribe"), body, content_type="application/json"
+        )
         assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
     assert not PushSubscription.objects.exists()
 

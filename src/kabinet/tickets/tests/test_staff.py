@@ -176,6 +176,8 @@ def test_raise_a_ticket_on_a_clients_behalf(world, agent, agent_client, django_c
     assert ticket.source == Ticket.Source.STAFF and ticket.company == world.company and ticket.owner == agent
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert "No client has this email." in page(agent_client.post(url, {**data, "email": "x@example.test"}))
+    huge = agent_client.post(url, {**data, "email": "a" * 1_000_000 + "@example.test"})  # was a 500
+    assert huge.status_code == 400 and "email" in huge.context["form"].errors
     f.MembershipFactory(contact=owner.contact, company=world.other_company, role=Membership.Role.MEMBER)
     several = agent_client.post(url, {**data, "subject": "Две компании"})
     assert "several companies" in page(several)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kabinet.core.bodies import bounded
 from kabinet.crm.models import Company, Membership, Pipeline, Stage, TimelineEntry
 from kabinet.files.views import file_response
 from kabinet.tickets import actions
@@ -282,7 +283,7 @@ def new(request: HttpRequest) -> HttpResponse:
     contact = None
     companies: list[tuple[int, str]] = []
     if request.method == "POST":
-        contact = actions.contact_by_email(request.POST.get("email", ""))
+        contact = actions.contact_by_email(bounded(request.POST.get("email"), actions.EMAIL_MAX_LENGTH))
         if contact is not None:
             companies = list(
                 Company.objects.filter(memberships__contact=contact)
