@@ -8,6 +8,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Chat with the manager")
 
     def ready(self) -> None:
-        from kabinet.messaging import portal
+        from kabinet.messaging import personal_data, portal
 
+        personal_data.register()
         portal.register()
