@@ -12,7 +12,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts.actions import create_account
 from kabinet.accounts.models import User
@@ -32,18 +31,7 @@ from kabinet.crm.models import (
     Stage,
 )
 from kabinet.crm.notices import notify_owners
-from kabinet.crm.timeline import record_timeline, register_events
-
-register_events(
-    {
-        "order.confirmed": _("Order №%(number)s was confirmed"),
-        "order.declined": _("Order №%(number)s was declined"),
-        "colleague.invited": _("%(name)s was given access to the company"),
-        "colleague.made_admin": _("%(name)s is now a company admin"),
-        "colleague.made_member": _("%(name)s is now a member of the company"),
-        "colleague.removed": _("%(name)s no longer has access to the company"),
-    }
-)
+from kabinet.crm.timeline import record_timeline
 
 
 @dataclass(frozen=True)
