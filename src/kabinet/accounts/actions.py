@@ -21,6 +21,7 @@ from kabinet.accounts.directory import directory
 from kabinet.accounts.models import ConsentAcceptance, Invitation, SignInSettings, User
 from kabinet.accounts.personal_data import personal_data_sources
 from kabinet.core.audit import client_ip, record_audit
+from kabinet.core.branding import from_email, language_of, portal_title
 
 
 @transaction.atomic
@@ -66,10 +67,6 @@ def create_account(
 
 
 # --- sign-in identities -------------------------------------------------------------------------------------
-
-
-def portal_title() -> str:
-    return getattr(settings, "KABINET_PORTAL_TITLE", "Kabinet")
 
 
 def user_for_phone(phone: str) -> User | None:
@@ -305,10 +302,11 @@ def invite_contacts(
 
 
 def _send_invitation(email: str, name: str, link: str) -> None:
-    context = {"name": name, "link": link, "portal_title": portal_title(), "days": INVITATION_DAYS}
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/email/invitation_message.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    with translation.override(language_of(User.objects.filter(email__iexact=email).first())):
+        context = {"name": name, "link": link, "portal_title": portal_title(), "days": INVITATION_DAYS}
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation_message.txt", context)
+    send_mail(subject, body, from_email(), [email])
 
 
 @transaction.atomic
@@ -417,12 +415,12 @@ def record_code_rejected(*, actor: User, request: HttpRequest, purpose: str, out
 def send_account_code(*, request: HttpRequest, user: User) -> None:
     """A fresh 6-digit code for deleting the account, by email (replaces an earlier one)."""
     code = codes.issue(request.session, DELETE_PURPOSE)
-    with translation.override(user.language):
+    with translation.override(language_of(user)):
         context = {"code": code, "portal_title": portal_title(), "user": user}
         subject = render_to_string("accounts/email/delete_code_subject.txt", context).strip()
         body = render_to_string("accounts/email/delete_code_message.txt", context)
     # Like the sign-in codes, the code lives in the session: it goes out now, not after a commit.
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_mail(subject, body, from_email(), [user.email])
     record_audit(
         event="auth.code_sent",
         actor=user,

@@ -326,3 +326,19 @@ def test_a_notice_missing_params_falls_back_to_the_generic_email(world, django_c
         notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-9"}))  # no amount, no currency
     assert len(mail.outbox) == 1
     assert "СЧ-9" in mail.outbox[0].subject
+
+
+def test_notification_emails_go_out_under_the_portals_name(world, django_capture_on_commit_callbacks):
+    """They once signed «Kabinet» (a setting defined nowhere) while the pages said the portal's name."""
+    from django.core.cache import cache
+
+    from kabinet.portal.models import PortalSettings
+
+    PortalSettings.objects.create(title="Кабинет клиента")
+    cache.clear()  # the settings snapshot
+    owner = world.user(Role.OWNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-9"}))
+    email = mail.outbox[0]
+    assert email.from_email.startswith("Кабинет клиента <")
+    assert "Кабинет клиента" in email.body and "Kabinet" not in email.body
