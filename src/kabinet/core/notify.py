@@ -42,8 +42,10 @@ class EventKind:
 
     ``sentence`` uses the notice's params (``%(name)s``); when a param is missing the ``label`` is shown.
     ``grouped`` kinds collect events on one unread row per subject and go out after a short delay, once
-    per batch (chat messages); the others go out at once. Each app declares the kinds it sends in its
-    ``events.py`` and registers them from ``AppConfig.ready()``, so a kind is known before anything is sent.
+    per batch (chat messages, an order's stage steps); the others go out at once. ``group_within`` (seconds)
+    limits the grouping to events that come close together: a stage reached next week is a notice of its own.
+    Each app declares the kinds it sends in its ``events.py`` and registers them from ``AppConfig.ready()``,
+    so a kind is known before anything is sent.
     """
 
     code: str
@@ -51,6 +53,7 @@ class EventKind:
     sentence: str | Promise
     defaults: frozenset[str] = frozenset()
     grouped: bool = False
+    group_within: int | None = None
     order: int = 100
 
 

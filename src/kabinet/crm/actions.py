@@ -251,6 +251,8 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         stage_id=stage.pk,
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
+    if not stage.tells_client:
+        return order
     notify_owners(
         actor=actor,
         event="order.stage_changed",

@@ -113,7 +113,7 @@ class StageInline(admin.StackedInline):
     fields = [
         ("position", "name", "client_name"),
         "client_description",
-        ("kind", "color"),
+        ("kind", "color", "notify_client"),
         ("asks_client", "confirm_stage", "decline_stage"),
     ]
 
@@ -128,7 +128,16 @@ class PipelineAdmin(admin.ModelAdmin):
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "client_name", "pipeline", "kind", "position", "asks_client", "swatch"]
+    list_display = [
+        "name",
+        "client_name",
+        "pipeline",
+        "kind",
+        "position",
+        "asks_client",
+        "notify_client",
+        "swatch",
+    ]
     list_filter = ["pipeline", "kind"]
     search_fields = ["name", "client_name"]
 

@@ -27,6 +27,9 @@ NOTICES = (
         label=_("Order moved to another stage"),
         sentence=_("Order №%(number)s moved to the stage “%(stage)s”"),
         defaults=frozenset({"email"}),
+        # Steps taken together (staff moving an order along, an import) make one notice with the latest stage.
+        grouped=True,
+        group_within=15 * 60,
         order=20,
     ),
     EventKind(

@@ -57,6 +57,7 @@ ORDER_STAGES = [
     {
         "name": "Ожидает оплаты",
         "client_name": "Ожидает оплаты",
+        "notify_client": True,  # the client must pay
         "client_description": "Счёт выставлен. Работы начнутся после поступления оплаты.",
         "color": "#f59e0b",
     },
@@ -69,6 +70,7 @@ ORDER_STAGES = [
     {
         "name": "Отгрузка",
         "client_name": "Доставка",
+        "notify_client": True,  # promised: «Мы сообщим, когда он будет готов к отгрузке»
         "client_description": "Заказ передан в доставку. Трек-номер — в документах заказа.",
         "color": "#8b5cf6",
     },
