@@ -126,6 +126,9 @@ ROUTES = [
     ),
     page("account_request_login_code", anonymous_only()),
     page("account_reauthenticate", signed_in(200)),
+    # allauth 65.22: re-authentication by a code (no code was asked for in the world, so both lead back).
+    page("account_request_reauthentication_code", signed_in((302, "/accounts/reauthenticate/"))),
+    page("account_confirm_reauthentication_code", signed_in((302, "/accounts/reauthenticate/code/"))),
     page("account_inactive", everybody(200)),
     page("account_signup", anonymous_only()),
     page("account_reset_password", everybody(200)),

@@ -58,6 +58,15 @@ ROUTES = [
     ),
     RouteCase(url_name="portal:glossary", url=lambda w: reverse("portal:glossary"), expect=everybody),
     RouteCase(
+        url_name="portal:more",
+        url=lambda w: reverse("portal:more"),
+        expect={
+            **dict.fromkeys([Role.OWNER, Role.COLLEAGUE, Role.COMPANY_ADMIN, Role.OTHER_CLIENT], 200),
+            Role.STAFF: 404,
+            Role.ANONYMOUS: (302, "/accounts/login/"),
+        },
+    ),
+    RouteCase(
         url_name="portal:term", url=lambda w: reverse("portal:term", args=["order-stage"]), expect=everybody
     ),
     RouteCase(
