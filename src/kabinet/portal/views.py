@@ -119,7 +119,9 @@ def nav_badges(request: HttpRequest) -> HttpResponse:
                 continue
             badges.append({"key": item.key, "count": item.badge(request) or 0})
         # The phone's "More" entry shows the sum of the sections it holds (nothing is lost off-screen).
-        in_more = {entry["key"] for entry in mobile_shell(navigation(request, portal_config()))["mobile_more"]}
+        in_more = {
+            entry["key"] for entry in mobile_shell(navigation(request, portal_config()))["mobile_more"]
+        }
         if in_more:
             more_count = sum(badge["count"] for badge in badges if badge["key"] in in_more)
     response = render(request, "portal/nav_badges.html", {"badges": badges, "more_count": more_count})
