@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
@@ -100,3 +102,11 @@ def memberships_of_active_company(viewer: Viewer) -> QuerySet[Membership]:
     if not viewer.is_company_admin:
         return Membership.objects.none()
     return Membership.objects.filter(company_id=viewer.active_company_id).select_related("contact")
+
+
+def orders_waiting_for_staff(user: Any) -> QuerySet[Order]:
+    """Staff side: the open orders this staff member manages where the next step is the team's (the stage does
+    not wait for the client's confirm / decline). Nothing for people without the right to see orders."""
+    if not (getattr(user, "is_staff", False) and user.has_perm("crm.view_order")):
+        return Order.objects.none()
+    return Order.objects.filter(manager=user, closed_at__isnull=True).exclude(stage__asks_client=True)

@@ -112,7 +112,14 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     viewer = getattr(request, "viewer", None)
     config = portal_config()
     is_client = viewer is not None and viewer.is_client
-    nav = navigation(request, config) if is_client else []
+    if is_client:
+        nav = navigation(request, config)
+    elif viewer is not None and viewer.is_staff:
+        from kabinet.portal.staff import staff_navigation
+
+        nav = staff_navigation(request)
+    else:
+        nav = []
     return {
         "viewer": viewer,
         "branding": config,

@@ -15,6 +15,7 @@ from kabinet.portal import glossary as glossary_terms
 from kabinet.portal.config import portal_config
 from kabinet.portal.context_processors import mobile_shell, navigation
 from kabinet.portal.models import PortalSettings
+from kabinet.portal.staff import staff_queues
 
 
 @login_required
@@ -26,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     viewer = request.viewer
     if viewer.is_staff and not viewer.is_client:
-        return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(reverse("portal:staff_home"))
     cards = []
     actions = []
     if viewer.is_client:
@@ -50,6 +51,15 @@ def switch_company(request: HttpRequest) -> HttpResponse:
         request.session[ACTIVE_COMPANY_SESSION_KEY] = wanted
         record_audit(event="portal.company_switched", actor=request.user, request=request, company=wanted)
     return HttpResponseRedirect(reverse("portal:home"))
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """The team's start page: their queues (unanswered chats, open tickets assigned to them, orders waiting
+    for them) and the way to the inbox, the tickets, the clients and the back office."""
+    if not request.viewer.is_staff or request.viewer.is_client:
+        raise Http404
+    return render(request, "portal/staff_home.html", {"queues": staff_queues(request)})
 
 
 @login_required
@@ -113,7 +123,11 @@ def nav_badges(request: HttpRequest) -> HttpResponse:
     """
     badges = []
     more_count = None
-    if request.viewer.is_client:
+    if request.viewer.is_staff and not request.viewer.is_client:
+        badges = [
+            {"key": q["key"], "count": q["count"]} for q in staff_queues(request) if q["key"] != "orders"
+        ]
+    elif request.viewer.is_client:
         for item in nav_items():
             if item.badge is None or (item.visible is not None and not item.visible(request)):
                 continue
