@@ -62,7 +62,7 @@ def test_detail_shows_amounts_status_and_how_to_pay_without_a_dead_button(world,
     body = client.get(reverse("billing:invoice", args=[invoices["partly"].public_id])).content.decode()
     assert "Left to pay" in body and "9,000.00" in body and "Partially paid" in body
     assert "How to pay" in body
-    main = body.split('id="main"')[1]
+    main = body.split('id="main"')[1].split("</main>")[0]
     assert "<button" not in main and "Pay online" not in main
     late = client.get(reverse("billing:invoice", args=[invoices["late"].public_id])).content.decode()
     assert '<span class="status overdue">Overdue</span>' in late and "The due date has passed" in late
