@@ -21,6 +21,7 @@ from kabinet.accounts.directory import directory
 from kabinet.accounts.models import ConsentAcceptance, Invitation, SignInSettings, User
 from kabinet.accounts.personal_data import personal_data_sources
 from kabinet.core.audit import client_ip, record_audit
+from kabinet.core.branding import from_email, language_of, portal_title
 
 
 @transaction.atomic
@@ -71,10 +72,6 @@ def create_account(
 
 
 # --- sign-in identities -------------------------------------------------------------------------------------
-
-
-def portal_title() -> str:
-    return getattr(settings, "KABINET_PORTAL_TITLE", "Kabinet")
 
 
 def user_for_phone(phone: str) -> User | None:
@@ -416,7 +413,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
         body = render_to_string("accounts/email/invitation_message.txt", context)
         html = render_to_string("accounts/email/invitation_message.html", context)
     send_mail(
-        " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [invitation.email], html_message=html
+        " ".join(subject.split()), body, from_email(), [invitation.email], html_message=html
     )
 
 
@@ -640,12 +637,12 @@ def record_code_rejected(*, actor: User, request: HttpRequest, purpose: str, out
 def send_account_code(*, request: HttpRequest, user: User) -> None:
     """A fresh 6-digit code for deleting the account, by email (replaces an earlier one)."""
     code = codes.issue(request.session, DELETE_PURPOSE)
-    with translation.override(user.language):
+    with translation.override(language_of(user)):
         context = {"code": code, "portal_title": portal_title(), "user": user}
         subject = render_to_string("accounts/email/delete_code_subject.txt", context).strip()
         body = render_to_string("accounts/email/delete_code_message.txt", context)
     # Like the sign-in codes, the code lives in the session: it goes out now, not after a commit.
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_mail(subject, body, from_email(), [user.email])
     record_audit(
         event="auth.code_sent",
         actor=user,

@@ -4,6 +4,7 @@ registration mode, per-(IP, account) rate limits, layout hints, session policy a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -22,7 +23,16 @@ from kabinet.accounts.layout import switched
 from kabinet.accounts.models import RegistrationMode, SignInSettings, User
 from kabinet.accounts.phones import PhoneField
 from kabinet.core.audit import client_ip, record_audit
+from kabinet.core.branding import from_email, language_of, portal_title
 from kabinet.core.providers.sms import SmsMessage, deliver
+
+
+@dataclass(frozen=True)
+class PortalSite:
+    """What allauth's email templates read as ``current_site``: the portal's name and address."""
+
+    name: str
+    domain: str
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -84,12 +94,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(
         self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
     ) -> None:
-        with translation.override(getattr(user, "language", None) or translation.get_language()):
+        with translation.override(language_of(user)):
             text = gettext(
                 "%(code)s is your sign-in code for %(portal)s. It is valid for 10 minutes. Never tell it to anyone."
             ) % {
                 "code": code,
-                "portal": actions.portal_title(),
+                "portal": portal_title(),
             }
         # The code lives in the session, not in a database transaction: it goes out now (as allauth's emails do).
         deliver(SmsMessage(to=phone, text=text, purpose="verification_code"))
@@ -102,12 +112,28 @@ class AccountAdapter(DefaultAccountAdapter):
         """Nothing is sent either: the sign-up simply does not attach a number someone else has."""
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's emails (codes, password reset, address confirmation) in the account's language and under
+        the portal's name: the greeting once read "Hello from 127.0.0.1:8802"."""
         if template_prefix == "account/email/login_code":
             record_audit(
                 event="auth.code_sent", actor=context.get("user"), request=self.request, channel="email"
             )
-        context.setdefault("portal_title", actions.portal_title())
-        super().send_mail(template_prefix, email, context)
+        user = context.get("user")
+        # An address without an account (no user): the visitor's own page language is the best guess.
+        language = language_of(user) if getattr(user, "pk", None) else translation.get_language()
+        with translation.override(language):
+            title = portal_title()
+            context.setdefault("portal_title", title)
+            context["current_site"] = PortalSite(name=title, domain=settings.SITE_URL)
+            super().send_mail(template_prefix, email, context)
+
+    def format_email_subject(self, subject: str) -> str:
+        # allauth prefixes "[<host name>]"; Kabinet's subjects name the portal themselves, others get its name.
+        title = portal_title()
+        return subject if title in subject else f"{title}: {subject}"
+
+    def get_from_email(self) -> str:
+        return from_email()
 
     # --- password attempts: limited per (IP, account) and, far higher, per account ------------------------
 

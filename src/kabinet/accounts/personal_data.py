@@ -20,6 +20,16 @@ class ExportedFile:
     read: Callable[[], bytes]
 
 
+def stored_file_reader(stored: Any) -> Callable[[], bytes]:
+    """``ExportedFile.read`` for a file in storage (a ``FieldFile``): opened only when the ZIP is written."""
+
+    def read() -> bytes:
+        with stored.open("rb") as handle:
+            return handle.read()
+
+    return read
+
+
 @dataclass(frozen=True)
 class ExportPart:
     """One section of the export: ``<name>.json`` holding ``records``, plus the files under ``files/``."""

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from kabinet.billing.models import Invoice
 from kabinet.core.audit import record_audit
@@ -17,16 +16,9 @@ from kabinet.core.i18n import in_every_language
 from kabinet.core.sequences import next_number
 from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.notices import notify_owners
-from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.crm.timeline import record_timeline
 from kabinet.files.actions import attach_file
 from kabinet.files.models import ClientFile
-
-register_events(
-    {
-        "invoice.issued": _("Invoice №%(number)s for %(money)s was issued"),
-        "invoice.status_changed": _("Invoice №%(number)s is now “%(status)s”"),
-    }
-)
 
 
 def _issued(*, actor: Any, invoice: Invoice) -> None:

@@ -8,6 +8,10 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from kabinet.billing import events
+        from kabinet.crm.timeline import register_app_events
+
+        register_app_events(events)
         from kabinet.billing import personal_data
 
         personal_data.register()

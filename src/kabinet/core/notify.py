@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -32,6 +34,44 @@ class Notice:
     # Channels the domain already delivered itself, which the backend must not repeat (tickets, for one,
     # send each agent reply by email with a reply-to address of their own).
     channels_done: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of notice: its label in the preferences, its sentence, its default outside channels.
+
+    ``sentence`` uses the notice's params (``%(name)s``); when a param is missing the ``label`` is shown.
+    ``grouped`` kinds collect events on one unread row per subject and go out after a short delay, once
+    per batch (chat messages, an order's stage steps); the others go out at once. ``group_within`` (seconds)
+    limits the grouping to events that come close together: a stage reached next week is a notice of its own.
+    Each app declares the kinds it sends in its ``events.py`` and registers them from ``AppConfig.ready()``,
+    so a kind is known before anything is sent.
+    """
+
+    code: str
+    label: str | Promise
+    sentence: str | Promise
+    defaults: frozenset[str] = frozenset()
+    grouped: bool = False
+    group_within: int | None = None
+    order: int = 100
+
+
+_KINDS: dict[str, EventKind] = {}
+
+
+def register_event_kinds(*kinds: EventKind) -> None:
+    for kind in kinds:
+        _KINDS[kind.code] = kind
+
+
+def event_kind(code: str) -> EventKind:
+    """The registered kind, or a stand-in that reads as the code itself (a test keeps every sent code known)."""
+    return _KINDS.get(code) or EventKind(code=code, label=code, sentence=code)
+
+
+def event_kinds() -> list[EventKind]:
+    return sorted(_KINDS.values(), key=lambda kind: (kind.order, kind.code))
 
 
 _backend: Callable[[Notice], None] | None = None

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts.actions import add_sign_in_email, address_taken, create_invitation
 from kabinet.accounts.models import Invitation
@@ -33,20 +32,7 @@ from kabinet.crm.models import (
     Stage,
 )
 from kabinet.crm.notices import notify_owners
-from kabinet.crm.timeline import record_timeline, register_events
-
-register_events(
-    {
-        "order.confirmed": _("Order №%(number)s was confirmed"),
-        "order.declined": _("Order №%(number)s was declined"),
-        "colleague.invited": _("%(name)s was given access to the company"),
-        "colleague.invitation_sent": _("An invitation to the company was sent to %(email)s"),
-        "colleague.joined": _("%(name)s accepted the invitation and joined the company"),
-        "colleague.made_admin": _("%(name)s is now a company admin"),
-        "colleague.made_member": _("%(name)s is now a member of the company"),
-        "colleague.removed": _("%(name)s no longer has access to the company"),
-    }
-)
+from kabinet.crm.timeline import record_timeline
 
 
 @dataclass(frozen=True)
@@ -262,6 +248,8 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         stage_id=stage.pk,
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
+    if not stage.tells_client:
+        return order
     notify_owners(
         actor=actor,
         event="order.stage_changed",

@@ -153,7 +153,7 @@ class StageInline(admin.StackedInline):
         ("position", "name"),
         tuple(columns("client_name")),  # every language side by side
         tuple(columns("client_description")),
-        ("kind", "color"),
+        ("kind", "color", "notify_client"),
         ("asks_client", "confirm_stage", "decline_stage"),
     ]
 
@@ -172,7 +172,16 @@ class PipelineAdmin(admin.ModelAdmin):
 
 @admin.register(Stage)
 class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "client_name", "pipeline", "kind", "position", "asks_client", "swatch"]
+    list_display = [
+        "name",
+        "client_name",
+        "pipeline",
+        "kind",
+        "position",
+        "asks_client",
+        "notify_client",
+        "swatch",
+    ]
     list_filter = ["pipeline", "kind"]
     search_fields = ["name", *columns("client_name")]
     fields = [("pipeline", *StageInline.fields[0]), *StageInline.fields[1:]]

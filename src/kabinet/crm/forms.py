@@ -201,3 +201,5 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Declining cannot be undone from the portal: the first "Decline" asks again, this field says "yes, sure".
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)

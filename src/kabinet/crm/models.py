@@ -275,6 +275,16 @@ class Stage(models.Model):
         default=False,
         help_text=_("The client sees Confirm and Decline buttons while the order is at this stage."),
     )
+    # "Only what matters": a client hears about a stage that needs him (asks_client), a final one, or one
+    # staff promised to report (ready, shipped); the steps in between are in the order's history only.
+    notify_client = models.BooleanField(
+        _("tell the client when an order reaches it"),
+        default=False,
+        help_text=_(
+            "Stages that ask the client to decide and the final stages always tell him. Tick the stages you "
+            "promised to report, such as “ready” or “shipped”."
+        ),
+    )
     confirm_stage = models.ForeignKey(
         "self",
         verbose_name=_("stage after the client confirms"),
@@ -303,6 +313,11 @@ class Stage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.kind == self.Kind.OPEN
+
+    @property
+    def tells_client(self) -> bool:
+        """Whether reaching this stage sends the client a notice (the history records every stage anyway)."""
+        return self.asks_client or self.notify_client or not self.is_open
 
     def clean(self) -> None:
         super().clean()

@@ -147,3 +147,11 @@ def shared_address_contact_ids() -> QuerySet[Any]:
     return Contact.objects.filter(
         Q(emails__email__in=emails.values("email")) | Q(phones__phone__in=phones.values("phone"))
     ).values("pk")
+
+
+def orders_waiting_for_staff(user: Any) -> QuerySet[Order]:
+    """Staff side: the open orders this staff member manages where the next step is the team's (the stage does
+    not wait for the client's confirm / decline). Nothing for people without the right to see orders."""
+    if not (getattr(user, "is_staff", False) and user.has_perm("crm.view_order")):
+        return Order.objects.none()
+    return Order.objects.filter(manager=user, closed_at__isnull=True).exclude(stage__asks_client=True)

@@ -6,14 +6,15 @@ read the same history in their own language. Each domain registers the sentences
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.i18n import localize
+from kabinet.core.notify import register_event_kinds
 from kabinet.crm.models import Company, Contact, TimelineEntry
 
 _EVENT_TEXTS: dict[str, Promise] = {}
@@ -24,15 +25,15 @@ def register_events(texts: dict[str, Promise]) -> None:
     _EVENT_TEXTS.update(texts)
 
 
-register_events(
-    {
-        "order.created": _("Order №%(number)s “%(title)s” was created"),
-        "order.stage_changed": _("Order №%(number)s moved to the stage “%(stage)s”"),
-        "order.updated": _("Order №%(number)s was updated"),
-        "company.updated": _("Company details of %(name)s were updated"),
-        "contact.updated": _("Contact details of %(name)s were updated"),
-    }
-)
+def registered_events() -> frozenset[str]:
+    return frozenset(_EVENT_TEXTS)
+
+
+def register_app_events(events: ModuleType) -> None:
+    """Register an app's ``events`` module: its ``TIMELINE`` sentences and its ``NOTICES`` kinds. Called from
+    each ``AppConfig.ready()``, so the sentences exist whatever the process imported (a worker, a shell)."""
+    register_events(getattr(events, "TIMELINE", {}))
+    register_event_kinds(*getattr(events, "NOTICES", ()))
 
 
 def render_entry(entry: TimelineEntry) -> str:

@@ -86,6 +86,7 @@ ORDER_STAGES = [
             "Faktura została wystawiona. Prace rozpoczną się po zaksięgowaniu płatności.",
         ),
         color="#f59e0b",
+        notify_client=True,  # the client must pay
     ),
     _stage(
         "В работе",
@@ -106,6 +107,7 @@ ORDER_STAGES = [
             "Zamówienie przekazano do dostawy. Numer przesyłki znajdziesz w dokumentach zamówienia.",
         ),
         color="#8b5cf6",
+        notify_client=True,  # promised: «Мы сообщим, когда он будет готов к отгрузке»
     ),
     _stage(
         "Успешно",

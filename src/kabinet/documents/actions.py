@@ -7,22 +7,14 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.audit import record_audit
 from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.notices import notify_owners
-from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.crm.timeline import record_timeline
 from kabinet.documents.models import Document
 from kabinet.files.actions import attach_file
 from kabinet.files.models import ClientFile
-
-register_events(
-    {
-        "document.issued": _("Document “%(title)s” was issued"),
-        "document.awaiting_signature": _("Document “%(title)s” awaits your signature"),
-    }
-)
 
 
 def _published(*, actor: Any, document: Document) -> None:

@@ -8,6 +8,10 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
+        from kabinet.crm.timeline import register_app_events
+        from kabinet.documents import events
+
+        register_app_events(events)
         from kabinet.documents import personal_data
 
         personal_data.register()

@@ -11,16 +11,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from kabinet.core.audit import record_audit
 from kabinet.crm.models import Company, Contact
-from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.crm.timeline import record_timeline
 from kabinet.files.models import ClientFile
 from kabinet.files.validation import inspect_upload
 
 logger = logging.getLogger(__name__)
-register_events({"file.added": _("File “%(name)s” was added")})
 
 
 @transaction.atomic

@@ -8,6 +8,10 @@ class FilesConfig(AppConfig):
     verbose_name = _("Files")
 
     def ready(self) -> None:
+        from kabinet.crm.timeline import register_app_events
+        from kabinet.files import events
+
+        register_app_events(events)
         from kabinet.files import personal_data
 
         personal_data.register()

@@ -9,17 +9,10 @@ from kabinet.accounts.personal_data import (
     ExportPart,
     PersonalDataSource,
     register_personal_data,
+    stored_file_reader,
 )
 from kabinet.crm.personal_data import own_data_viewers
 from kabinet.files.selectors import files_visible_to
-
-
-def _reader(stored):
-    def read() -> bytes:
-        with stored.open("rb") as handle:
-            return handle.read()
-
-    return read
 
 
 def export(user: Any) -> list[ExportPart]:
@@ -37,7 +30,7 @@ def export(user: Any) -> list[ExportPart]:
                     "created_at": item.created_at,
                 }
             )
-            files.append(ExportedFile(path=path, read=_reader(item.file)))
+            files.append(ExportedFile(path=path, read=stored_file_reader(item.file)))
     return [ExportPart(name="files", records=records, files=files)]
 
 

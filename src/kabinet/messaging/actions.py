@@ -11,13 +11,12 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kabinet.core.audit import record_audit
 from kabinet.core.notify import Notice, notify
 from kabinet.core.viewer import Viewer
 from kabinet.crm.models import Company, Contact
-from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.crm.timeline import record_timeline
 from kabinet.files.actions import store_file
 from kabinet.files.models import ClientFile
 from kabinet.files.validation import check_upload
@@ -28,14 +27,6 @@ from kabinet.notifications import realtime
 MAX_BODY = 4000
 MAX_ATTACHMENTS = 5
 CLIENT, STAFF = "client", "staff"
-
-register_events(
-    {
-        "message.client_sent": gettext_lazy("Message to the manager"),
-        "message.staff_sent": gettext_lazy("Message from %(author)s"),
-        "conversation.assigned": gettext_lazy("Conversation assigned to %(assignee)s"),
-    }
-)
 
 
 def check_message(*, body: str, uploads: Sequence[UploadedFile]) -> str:

@@ -8,8 +8,13 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Chat with the manager")
 
     def ready(self) -> None:
-        from kabinet.messaging import portal
+        from kabinet.crm.timeline import register_app_events
+        from kabinet.messaging import events
 
+        register_app_events(events)
+        from kabinet.messaging import personal_data, portal
+
+        personal_data.register()
         portal.register()
 
         from kabinet.files.subjects import register_subject

@@ -8,14 +8,16 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.accounts.models import User
 from kabinet.billing.models import Invoice
-from kabinet.crm.models import Company, Contact, Order
+from kabinet.crm.models import Company, Contact, Membership, Order
 from kabinet.documents.models import Document
 from kabinet.files.models import ClientFile
 from kabinet.files.views import file_response
@@ -292,13 +294,36 @@ def staff_assign(request: HttpRequest, public_id: str) -> HttpResponse:
 @staff_required(CAN_READ)
 @require_GET
 def staff_client_card(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The client's card beside the conversation: his latest orders, tickets, documents and invoices."""
+    """The client's card beside the conversation: his emails and phones, his company and role there, his latest
+    orders, tickets, documents and invoices, and links to all of them and to his history in the back office."""
     conversation = _staff_conversation(request, public_id)
     scope = {"company_id": conversation.company_id, "contact_id": conversation.contact_id}
     if conversation.company_id is None:
         scope = {"company__isnull": True, "contact_id": conversation.contact_id}
+    contact = conversation.contact
+    prefetch_related_objects([contact], "emails", "phones")
+    role = (
+        Membership.objects.filter(contact_id=contact.pk, company_id=conversation.company_id)
+        .values_list("role", flat=True)
+        .first()
+        if conversation.company_id
+        else None
+    )
+    # The back office lists filtered to this client (Django's admin accepts lookups on a relation's id).
+    by_contact = f"?contact__id__exact={contact.pk}"
+    links = [
+        (gettext_lazy("All orders"), reverse("admin:crm_order_changelist") + by_contact),
+        (gettext_lazy("Invoices"), reverse("admin:billing_invoice_changelist") + by_contact),
+        (gettext_lazy("Documents"), reverse("admin:documents_document_changelist") + by_contact),
+        (gettext_lazy("Tickets"), reverse("admin:tickets_ticket_changelist") + by_contact),
+        (gettext_lazy("History"), reverse("admin:crm_timelineentry_changelist") + by_contact),
+        (gettext_lazy("Client card"), reverse("admin:crm_contact_change", args=[contact.pk])),
+    ]
     context = {
         "conversation": conversation,
+        "contact": contact,
+        "role": Membership.Role(role).label if role else "",
+        "links": links,
         "orders": Order.objects.filter(**scope).select_related("stage")[:CARD_ROWS],
         "tickets": Ticket.objects.filter(**scope).select_related("stage")[:CARD_ROWS],
         "documents": Document.objects.filter(**scope).exclude(status=Document.Status.DRAFT)[:CARD_ROWS],

@@ -56,7 +56,13 @@ def record_notice(*, notice: Notice) -> Notification:
                 event=notice.event,
                 subject_public_id=notice.subject_public_id,
                 read_at__isnull=True,
+                **(
+                    {"last_at__gte": now - datetime.timedelta(seconds=kind.group_within)}
+                    if kind.group_within
+                    else {}
+                ),
             )
+            .order_by("-last_at", "-id")
             .first()
         )
     if notification is not None:

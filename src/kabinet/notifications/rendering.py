@@ -15,6 +15,7 @@ from django.template import TemplateDoesNotExist, VariableDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from kabinet.core.branding import portal_title
 from kabinet.core.i18n import localize
 from kabinet.notifications.channels import OutgoingMessage, Recipient
 from kabinet.notifications.events import event_kind, notice_text
@@ -63,7 +64,7 @@ def render_message(notification: Notification, recipient: Recipient, channel_id:
             "previews": [p for p in notification.params.get("previews", []) if p][-new:],
             "url": url,
             "recipient": recipient,
-            "portal_title": getattr(settings, "KABINET_PORTAL_TITLE", "Kabinet"),
+            "portal_title": portal_title(),
             "settings_url": absolute_url("/notifications/settings/"),
         }
         base = f"notifications/email/{notification.event}"

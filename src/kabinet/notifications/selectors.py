@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet, Window
 from django.http import HttpRequest
 
+from kabinet.core.branding import language_of
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.crm.models import Contact, ContactPhone
 from kabinet.notifications.channels import Recipient
@@ -91,7 +92,6 @@ def recipient_for(contact_id: int) -> Recipient:
         .only("id", "first_name", "middle_name", "last_name", "user__email", "user__language", "user__id")
         .get(pk=contact_id)
     )
-    from django.conf import settings
 
     user = contact.user
     emails = sorted(contact.emails.all(), key=lambda e: (not e.is_primary, e.pk))
@@ -105,7 +105,7 @@ def recipient_for(contact_id: int) -> Recipient:
     return Recipient(
         contact_id=contact.pk,
         name=contact.full_name,
-        language=(user.language if user is not None else settings.LANGUAGE_CODE),
+        language=language_of(user),
         email=email,
         phone=phone or "",
         user_id=user.pk if user is not None else None,

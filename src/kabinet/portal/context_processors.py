@@ -77,14 +77,54 @@ def navigation(request: HttpRequest, config: PortalConfig) -> list[dict[str, Any
     return [entry for _rank, entry in entries]
 
 
+# The phone's bottom bar: these sections first (the ones clients open most), then the menu's next entries.
+BAR_PREFERENCE = ("home", "orders", "messages", "tickets")
+BAR_SIZE = 4  # plus "More" for the rest; five entries fit 360 px with their labels and badges
+BELL_KEY = "notifications"  # in the compact header, as a bell with its badge
+
+
+def mobile_shell(nav: list[dict[str, Any]]) -> dict[str, Any]:
+    """Split the menu for phones: the bottom bar (at most five entries), the bell and the "More" sheet.
+
+    Staff's order of the menu is kept inside the bar; a section staff hid stays hidden everywhere.
+    """
+    bell = next((entry for entry in nav if entry["key"] == BELL_KEY and not entry["external"]), None)
+    rest = [entry for entry in nav if entry is not bell]
+    if len(rest) <= BAR_SIZE + 1:
+        return {"mobile_bar": rest, "mobile_more": [], "more_current": False, "bell": bell}
+    wanted = [key for key in BAR_PREFERENCE if any(e["key"] == key and not e["external"] for e in rest)]
+    for entry in rest:
+        if len(wanted) >= BAR_SIZE:
+            break
+        if entry["key"] not in wanted and not entry["external"]:
+            wanted.append(entry["key"])
+    bar = [entry for entry in rest if entry["key"] in wanted]
+    more = [entry for entry in rest if entry["key"] not in wanted]
+    return {
+        "mobile_bar": bar,
+        "mobile_more": more,
+        "more_current": any(entry["current"] for entry in more),
+        "bell": bell,
+    }
+
+
 def portal(request: HttpRequest) -> dict[str, Any]:
     viewer = getattr(request, "viewer", None)
     config = portal_config()
     is_client = viewer is not None and viewer.is_client
+    if is_client:
+        nav = navigation(request, config)
+    elif viewer is not None and viewer.is_staff:
+        from kabinet.portal.staff import staff_navigation
+
+        nav = staff_navigation(request)
+    else:
+        nav = []
     return {
         "viewer": viewer,
         "branding": config,
         "portal_title": config.title,
         "order_words": order_words(config),
-        "nav": navigation(request, config) if is_client else [],
+        "nav": nav,
+        **mobile_shell(nav),
     }

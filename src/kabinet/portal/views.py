@@ -13,7 +13,9 @@ from kabinet.core.registry import dashboard_cards, nav_items, quick_actions
 from kabinet.crm.viewer import ACTIVE_COMPANY_SESSION_KEY
 from kabinet.portal import glossary as glossary_terms
 from kabinet.portal.config import portal_config
+from kabinet.portal.context_processors import mobile_shell, navigation
 from kabinet.portal.models import PortalSettings
+from kabinet.portal.staff import staff_queues
 
 
 @login_required
@@ -25,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     viewer = request.viewer
     if viewer.is_staff and not viewer.is_client:
-        return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(reverse("portal:staff_home"))
     cards = []
     actions = []
     if viewer.is_client:
@@ -49,6 +51,24 @@ def switch_company(request: HttpRequest) -> HttpResponse:
         request.session[ACTIVE_COMPANY_SESSION_KEY] = wanted
         record_audit(event="portal.company_switched", actor=request.user, request=request, company=wanted)
     return HttpResponseRedirect(reverse("portal:home"))
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """The team's start page: their queues (unanswered chats, open tickets assigned to them, orders waiting
+    for them) and the way to the inbox, the tickets, the clients and the back office."""
+    if not request.viewer.is_staff or request.viewer.is_client:
+        raise Http404
+    return render(request, "portal/staff_home.html", {"queues": staff_queues(request)})
+
+
+@login_required
+def more(request: HttpRequest) -> HttpResponse:
+    """The phone's "More": every section that is not on the bottom bar, and the account menu. The bar links
+    here, so it works without JavaScript; with it, the same list opens as a sheet over the page."""
+    if not request.viewer.is_client:
+        raise Http404
+    return render(request, "portal/more.html")
 
 
 @require_GET
@@ -102,11 +122,22 @@ def nav_badges(request: HttpRequest) -> HttpResponse:
     Out-of-band fragments replace each badge in place; the pages themselves never pay for the counts.
     """
     badges = []
-    if request.viewer.is_client:
+    more_count = None
+    if request.viewer.is_staff and not request.viewer.is_client:
+        badges = [
+            {"key": q["key"], "count": q["count"]} for q in staff_queues(request) if q["key"] != "orders"
+        ]
+    elif request.viewer.is_client:
         for item in nav_items():
             if item.badge is None or (item.visible is not None and not item.visible(request)):
                 continue
             badges.append({"key": item.key, "count": item.badge(request) or 0})
-    response = render(request, "portal/nav_badges.html", {"badges": badges})
+        # The phone's "More" entry shows the sum of the sections it holds (nothing is lost off-screen).
+        in_more = {
+            entry["key"] for entry in mobile_shell(navigation(request, portal_config()))["mobile_more"]
+        }
+        if in_more:
+            more_count = sum(badge["count"] for badge in badges if badge["key"] in in_more)
+    response = render(request, "portal/nav_badges.html", {"badges": badges, "more_count": more_count})
     response["Cache-Control"] = "private, no-store"
     return response

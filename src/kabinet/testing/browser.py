@@ -25,12 +25,13 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
 
 
-def screenshot(page, name: str) -> Path:
-    """Keep a screenshot as a test artifact (``test-artifacts/screenshots``)."""
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Keep a screenshot as a test artifact (``test-artifacts/screenshots``); ``full_page=False`` shows the
+    screen as the person sees it (fixed bars where they are)."""
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -54,3 +55,45 @@ def open_session_as(page, live_url: str, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_url}])
+
+
+def open_account_menu(page) -> None:
+    """Open the header's account menu (language, my account, sign out) unless it is open."""
+    menu = page.locator("details.account-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
+def choose_language(page, language: str) -> None:
+    """Switch the interface language through the account menu (signed in) or the header (signed out)."""
+    if page.locator("details.account-menu").count():
+        open_account_menu(page)
+    current = page.locator("html").get_attribute("lang")
+    page.locator("#language-switch").select_option(language)
+    if current != language:
+        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+
+
+def open_section(page, key: str) -> None:
+    """Follow a section of the menu the way a person would at this width: the sidebar or top menu on a wide
+    screen; on a phone the bottom bar, the bell, or the "More" sheet."""
+    for selector in (
+        f'nav.mainnav a[data-nav="{key}"]',
+        f'nav.bottombar a[data-bar="{key}"]',
+        "a.bell" if key == "notifications" else "",
+    ):
+        if selector and page.locator(selector).is_visible():
+            page.locator(selector).click()
+            page.wait_for_load_state()
+            return
+    page.locator('nav.bottombar a[data-bar="more"]').click()
+    page.locator(f'#more-sheet a[data-more="{key}"]').click()
+    page.wait_for_load_state()
+
+
+def assert_accessible(page) -> None:
+    """axe-core (through axe-playwright-python) finds no violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

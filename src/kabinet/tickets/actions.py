@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import in_every_language, translations
@@ -21,7 +20,7 @@ from kabinet.core.public_ids import new_public_id
 from kabinet.core.sequences import next_number
 from kabinet.crm.actions import default_pipeline
 from kabinet.crm.models import Company, Contact, ContactEmail, Membership, Pipeline, Stage
-from kabinet.crm.timeline import record_timeline, register_events
+from kabinet.crm.timeline import record_timeline
 from kabinet.files.actions import store_file
 from kabinet.files.models import ClientFile
 from kabinet.files.validation import check_upload
@@ -41,27 +40,6 @@ from kabinet.tickets.tokens import find_reply_token
 SUBJECT_MAX_LENGTH = 250
 MESSAGE_MAX_LENGTH = 20_000
 RATING_COMMENT_MAX_LENGTH = 2_000
-
-register_events(
-    {
-        "ticket.created": _("Request #%(number)s “%(title)s” was opened"),
-        "ticket.replied": _("New reply in request #%(number)s"),
-        "ticket.client_replied": _("You replied in request #%(number)s"),
-        "ticket.note": _("Internal note on request #%(number)s"),
-        "ticket.stage_changed": _("Request #%(number)s moved to “%(stage)s”"),
-        "ticket.closed": _("Request #%(number)s was closed"),
-        "ticket.closed_by_client": _("Request #%(number)s was closed by the client"),
-        "ticket.reopened": _("Request #%(number)s was reopened"),
-        "ticket.assigned": _("Request #%(number)s was assigned to %(owner)s"),
-        "ticket.unassigned": _("Request #%(number)s was unassigned"),
-        "ticket.priority_changed": _("Priority of request #%(number)s set to %(priority)s"),
-        "ticket.category_changed": _("Category of request #%(number)s set to “%(category)s”"),
-        "ticket.cc_added": _("%(name)s was copied on request #%(number)s"),
-        "ticket.cc_removed": _("%(name)s is no longer copied on request #%(number)s"),
-        "ticket.rated": _("Request #%(number)s was rated: %(rating)s"),
-        "ticket.rating_commented": _("A comment was added to the rating of request #%(number)s"),
-    }
-)
 
 
 class TicketClosedError(ValidationError):

@@ -8,6 +8,10 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Support tickets")
 
     def ready(self) -> None:
+        from kabinet.crm.timeline import register_app_events
+        from kabinet.tickets import events
+
+        register_app_events(events)
         from kabinet.tickets import personal_data
 
         personal_data.register()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kabinet.core.branding import from_email, language_of
 from kabinet.crm.models import Contact, ContactEmail
 from kabinet.files.models import ClientFile
 from kabinet.tickets.models import Ticket, TicketCC, TicketMessage
@@ -36,8 +37,7 @@ def _email_of(contact_ids: Iterable[int]) -> dict[int, str]:
 
 
 def _language(contact: Contact) -> str:
-    user = contact.user
-    return getattr(user, "language", None) or settings.LANGUAGE_CODE
+    return language_of(contact.user)
 
 
 def _thread_headers(ticket: Ticket) -> dict[str, str]:
@@ -84,7 +84,7 @@ def _email(
     return EmailMessage(
         subject=subject_line,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email(),
         to=[address],
         reply_to=[reply_address(ticket.pk, contact.pk)],
         headers=_thread_headers(ticket),

@@ -8,7 +8,7 @@ from django.core import mail
 
 from kabinet.accounts.tests.conftest import code_in
 from kabinet.demo.data import DEMO_PASSWORD, load_demo
-from kabinet.testing.browser import DESKTOP, MOBILE, screenshot
+from kabinet.testing.browser import DESKTOP, MOBILE, open_account_menu, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,6 +111,7 @@ def test_sign_up_with_consent_then_signed_in(demo, page, viewport):
     page.get_by_label("Code").fill(code_in(mail.outbox[-1].body))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(demo + "/")
+    open_account_menu(page)
     assert page.get_by_role("link", name="My account").is_visible()
 
 
@@ -120,6 +121,7 @@ def test_account_page_at_360_px(demo, page):
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(demo + "/")
+    open_account_menu(page)  # on a phone, the account menu holds my account, the language and sign-out
     page.get_by_role("link", name="Моя учётная запись").click()  # Anna's own language is Russian
     assert page.get_by_role("heading", name="Моя учётная запись").is_visible()
     fits(page, MOBILE)

@@ -293,3 +293,48 @@ def test_asking_for_a_code_without_an_email_or_phone_is_an_error_at_the_form(cli
     """allauth accepted an empty form there and failed in the view (500); found by the fuzz test."""
     response = client.post(reverse("account_request_login_code"), {})
     assert response.status_code == 200 and "Enter your email or phone number." in body(response)
+
+
+@pytest.fixture
+def branded(db):
+    """The portal's name as staff set it; nothing has read the settings yet (the conftest emptied the cache)."""
+    from kabinet.portal.models import PortalSettings
+
+    PortalSettings.objects.create(title="Кабинет клиента")
+
+
+def test_the_sms_code_reads_in_the_persons_language_under_the_portals_name(
+    client, client_user, sms_outbox, branded
+):
+    """The page once said the code went «по электронной почте на адрес +79161234567», the text came in the
+    browser's language and signed «Kabinet» while the pages said «Кабинет клиента»."""
+    client_user.language = "ru"  # her choice; the browser below is English
+    client_user.save(update_fields=["language"])
+    page = client.post(LOGIN, {"login": "+7 916 123-45-67", "action": "continue"}, follow=True)
+    assert sms_outbox[0].text.endswith(
+        "код для входа в Кабинет клиента. Действует 10 минут. Никому его не сообщайте."
+    )
+    html = body(page)  # the visitor's own page stays in his browser's language (English here)
+    assert "We sent a sign-in code by SMS to +79161234567." in html
+    assert "We sent a code by SMS to" in html and "by email" not in html
+    russian = english_client()
+    russian.post(reverse("accounts:set_language"), {"language": "ru", "next": LOGIN})
+    page = russian.post(LOGIN, {"login": "+7 916 123-45-67", "action": "continue"}, follow=True)
+    assert "по SMS" in body(page) and "электронной почте" not in body(page)
+
+
+def test_emails_from_allauth_greet_with_the_portals_name_in_the_persons_language(
+    client, client_user, branded
+):
+    """The password reset email once greeted «127.0.0.1:8802» and followed the browser's language."""
+    client_user.language = "ru"
+    client_user.save(update_fields=["language"])
+    client.post(reverse("account_reset_password"), {"email": "client@example.test"})
+    message = mail.outbox[0]
+    assert message.from_email.startswith("Кабинет клиента <")
+    assert "Кабинет клиента" in message.subject and "[testserver]" not in message.subject
+    assert "Кабинет клиента" in message.body and "testserver!" not in message.body
+    assert "Hello" not in message.body  # her language (Russian), not the English browser's
+    client.post(LOGIN, {"login": "client@example.test", "action": "code"})
+    code_mail = mail.outbox[1]
+    assert "Кабинет клиента" in code_mail.subject and code_mail.from_email.startswith("Кабинет клиента <")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kabinet.billing.models import Invoice
+from kabinet.billing.models import OPEN_STATUSES, Invoice
 from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
 
@@ -62,7 +62,7 @@ def test_detail_shows_amounts_status_and_how_to_pay_without_a_dead_button(world,
     body = client.get(reverse("billing:invoice", args=[invoices["partly"].public_id])).content.decode()
     assert "Left to pay" in body and "9,000.00" in body and "Partially paid" in body
     assert "How to pay" in body
-    main = body.split('id="main"')[1]
+    main = body.split('id="main"')[1].split("</main>")[0]
     assert "<button" not in main and "Pay online" not in main
     late = client.get(reverse("billing:invoice", args=[invoices["late"].public_id])).content.decode()
     assert '<span class="status overdue">Overdue</span>' in late and "The due date has passed" in late
@@ -72,6 +72,7 @@ def test_detail_shows_amounts_status_and_how_to_pay_without_a_dead_button(world,
 
 def test_pdf_and_the_last_invoice(world, invoices):
     client = world.client_for(Role.OWNER)
+    Invoice.objects.filter(status__in=OPEN_STATUSES).update(status=Invoice.Status.PAID)
     pdf = f.ClientFileFactory(
         company=world.company, contact=world.user(Role.OWNER).contact, original_name="Счёт.pdf"
     )
@@ -88,3 +89,22 @@ def test_pdf_and_the_last_invoice(world, invoices):
     assert client.get(reverse("billing:latest"))["Location"] == reverse(
         "billing:invoice", args=[newest.public_id]
     )
+
+
+def test_the_last_invoice_is_the_oldest_unpaid_one_else_the_newest(world):
+    """The dashboard's "Download the last invoice" once gave the paid СЧ-00006 above the overdue СЧ-00004."""
+    owner = world.user(Role.OWNER).contact
+    world.invoice.delete()
+    client = world.client_for(Role.OWNER)
+    day = lambda n: TODAY - datetime.timedelta(days=n)  # noqa: E731
+    make = lambda **kw: f.InvoiceFactory(company=world.company, contact=owner, **kw)  # noqa: E731
+    make(status=Invoice.Status.PAID, paid_amount=Decimal("9900"), issued_on=day(30))
+    overdue = make(issued_on=day(20), due_date=day(5))
+    make(status=Invoice.Status.PARTIALLY_PAID, paid_amount=Decimal("1"), issued_on=day(10))
+    newest_paid = make(status=Invoice.Status.PAID, paid_amount=Decimal("9900"), issued_on=day(1))
+    make(status=Invoice.Status.CANCELLED, issued_on=TODAY)
+
+    latest = lambda: client.get(reverse("billing:latest"))["Location"]  # noqa: E731  (no PDFs: the page)
+    assert latest() == reverse("billing:invoice", args=[overdue.public_id])
+    Invoice.objects.filter(status__in=OPEN_STATUSES).update(status=Invoice.Status.PAID)
+    assert latest() == reverse("billing:invoice", args=[newest_paid.public_id])

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from kabinet.billing.forms import InvoiceFilterForm
 from kabinet.billing.models import OPEN_STATUSES, OVERDUE, Invoice
-from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to
+from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to, latest_invoice_for_viewer
 from kabinet.files.views import file_response
 
 INVOICES_PER_PAGE = 20
@@ -101,16 +101,11 @@ def file(request: HttpRequest, public_id: str) -> FileResponse:
 @login_required
 @require_GET
 def latest(request: HttpRequest) -> HttpResponse:
-    """The quick action "Download the last invoice": its PDF, else its page, else the (empty) list."""
+    """The quick action "Download the last invoice" (the oldest unpaid one, else the newest): its PDF, else its
+    page, else the (empty) list."""
     if not request.viewer.is_client:
         raise Http404
-    invoice = (
-        invoices_visible_to(request.viewer)
-        .exclude(status=Invoice.Status.CANCELLED)
-        .select_related("file")
-        .order_by("-issued_on", "-created_at", "-id")
-        .first()
-    )
+    invoice = latest_invoice_for_viewer(request.viewer)
     if invoice is None:
         messages.info(request, _("You have no invoices yet."))
         return HttpResponseRedirect(reverse("billing:invoices"))

@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 
 def test_stage_change_tells_the_orders_contact(world, notices):
     stage = f.StageFactory(
-        pipeline=world.order.pipeline, client_name="Доставка", client_description="Едет к вам."
+        pipeline=world.order.pipeline,
+        client_name="Доставка",
+        client_description="Едет к вам.",
+        notify_client=True,  # a stage staff promised to report
     )
     actions.change_order_stage(actor=None, order=world.order, stage=stage)
     actions.change_order_stage(actor=None, order=world.order, stage=stage)  # no move, no notice
@@ -43,7 +46,8 @@ def test_stage_change_tells_the_orders_contact(world, notices):
 def test_a_company_order_without_a_contact_tells_every_company_admin(world, notices):
     second_admin = f.client_user(company=world.company, role=Membership.Role.ADMIN)
     order = f.OrderFactory(company=world.company, contact=None)
-    actions.change_order_stage(actor=None, order=order, stage=f.StageFactory(pipeline=order.pipeline))
+    stage = f.StageFactory(pipeline=order.pipeline, notify_client=True)
+    actions.change_order_stage(actor=None, order=order, stage=stage)
     assert sorted(n.contact_id for n in notices) == sorted(
         [world.user(Role.COMPANY_ADMIN).contact.pk, second_admin.contact.pk]
     )

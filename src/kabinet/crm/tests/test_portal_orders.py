@@ -181,14 +181,29 @@ def test_confirming_an_offer_moves_the_order_and_tells_the_history(world, pipeli
     )
 
 
-def test_declining_with_a_comment(world, pipeline, notices):
+DECLINE_QUESTION_BUDGET = 5  # session, user, viewer, the order, the stage it leads to (settings cached)
+
+
+def test_declining_with_a_comment(world, pipeline, notices, django_assert_max_num_queries):
     order = world.order
     actions.change_order_stage(actor=None, order=order, stage=pipeline["offer"])
     notices.clear()
     client = world.client_for(Role.COMPANY_ADMIN)
-    client.post(
-        reverse("crm:order_decision", args=[order.public_id]), {"decision": "decline", "comment": "Дорого"}
+    page = client.get(reverse("crm:order", args=[order.public_id])).content.decode()
+    assert "Decline: the order moves to “Отменён”; we ask you once more first." in page
+    url = reverse("crm:order_decision", args=[order.public_id])
+    with django_assert_max_num_queries(DECLINE_QUESTION_BUDGET):
+        ask = client.post(url, {"decision": "decline", "comment": "Дорого"})
+    # One tap once declined for good; now the portal asks first and says what happens next.
+    assert ask.status_code == 200
+    question = ask.content.decode()
+    assert "Decline №" in question and "moves to the stage “Отменён”" in question
+    assert 'name="confirmed" value="on"' in question and "Дорого</textarea>" in question
+    order.refresh_from_db()
+    assert (
+        order.stage == pipeline["offer"] and not TimelineEntry.objects.filter(event="order.declined").exists()
     )
+    client.post(url, {"decision": "decline", "comment": "Дорого", "confirmed": "on"})
     order.refresh_from_db()
     assert order.stage == pipeline["cancelled"] and order.closed_at is not None
     # the company admin declined the owner's order: the owner is told

@@ -192,6 +192,7 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             panels.append({"key": panel.key, "template": panel.template, "context": context})
     stage = order.stage
     asks = stage.asks_client and stage.confirm_stage_id and stage.decline_stage_id
+    by_id = {s.pk: s for s in stages}  # what each answer leads to, without another query
     return render(
         request,
         "crm/order_detail.html",
@@ -203,6 +204,8 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "panels": panels,
             "manager": _manager_of(order),
             "decision_form": DecisionForm() if asks else None,
+            "next_on_confirm": by_id.get(stage.confirm_stage_id) if asks else None,
+            "next_on_decline": by_id.get(stage.decline_stage_id) if asks else None,
         },
     )
 
@@ -218,6 +221,16 @@ def order_decision(request: HttpRequest, public_id: str) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose to confirm or to decline."))
+    elif form.cleaned_data["decision"] == actions.DECLINE and not form.cleaned_data["confirmed"]:
+        stage = order.stage
+        if stage.asks_client and stage.decline_stage_id:
+            # Ask before the irreversible step, saying what happens next; without JavaScript too.
+            return render(
+                request,
+                "crm/order_decline.html",
+                {"order": order, "next_stage": stage.decline_stage, "form": form},
+            )
+        messages.error(request, _("This order is not waiting for your decision any more."))
     else:
         try:
             actions.respond_to_order(

@@ -148,3 +148,21 @@ def test_demo_command_serves_the_portal_with_demo_data(tmp_path):
             output, _ = process.communicate()
     assert "anna@demo.kabinet.test" in output and "kabinet-demo" in output
     assert (tmp_path / "kabinet.sqlite3").exists() and (tmp_path / "jobs.sqlite3").exists()
+
+
+def test_the_demo_port_becomes_the_site_url_of_every_link(settings, monkeypatch):
+    """Links in emails pointed to :8000 while the demo ran on another port."""
+    from kabinet.demo.management.commands.demo import serve_site_url
+    from kabinet.notifications.rendering import absolute_url
+
+    monkeypatch.setenv("KABINET_SITE_URL", "")  # restored after the test, whatever the command sets
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert serve_site_url("127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    assert absolute_url("/orders/") == "http://127.0.0.1:8123/orders/"
+    assert os.environ["KABINET_SITE_URL"] == "http://127.0.0.1:8123"  # the job consumer inherits it
+    monkeypatch.setenv("KABINET_SITE_URL", "")
+    assert serve_site_url("0.0.0.0", 8124) == "http://127.0.0.1:8124"  # noqa: S104
+    monkeypatch.setenv("KABINET_SITE_URL", "https://demo.example.com/")  # set by hand: it wins
+    settings.SITE_URL = "https://demo.example.com"
+    assert serve_site_url("127.0.0.1", 8125) == "https://demo.example.com"
+    assert absolute_url("/") == "https://demo.example.com/"

@@ -16,7 +16,7 @@ from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
 
 pytestmark = pytest.mark.django_db
-PAGE_BUDGET = 10
+PAGE_BUDGET = 14  # staff pages: the staff menu (a permission query); the client card: emails, phones, role
 
 
 def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
@@ -243,3 +243,26 @@ def test_page_budgets_do_not_grow_with_data(world, django_assert_max_num_queries
     assert len(page.context["thread"]) == 50 and page.context["older"] is not None
     older = client.get(reverse("messaging:chat"), {"before": page.context["older"].public_id})
     assert len(older.context["thread"]) == 50
+
+
+def test_download_my_data_holds_my_chat_and_its_attachments_but_no_colleagues_chat(world):
+    import io
+    import json
+    import zipfile
+
+    from kabinet.accounts.export import build_export
+
+    def export(role):
+        archive = zipfile.ZipFile(io.BytesIO(build_export(world.user(role)).read()))
+        return archive, json.loads(archive.read("messages.json"))
+
+    archive, threads = export(Role.OWNER)
+    bodies = [m["body"] for thread in threads for m in thread["messages"]]
+    secret = world.extra["chat_secret"]
+    assert f"{secret} from the team" in bodies and f"{secret} from the client" in bodies
+    attachment = next(a for thread in threads for m in thread["messages"] for a in m["attachments"])
+    with world.extra["attachment"].file.open("rb") as stored:
+        assert archive.read(attachment["file"]) == stored.read()
+    assert threads[0]["company"] == world.company.name
+    _archive, theirs = export(Role.COMPANY_ADMIN)  # the admin of the same company: not his chat
+    assert secret not in json.dumps(theirs, ensure_ascii=False)

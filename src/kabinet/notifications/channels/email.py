@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.branding import from_email
 from kabinet.notifications.channels import Channel, DeliveryResult, OutgoingMessage, Recipient
 
 
@@ -29,7 +30,7 @@ class EmailChannel(Channel):
         mail = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=from_email(),
             to=[message.recipient.email],
             headers={
                 "X-Kabinet-Event": message.event,

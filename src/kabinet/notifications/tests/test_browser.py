@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kabinet.testing import factories as f
-from kabinet.testing.browser import MOBILE, screenshot, sign_in
+from kabinet.testing.browser import MOBILE, assert_accessible, open_section, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +21,10 @@ def test_centre_and_preferences_at_360_px(live_url, page):
     sign_in(page, live_url, user.email, f.PASSWORD)
     page.wait_for_url(live_url + "/")
     # the navigation's badges arrive right after the page
-    page.wait_for_function("document.querySelector('#nav-badge-notifications')?.textContent === '2'")
-    assert page.locator(".mainnav a[href='/notifications/'] .badge").inner_text() == "2"
-    page.locator(".mainnav a[href='/notifications/']").click()
+    # the badges arrive right after the page; on a phone the bell in the header carries this one
+    page.wait_for_function("document.querySelector('a.bell [data-badge=notifications]')?.textContent === '2'")
+    assert page.locator("a.bell .badge").is_visible() and page.locator("a.bell .badge").inner_text() == "2"
+    open_section(page, "notifications")
     assert page.locator(".notice.unread").count() == 2
     assert page.get_by_text("Order №00018 moved to the stage “Доставка”").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
@@ -39,4 +40,14 @@ def test_centre_and_preferences_at_360_px(live_url, page):
     assert page.get_by_label("New document: Email").is_checked()
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
     assert page.locator(".push-card button:visible").count() == 1  # on or off, never both
+    # One card per kind with labelled switches: «Электронная почта» once broke letter by letter here.
+    labels = page.locator(".pref-card .switch-label")
+    assert labels.count() >= 4
+    for index in range(labels.count()):
+        box = labels.nth(index).evaluate(
+            "e => ({lines: Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)),"
+            " overflow: e.scrollWidth > e.clientWidth})"
+        )
+        assert box == {"lines": 1, "overflow": False}, labels.nth(index).inner_text()
+    assert_accessible(page)
     screenshot(page, "notification-settings-360")

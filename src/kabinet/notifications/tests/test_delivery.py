@@ -42,7 +42,7 @@ def notice_for(user, **kwargs) -> Notice:
     return Notice(contact_id=user.contact.pk, **{**defaults, **kwargs})
 
 
-def test_an_order_notice_is_stored_and_emailed_at_once_in_the_clients_language(
+def test_an_order_notice_is_stored_and_emailed_after_the_batch_delay_in_the_clients_language(
     world, django_capture_on_commit_callbacks
 ):
     owner = world.user(Role.OWNER)
@@ -53,6 +53,9 @@ def test_an_order_notice_is_stored_and_emailed_at_once_in_the_clients_language(
     notification = Notification.objects.get(
         contact=owner.contact, event="order.stage_changed", params__number="00042"
     )
+    assert mail.outbox == []  # stage steps taken together go out as one, after the batch delay
+    due_now(notification)
+    actions.deliver_outside(notification_id=notification.pk)
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == [owner.email]
@@ -334,3 +337,60 @@ def test_a_notice_missing_params_falls_back_to_the_generic_email(world, django_c
         notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-9"}))  # no amount, no currency
     assert len(mail.outbox) == 1
     assert "СЧ-9" in mail.outbox[0].subject
+
+
+def test_notification_emails_go_out_under_the_portals_name(world, django_capture_on_commit_callbacks):
+    """They once signed «Kabinet» (a setting defined nowhere) while the pages said the portal's name."""
+    from django.core.cache import cache
+
+    from kabinet.portal.models import PortalSettings
+
+    PortalSettings.objects.create(title="Кабинет клиента")
+    cache.clear()  # the settings snapshot
+    owner = world.user(Role.OWNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-9"}))
+    email = mail.outbox[0]
+    assert email.from_email.startswith("Кабинет клиента <")
+    assert "Кабинет клиента" in email.body and "Kabinet" not in email.body
+
+
+def test_an_orders_stage_steps_make_one_notice_and_only_stages_that_matter_tell(
+    world, django_capture_on_commit_callbacks
+):
+    """One order once left 18–19 unread notices, one per stage step."""
+    from kabinet.crm.actions import change_order_stage
+    from kabinet.crm.models import Stage, TimelineEntry
+
+    owner, staff, order = world.user(Role.OWNER), world.user(Role.STAFF), world.order
+    first = order.stage
+    at = first.position
+    quiet = f.StageFactory(pipeline=first.pipeline, client_name="Сборка", position=at + 1)
+    promised = f.StageFactory(
+        pipeline=first.pipeline, client_name="Доставка", position=at + 2, notify_client=True
+    )
+    done = f.StageFactory(
+        pipeline=first.pipeline, client_name="Выполнен", position=at + 3, kind=Stage.Kind.WON
+    )
+    notices = Notification.objects.filter(
+        contact=owner.contact, event="order.stage_changed", subject_public_id=order.public_id
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        change_order_stage(actor=staff, order=order, stage=quiet)
+    assert not notices.exists()  # an inner step: the history has it, the client is not disturbed
+    with django_capture_on_commit_callbacks(execute=True):
+        change_order_stage(actor=staff, order=order, stage=promised)
+        change_order_stage(actor=staff, order=order, stage=done)
+    row = notices.get()
+    assert row.count == 2 and row.params["stage"] == "Выполнен" and row.is_unread
+    assert TimelineEntry.objects.filter(event="order.stage_changed", subject_id=order.pk).count() == 3
+    due_now(row)
+    actions.deliver_outside(notification_id=row.pk)
+    assert (
+        len(mail.outbox) == 1 and "Выполнен" in mail.outbox[0].body and "Доставка" not in mail.outbox[0].body
+    )
+    # A step long after the window is news of its own, even while the first notice is unread.
+    notices.update(last_at=timezone.now() - datetime.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        change_order_stage(actor=staff, order=order, stage=promised)
+    assert notices.count() == 2

@@ -23,6 +23,17 @@ def _with_brand_images(world) -> None:
 
 everybody = dict.fromkeys(ALL_ROLES, 200)
 
+
+def signed_in(clients, *, staff) -> dict:
+    """Clients get ``clients``, staff ``staff``, a visitor the sign-in page."""
+    client_roles = [Role.OWNER, Role.COLLEAGUE, Role.COMPANY_ADMIN, Role.OTHER_CLIENT]
+    return {
+        **dict.fromkeys(client_roles, clients),
+        Role.STAFF: staff,
+        Role.ANONYMOUS: (302, "/accounts/login/"),
+    }
+
+
 ROUTES = [
     RouteCase(
         url_name="portal:home",
@@ -32,7 +43,7 @@ ROUTES = [
             Role.COLLEAGUE: 200,
             Role.COMPANY_ADMIN: 200,
             Role.OTHER_CLIENT: 200,
-            Role.STAFF: (302, "/admin/"),
+            Role.STAFF: (302, "/staff/"),
             Role.ANONYMOUS: (302, "/accounts/login/"),
         },
         markers=lambda w: {
@@ -57,6 +68,12 @@ ROUTES = [
         },
     ),
     RouteCase(url_name="portal:glossary", url=lambda w: reverse("portal:glossary"), expect=everybody),
+    RouteCase(
+        url_name="portal:staff_home",
+        url=lambda w: reverse("portal:staff_home"),
+        expect=signed_in(404, staff=200),
+    ),
+    RouteCase(url_name="portal:more", url=lambda w: reverse("portal:more"), expect=signed_in(200, staff=404)),
     RouteCase(
         url_name="portal:term", url=lambda w: reverse("portal:term", args=["order-stage"]), expect=everybody
     ),

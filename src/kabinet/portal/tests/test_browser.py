@@ -10,7 +10,7 @@ import re
 import pytest
 
 from kabinet.demo.data import DEMO_PASSWORD, load_demo
-from kabinet.testing.browser import DESKTOP, MOBILE, screenshot
+from kabinet.testing.browser import DESKTOP, MOBILE, choose_language, open_section, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 POLISH_MONTHS = (
@@ -30,8 +30,7 @@ def sign_in(page, live_url: str, email: str, language: str = "en") -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(live_url + "/")
     if page.locator("html").get_attribute("lang") != language:
-        page.locator("#language-switch").select_option(language)
-        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+        choose_language(page, language)
 
 
 def fits(page, viewport) -> None:
@@ -40,11 +39,8 @@ def fits(page, viewport) -> None:
 
 
 def go(page, nav_key: str) -> None:
-    """Follow a main-menu entry (on a phone the menu scrolls sideways inside itself)."""
-    link = page.locator(f'nav.mainnav a[data-nav="{nav_key}"]')
-    link.scroll_into_view_if_needed()
-    link.click()
-    page.wait_for_load_state()
+    """Follow a main-menu entry: the sidebar on a wide screen, the bottom bar or "More" on a phone."""
+    open_section(page, nav_key)
 
 
 @VIEWPORTS

@@ -53,6 +53,7 @@ PAGES = {
     "company-edit": (lambda w: reverse("crm:company_edit", args=[w.company.public_id]), 6),
     "colleagues": (lambda w: reverse("crm:colleagues"), 6),
     "glossary": (lambda w: reverse("portal:glossary"), 5),
+    "more": (lambda w: reverse("portal:more"), 5),
 }
 
 

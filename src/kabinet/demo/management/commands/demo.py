@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from kabinet.core.lifecycle import DataFolderBusy, exclusive_data_folder, run_services
 from kabinet.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_loaded, load_demo
+
+
+def serve_site_url(host: str, port: int) -> str:
+    """The address the demo serves, made the site URL that links in emails, pushes and invitations use.
+
+    ``KABINET_SITE_URL`` set by hand still wins (a demo behind a proxy). The variable is also exported so the
+    job consumer, a separate process that sends the emails, builds the same links.
+    """
+    explicit = os.environ.get("KABINET_SITE_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    # A server listening on every interface is still reached on this machine through the loopback address.
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104  (not a binding)
+    if ":" in shown:
+        shown = f"[{shown}]"
+    url = f"http://{shown}:{port}"
+    settings.SITE_URL = url
+    os.environ["KABINET_SITE_URL"] = url
+    return url
 
 
 class Command(BaseCommand):
@@ -32,7 +53,7 @@ class Command(BaseCommand):
         if not demo_loaded():
             self.stdout.write("Loading demo data…")
             load_demo()
-        url = f"http://{host}:{port}"
+        url = serve_site_url(host, port)
         self.stdout.write(self.style.SUCCESS(f"\nKabinet demo: {url}   (back office: {url}/admin/)"))
         self.stdout.write(f"Data folder: {settings.DATA_DIR}")
         self.stdout.write(f"Every demo password: {DEMO_PASSWORD}")
