@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Max
 
 from kabinet.crm.models import Contact
@@ -100,3 +101,7 @@ class Command(BaseCommand):
                     f"Made {len(chosen)} heavy clients ({rows} rows) in {time.monotonic() - started:.1f} s"
                 )
             )
+        # Fresh statistics for the planner after a bulk load (SQLite's advice: PRAGMA optimize after big
+        # changes; PostgreSQL's autovacuum would get there later).
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize" if connection.vendor == "sqlite" else "ANALYZE")
