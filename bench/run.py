@@ -389,11 +389,15 @@ def prepare(db: str, args: argparse.Namespace) -> dict:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], workers: int) -> None:
+    def __init__(self, env: dict[str, str], workers: int, kind: str = "uvicorn") -> None:
         self.port = free_port()
-        command = [sys.executable, "-m", "uvicorn", "kabinet.config.asgi:application", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--workers", str(workers), "--no-access-log"]
-        command += ["--log-level", "warning", "--lifespan", "off"]
+        if kind == "gunicorn":  # WSGI, sync workers: HTTP only (WebSockets stay with uvicorn)
+            command = [sys.executable, "-m", "gunicorn", "kabinet.config.wsgi:application", "--bind"]
+            command += [f"127.0.0.1:{self.port}", "--workers", str(workers), "--log-level", "warning"]
+        else:
+            command = [sys.executable, "-m", "uvicorn", "kabinet.config.asgi:application", "--host"]
+            command += ["127.0.0.1", "--port", str(self.port), "--workers", str(workers), "--no-access-log"]
+            command += ["--log-level", "warning", "--lifespan", "off"]
         self.process = subprocess.Popen(command, env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -488,7 +492,8 @@ def markdown(report: dict) -> str:
         "",
         f"Machine: {report['machine']['cpus']} CPU cores, {report['machine']['platform']}, Python "
         f"{report['machine']['python']}, load average {report['machine']['load_before']} at the start. Server: "
-        f"uvicorn, {config['workers']} workers. {config['concurrency']} signed-in connections per group (each "
+        f"{config['server']}, {config['workers']} workers. {config['concurrency']} signed-in connections per group "
+        "(each "
         f"its own session); per page {config['rounds']} rounds of {config['duration']} s (after "
         f"{config['warmup']} s of warm-up) for each of floor, light and heavy, taking turns. Data: "
         f"{config['clients']} clients × 10 orders with papers, tickets, chat, notifications and files; "
@@ -536,6 +541,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn", help="HTTP server")
     parser.add_argument("--data-dir", default="/tmp/kabinet-bench")  # noqa: S108 - scratch databases
     parser.add_argument(
         "--postgres",
@@ -578,7 +584,7 @@ def main() -> int:
     for db in databases:
         print(f"== {db}: preparing data", flush=True)
         data = prepare(db, args)
-        server = Server(environment(db, args), args.workers)
+        server = Server(environment(db, args), args.workers, args.server)
         try:
             print(f"== {db}: measuring", flush=True)
             measured = asyncio.run(measure(server, args, pages))

@@ -240,6 +240,8 @@ def make_heavy(*, contact_ids: list[int], size: int, rng_seed: int = 4) -> int:
     users = dict(Contact.objects.filter(pk__in=contact_ids).values_list("pk", "user_id"))
     order_pipeline = Pipeline.objects.filter(kind=Pipeline.Kind.ORDER).order_by("-is_default", "id").first()
     order_stages = list(order_pipeline.stages.order_by("position"))
+    open_stages = [stage for stage in order_stages if stage.is_open]
+    closed_stage = next(stage for stage in order_stages if stage.kind == Stage.Kind.WON)
     order_type = ContentType.objects.get_for_model(Order)
     today, now = timezone.localdate(), timezone.now()
     added = 0
@@ -254,7 +256,8 @@ def make_heavy(*, contact_ids: list[int], size: int, rng_seed: int = 4) -> int:
                 company_id=company_id,
                 contact_id=contact_id,
                 pipeline_id=order_pipeline.pk,
-                stage_id=(stage := rng.choice(order_stages)).pk,
+                # a long history: most of it finished, one in a hundred still open or unpaid
+                stage_id=(stage := (rng.choice(open_stages) if i % 100 == 0 else closed_stage)).pk,
                 amount=Decimal(rng.randint(1_000, 500_000)),
                 currency="RUB",
                 stage_changed_at=now,
@@ -288,11 +291,11 @@ def make_heavy(*, contact_ids: list[int], size: int, rng_seed: int = 4) -> int:
                     company_id=company_id,
                     contact_id=contact_id,
                     amount=(amount := Decimal(rng.randint(1_000, 200_000))),
-                    paid_amount=amount if i % 4 else Decimal("0"),
+                    paid_amount=amount if i % 100 else Decimal("0"),
                     currency="RUB",
                     issued_on=today - datetime.timedelta(days=rng.randint(0, 60)),
                     due_date=today + datetime.timedelta(days=rng.randint(-10, 20)),
-                    status=Invoice.Status.PAID if i % 4 else Invoice.Status.UNPAID,
+                    status=Invoice.Status.PAID if i % 100 else Invoice.Status.UNPAID,
                 )
                 for i in range(size)
             ],
