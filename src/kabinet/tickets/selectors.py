@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
+from kabinet.core.counting import scalar
 from kabinet.core.viewer import ROLE_ADMIN, ROLE_MEMBER, CompanyAccess, Viewer, scope_to_viewer
 from kabinet.crm.models import Contact, ContactEmail
 from kabinet.files.models import ClientFile
@@ -193,13 +194,20 @@ def open_tickets_count(viewer: Viewer) -> int:
 
 
 def open_tickets_summary(viewer: Viewer, limit: int = 5) -> tuple[int, list[Ticket]]:
-    """The dashboard card: how many tickets are open and the most recently active of them (two queries, each
-    walking an index: a window count over a merged ``UNION`` would read every row)."""
+    """The dashboard card: how many tickets are open and the most recently active of them, in one query (the
+    merged ``UNION`` stops at ``limit`` rows; the total is a scalar count per arm, from the indexes)."""
     if not viewer.is_client:
         return 0, []
-    rows = ticket_rows_visible_to(viewer, narrow=_open, ordering=("-last_activity_at", "-id"))
-    latest = rows[:limit]
-    return (rows.count() if len(latest) == limit else len(latest)), latest
+    arms = [_open(arm) for arm in _visible_arms(viewer, VIEW_COMPANY)]
+    total = (
+        sum((scalar(arm) for arm in arms[1:]), start=scalar(arms[0])) if len(arms) > 1 else scalar(arms[0])
+    )
+    rows = TicketRows(
+        arms=[arm.annotate(total=total) for arm in arms],
+        ordering=("-last_activity_at", "-id"),
+        related=("stage",),
+    )[:limit]
+    return (rows[0].total if rows else 0), rows
 
 
 # --- staff ------------------------------------------------------------------------------------------------

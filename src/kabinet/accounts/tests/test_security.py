@@ -107,7 +107,9 @@ def test_activity_keeps_the_session_alive_until_the_absolute_lifetime(client):
     assert AuditEntry.objects.get(event="auth.session_expired").data["reason"] == "lifetime"
 
 
-def test_staff_must_set_up_two_factor_before_anything_else(client, settings, django_capture_on_commit_callbacks):
+def test_staff_must_set_up_two_factor_before_anything_else(
+    client, settings, django_capture_on_commit_callbacks
+):
     # allauth refuses a code it has just seen; accepting the next period's code avoids waiting 30 s for it
     settings.MFA_TOTP_TOLERANCE = 1
     staff = f.StaffFactory(email="staff2fa@example.test", is_superuser=True)

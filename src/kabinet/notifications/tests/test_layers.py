@@ -25,11 +25,15 @@ def test_group_messages_arrive_and_expired_ones_are_cleaned_on_the_interval():
             await layer.send(listener, {"type": "y"})
             assert (await layer.receive(listener))["type"] == "y"
             assert stale in layer.channels  # no scan of every channel on each call...
-            with mock.patch("time.monotonic", return_value=layer.last_cleanup + 3601):  # ...until the interval
+            with mock.patch(
+                "time.monotonic", return_value=layer.last_cleanup + 3601
+            ):  # ...until the interval
                 await layer.send(listener, {"type": "z"})
                 assert (await layer.receive(listener))["type"] == "z"
         assert stale not in layer.channels
-        assert stale not in layer.groups["kabinet.contact.1"]  # a channel with an expired message leaves groups
+        assert (
+            stale not in layer.groups["kabinet.contact.1"]
+        )  # a channel with an expired message leaves groups
 
     run_async(scenario)
 
@@ -43,7 +47,10 @@ def test_the_first_cleanup_runs_whatever_the_monotonic_clock_reads():
         await layer.send(stale, {"type": "old"})
         listener = await layer.new_channel()
         real_time = time.time
-        with mock.patch("time.monotonic", return_value=1.5), mock.patch("time.time", return_value=real_time() + 120):
+        with (
+            mock.patch("time.monotonic", return_value=1.5),
+            mock.patch("time.time", return_value=real_time() + 120),
+        ):
             await layer.send(listener, {"type": "x"})
             assert (await layer.receive(listener))["type"] == "x"
         assert stale not in layer.channels
