@@ -77,13 +77,15 @@ GROUPS = ("floor", "light", "heavy")
 
 
 def ensure_environment() -> None:
-    """Run inside the project's ``.venv`` (created from ``uv.lock`` by ``dev.py`` when missing)."""
+    """Run inside the project's ``.venv``, created from ``uv.lock`` by ``dev.py`` when missing (an existing one
+    is used as it is: re-synchronising it would drop the test tools ``dev.py test`` installed)."""
     if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
         return
-    sys.path.insert(0, str(ROOT))
-    import dev
+    if not VENV_PYTHON.exists():
+        sys.path.insert(0, str(ROOT))
+        import dev
 
-    dev.ensure_environment("")
+        dev.ensure_environment("")
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])  # noqa: S606
 
 
