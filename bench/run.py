@@ -40,6 +40,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -603,6 +604,11 @@ def main() -> int:
     return 0
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # so that the servers started so far are stopped (``finally``)
+
+
 if __name__ == "__main__":
     ensure_environment()
+    signal.signal(signal.SIGTERM, _stop)
     sys.exit(main())

@@ -47,6 +47,8 @@ class Amounts:
     messages: int = 6
     notifications: int = 3
     files: int = 2
+    # every n-th ticket open and notice unread (0: stages at random, one notice in three unread)
+    open_every: int = 0
 
 
 def _ticket_pipeline() -> tuple[Pipeline, list[Stage]]:
@@ -69,12 +71,17 @@ def _rows_for(
     """Insert every kind of activity for ``contacts`` (contact id, company id, user id) in one transaction."""
     contacts = list(contacts)
     pipe, stages = pipeline
+    open_stages = [stage for stage in stages if stage.is_open]
+    closed_stage = next(stage for stage in stages if not stage.is_open)
     now = timezone.now()
     ticket_no = reserve_block("ticket", len(contacts) * amounts.tickets)
     tickets, conversations, notices, files = [], [], [], []
     for contact_id, company_id, _user_id in contacts:
         for i in range(amounts.tickets):
-            stage = rng.choice(stages)
+            if amounts.open_every:
+                stage = rng.choice(open_stages) if i % amounts.open_every == 0 else closed_stage
+            else:
+                stage = rng.choice(stages)
             at = now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 300))
             tickets.append(
                 Ticket(
@@ -112,7 +119,7 @@ def _rows_for(
                     params={"number": f"СЧ-{contact_id}-{i}"},
                     url="/invoices/",
                     last_at=now - datetime.timedelta(minutes=i),
-                    read_at=None if i % 3 == 0 else now,
+                    read_at=None if i % (amounts.open_every or 3) == 0 else now,
                 )
             )
         for i in range(amounts.files):
@@ -321,7 +328,9 @@ def make_heavy(*, contact_ids: list[int], size: int, rng_seed: int = 4) -> int:
             batch_size=2000,
         )
         existing = Conversation.objects.filter(contact_id=contact_id, company_id=company_id).first()
-        amounts = Amounts(tickets=size, messages=0 if existing else size, notifications=size, files=size)
+        amounts = Amounts(
+            tickets=size, messages=0 if existing else size, notifications=size, files=size, open_every=100
+        )
         counts = _rows_for(
             [(contact_id, company_id, users.get(contact_id))], amounts, rng, _ticket_pipeline()
         )
