@@ -6,8 +6,12 @@ holds thousands of idle sockets in one event loop (docs/benchmarks-chat.md). The
 to ``--ws-port`` and everything else to ``--port`` (docs/deployment.md). ``--asgi-only`` serves both from one
 uvicorn instead, for a machine without a proxy in front.
 
-This command only starts and stops the two servers: migrations, the job consumer and the demo data belong to
-``kabinet migrate``, ``kabinet run_huey`` and ``kabinet demo``.
+In embedded mode (no ``REDIS_URL``) the channel layer lives inside one process, so the request that sends a
+chat message and the sockets that show it must share it: there ``serve`` always runs one uvicorn process for
+both. ``--with-jobs`` also runs the job consumer (``kabinet run_huey``), so the embedded mode is one command.
+
+This command only starts and stops its processes: migrations and the demo data belong to ``kabinet migrate``
+and ``kabinet demo``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -32,10 +37,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--asgi-only", action="store_true", help="one uvicorn for HTTP and WebSockets on --port"
         )
+        parser.add_argument("--with-jobs", action="store_true", help="also run the job consumer")
 
     def handle(
         self, *args: Any, host: str, port: int, ws_port: int, workers: int, asgi_only: bool, **options
     ):
+        if not settings.REDIS_URL and not asgi_only:
+            self.stdout.write("Embedded mode (no REDIS_URL): one uvicorn process serves HTTP and WebSockets.")
+            asgi_only = True
         uvicorn = [sys.executable, "-m", "uvicorn", "kabinet.config.asgi:application", "--host", host]
         commands = [[*uvicorn, "--port", str(port if asgi_only else ws_port), "--lifespan", "off"]]
         if not asgi_only:
@@ -51,6 +60,8 @@ class Command(BaseCommand):
                 ]
                 + ["--workers", str(workers)],
             )
+        if options["with_jobs"]:
+            commands.append([sys.executable, "-m", "kabinet.cli", "run_huey"])
         children = [subprocess.Popen(command) for command in commands]
         stopping = False
 
