@@ -402,7 +402,7 @@ class Server:
             command += ["127.0.0.1", "--port", str(self.port), "--workers", str(workers), "--no-access-log"]
             command += ["--log-level", "warning", "--lifespan", "off"]
         self.process = subprocess.Popen(command, env=env, cwd=ROOT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine may take minutes to import Django
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}")
