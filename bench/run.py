@@ -491,7 +491,7 @@ async def measure(server: Server, args: argparse.Namespace, pages: list[str]) ->
 def markdown(report: dict) -> str:
     config = report["config"]
     lines = [
-        f"Kabinet portal benchmark — {report['started']}",
+        f"Kabinet portal benchmark — {report['started']}, commit {report.get('commit') or '?'}",
         "",
         f"Machine: {report['machine']['cpus']} CPU cores, {report['machine']['platform']}, Python "
         f"{report['machine']['python']}, load average {report['machine']['load_before']} at the start. Server: "
@@ -569,6 +569,9 @@ def main() -> int:
             "python": platform.python_version(),
             "load_before": round(os.getloadavg()[0], 2),
         },
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip(),
         "config": {
             key: getattr(args, key)
             for key in (
