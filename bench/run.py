@@ -575,6 +575,7 @@ def main() -> int:
         "config": {
             key: getattr(args, key)
             for key in (
+                "server",
                 "concurrency",
                 "duration",
                 "rounds",
