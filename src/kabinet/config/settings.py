@@ -96,7 +96,7 @@ if DATABASE_URL:
     DATABASES = {
         # Django's psycopg pool (per process, shared by its threads): under ASGI each request may run in
         # another thread, and persistent per-thread connections would pile up until PostgreSQL refuses
-        # clients. The pool measured 1.5x the throughput of a connection per request (docs/benchmark.md).
+        # clients. Against a connection per request the pool gave 1.48x the throughput (issue 17).
         "default": dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=0 if _POOL else env_int("KABINET_DB_CONN_MAX_AGE", 0),
