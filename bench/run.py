@@ -1,24 +1,32 @@
 #!/usr/bin/env python3
-"""Portal benchmark: signed-in clients against the real ASGI server, at two data scales, on SQLite and PostgreSQL.
+"""Portal benchmark: every client page as a ratio to a minimal Django page, and heavy clients against light ones.
 
-For each database and scale it
-  1. builds a fresh database: ``kabinet migrate`` + ``kabinet seed --clients N --orders-per-client 10 --papers``
-     (1k orders = 100 clients, 1M orders = 100,000 clients; every client also gets documents, invoices and a
-     history entry per object);
-  2. starts uvicorn (``--workers``) on each — embedded mode for SQLite, scaled mode (PostgreSQL + Redis) for
-     PostgreSQL;
-  3. signs in ``--concurrency`` different clients (company admins and members) through the real login form;
-  4. drives each page — dashboard, order list, order detail, documents, history — with all of them at once,
-     over keep-alive HTTP/1.1 connections, in ``--rounds`` rounds of ``--duration`` seconds (after a warm-up)
-     in which the two scales take turns, so that whatever else runs on the machine weighs on both alike;
-  5. writes requests per second and p50/p95 latency per page as JSON and as a Markdown table.
+    python3 bench/run.py                                   # SQLite and PostgreSQL + Redis (a few minutes each)
+    python3 bench/run.py --db sqlite                       # embedded mode only
+    python3 bench/run.py --db sqlite --pages dashboard,tickets --rounds 1   # a quick look
+    python3 bench/run.py --reuse                           # measure again on the databases seeded before
 
-    .venv/bin/python bench/run.py                          # everything (takes a while at 1M orders)
-    .venv/bin/python bench/run.py --db sqlite --scales 1k  # a quick look
-    .venv/bin/python bench/run.py --reuse                  # keep databases seeded by an earlier run
+From a fresh clone it first creates ``.venv`` from ``uv.lock`` (through ``dev.py``) and runs itself there. Then,
+for each database:
 
-PostgreSQL and Redis come from ``--postgres`` / ``--redis``: the databases ``<name>_1k`` and ``<name>_1m`` are
-dropped and re-created, the Redis database is flushed.
+  1. a fresh database: ``kabinet migrate`` + ``kabinet seed --clients N --orders-per-client 10 --papers
+     --heavy 2 --heavy-size 10000`` (orders, documents, invoices, history, tickets, chat, notifications and
+     files for every client; the heavy clients have 10,000 of each);
+  2. one server (uvicorn, ``--workers``) with Kabinet's own settings plus one page, the **floor**
+     (``bench/floor/``): a minimal authenticated page that loads the session user and renders a 2 KB template.
+     Embedded mode for SQLite, scaled mode (PostgreSQL with the psycopg pool, Redis) for PostgreSQL;
+  3. three groups of ``--concurrency`` connections, each signed in through the real sign-in form with its own
+     session: light clients (half company admins, half members), heavy clients (the heavy members and their
+     company admins), and light clients again for the floor;
+  4. for every page, in ``--rounds`` rounds, the floor, the light clients and the heavy clients take turns for
+     ``--duration`` seconds each (after ``--warmup``), so whatever else runs on the machine weighs on all alike;
+  5. records throughput, p50/p95 latency and the CPU time the server processes spent per request (read from
+     ``/proc``: steadier than req/s on a shared machine), and writes JSON and a Markdown table of each page's
+     **ratio to the floor** (throughput and CPU) and of **p95 heavy ÷ p95 light**.
+
+PostgreSQL and Redis come from ``--postgres`` / ``--redis``: the database is dropped and re-created and the
+Redis database flushed. The load generator (Python asyncio) runs on the same machine; the server's CPU per
+request does not count it.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -42,13 +51,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = Path(sys.executable)
-KABINET = [str(PYTHON), "-m", "kabinet.cli"]
-SCALES = {"1k": 1_000, "1m": 1_000_000}
-ORDERS_PER_CLIENT = 10
-CLIENTS_PER_COMPANY = 4
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+BENCH = Path(__file__).resolve().parent
 PASSWORD = "kabinet-demo"  # noqa: S105 - the seeded accounts' public demo password
-PAGES = ("dashboard", "order list", "order detail", "documents", "history")
+FLOOR_PATH = "/bench/floor/"
+CLIENTS_PER_COMPANY = 4
+# page -> path (detail pages take the first link of their list)
+PAGES = {
+    "dashboard": "/",
+    "orders": "/orders/",
+    "order detail": None,
+    "documents": "/documents/",
+    "invoices": "/invoices/",
+    "tickets": "/tickets/",
+    "ticket detail": None,
+    "chat": "/messages/",
+    "history": "/history/",
+    "notifications": "/notifications/",
+    "files": "/files/",
+}
+DETAIL_LINKS = {
+    "order detail": ("/orders/", rb'href="(/orders/[A-Za-z0-9_-]{22}/)"'),
+    "ticket detail": ("/tickets/", rb'href="(/tickets/[A-Za-z0-9_-]{22}/)"'),
+}
+GROUPS = ("floor", "light", "heavy")
+
+
+def ensure_environment() -> None:
+    """Run inside the project's ``.venv``, created from ``uv.lock`` by ``dev.py`` when missing (an existing one
+    is used as it is: re-synchronising it would drop the test tools ``dev.py test`` installed)."""
+    if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
+        return
+    if not VENV_PYTHON.exists():
+        sys.path.insert(0, str(ROOT))
+        import dev
+
+        dev.ensure_environment("")
+    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])  # noqa: S606
 
 
 # --- A small keep-alive HTTP/1.1 client ------------------------------------------------------------------
@@ -129,7 +168,7 @@ class VirtualClient:
     email: str
     connection: Connection
     cookies: dict[str, str] = field(default_factory=dict)
-    order_path: str = ""
+    paths: dict[str, str] = field(default_factory=dict)
 
     def headers(self) -> dict[str, str]:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
@@ -145,11 +184,19 @@ class VirtualClient:
         self.remember(headers)
         return status, body
 
-    async def sign_in(self) -> None:
+    async def sign_in(self, pages: list[str]) -> None:
+        """Sign in through today's form (email + password, ``action=password``), then find the detail pages."""
         status, body = await self.get("/accounts/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+        if status != 200 or found is None:
+            raise RuntimeError(f"the sign-in page answered HTTP {status} without a form")
         form = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token, "username": self.email, "password": PASSWORD}
+            {
+                "csrfmiddlewaretoken": found.group(1).decode(),
+                "login": self.email,
+                "password": PASSWORD,
+                "action": "password",
+            }
         ).encode()
         status, headers, _ = await self.connection.request(
             "POST",
@@ -164,32 +211,57 @@ class VirtualClient:
         self.remember(headers)
         if status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"{self.email} could not sign in (HTTP {status})")
-        status, body = await self.get("/orders/")
-        match = re.search(rb'href="(/orders/[A-Za-z0-9_-]{22}/)"', body)
-        if status != 200 or match is None:
-            raise RuntimeError(f"{self.email} sees no order (HTTP {status})")
-        self.order_path = match.group(1).decode()
-
-    def path(self, page: str) -> str:
-        return {
-            "dashboard": "/",
-            "order list": "/orders/",
-            "order detail": self.order_path,
-            "documents": "/documents/",
-            "history": "/history/",
-        }[page]
+        self.paths = {"floor": FLOOR_PATH, **{page: path for page, path in PAGES.items() if path}}
+        for page, (list_path, pattern) in DETAIL_LINKS.items():
+            if page not in pages:
+                continue
+            status, body = await self.get(list_path)
+            match = re.search(pattern, body)
+            if status != 200 or match is None:
+                raise RuntimeError(f"{self.email} has no link for {page} on {list_path} (HTTP {status})")
+            self.paths[page] = match.group(1).decode()
 
 
-async def drive(clients: list[VirtualClient], page: str, seconds: float, warmup: float) -> dict:
-    """All clients request ``page`` over and over; latencies of the answers after the warm-up."""
+# --- CPU time of the server ------------------------------------------------------------------------------
+
+
+def process_tree_cpu(root_pid: int) -> float:
+    """CPU seconds (user + system) the server's live processes (the master and its workers) have used."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        fields = stat.rpartition(")")[2].split()
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+async def drive(
+    clients: list[VirtualClient], page: str, seconds: float, warmup: float, server_pid: int
+) -> dict:
+    """All clients request ``page`` over and over; latencies and server CPU of the answers after the warm-up."""
     latencies: list[float] = []
     errors = 0
     measuring = False
+    cpu_start = 0.0
     stop_at = time.monotonic() + warmup + seconds
 
     async def loop(client: VirtualClient) -> None:
         nonlocal errors
-        path = client.path(page)
+        path = client.paths[page]
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             status, _body = await client.get(path)
@@ -201,24 +273,32 @@ async def drive(clients: list[VirtualClient], page: str, seconds: float, warmup:
                     errors += 1
 
     async def switch_on() -> None:
-        nonlocal measuring
+        nonlocal measuring, cpu_start
         await asyncio.sleep(warmup)
         latencies.clear()
+        cpu_start = process_tree_cpu(server_pid)
         measuring = True
 
     began = time.monotonic()
     await asyncio.gather(switch_on(), *(loop(c) for c in clients))
-    return {"latencies": latencies, "errors": errors, "window": time.monotonic() - began - warmup}
+    cpu = process_tree_cpu(server_pid) - cpu_start
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "window": time.monotonic() - began - warmup,
+        "cpu_seconds": cpu,
+    }
 
 
 def summary(samples: list[dict]) -> dict:
-    """Requests per second and latency percentiles over every round of one page at one scale."""
+    """Throughput, latency percentiles and CPU per request over every round of one page and group."""
     latencies = sorted(x for sample in samples for x in sample["latencies"])
     window = sum(sample["window"] for sample in samples)
+    cpu = sum(sample["cpu_seconds"] for sample in samples)
 
     def pct(p: float) -> float:
         return (
-            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else 0.0
+            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2) if latencies else 0.0
         )
 
     return {
@@ -227,8 +307,24 @@ def summary(samples: list[dict]) -> dict:
         "rps": round(len(latencies) / window, 1) if window else 0.0,
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
-        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else 0.0,
+        "cpu_ms_per_request": round(cpu / len(latencies) * 1000, 2) if latencies else 0.0,
         "rounds": len(samples),
+    }
+
+
+def ratios(page: dict[str, dict]) -> dict:
+    """A page against its floor, measured in the same rounds: throughput and CPU (floor ÷ page) ratios."""
+    floor, light, heavy = page["floor"], page["light"], page["heavy"]
+    return {
+        "rps_vs_floor": round(light["rps"] / floor["rps"], 3) if floor["rps"] else 0.0,
+        "cpu_vs_floor": round(floor["cpu_ms_per_request"] / light["cpu_ms_per_request"], 3)
+        if light["cpu_ms_per_request"]
+        else 0.0,
+        "p95_heavy_vs_light": round(heavy["p95_ms"] / light["p95_ms"], 3) if light["p95_ms"] else 0.0,
+        "cpu_heavy_vs_light": round(heavy["cpu_ms_per_request"] / light["cpu_ms_per_request"], 3)
+        if light["cpu_ms_per_request"]
+        else 0.0,
     }
 
 
@@ -241,36 +337,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def environment(db: str, scale: str, args: argparse.Namespace) -> dict[str, str]:
+def environment(db: str, args: argparse.Namespace) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
-    env["KABINET_DATA_DIR"] = str(Path(args.data_dir) / f"{db}-{scale}")
+    env["KABINET_DATA_DIR"] = str(Path(args.data_dir) / db)
     env["KABINET_LOG_LEVEL"] = "WARNING"
     env["KABINET_SECRET_KEY"] = "benchmark-only-secret-key-" + "x" * 40
+    # Kabinet's settings plus the floor page (bench/floor/): same server, same middleware, same database.
+    env["DJANGO_SETTINGS_MODULE"] = "floor.settings"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH), env.get("PYTHONPATH", "")]))
     if db == "postgres":
-        env["DATABASE_URL"] = postgres_url(args.postgres, scale)
+        env["DATABASE_URL"] = args.postgres
         env["REDIS_URL"] = args.redis
-        # Under ASGI every request may run in another thread, and Django's persistent connections are per
-        # thread: they pile up until PostgreSQL refuses new clients. Connect per request instead.
-        env["KABINET_DB_CONN_MAX_AGE"] = "0"
     return env
-
-
-def postgres_url(base: str, scale: str) -> str:
-    """One database per scale (``<name>_1k``, ``<name>_1m``): both are served at once, taking turns."""
-    url = urllib.parse.urlparse(base)
-    return url._replace(path=f"{url.path.rstrip('/')}_{scale}").geturl()
 
 
 def run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, env=env, cwd=ROOT, check=True)
 
 
-def prepare(db: str, scale: str, args: argparse.Namespace) -> dict:
-    """A fresh database with the scale's data (or the one from an earlier run with --reuse)."""
-    env = environment(db, scale, args)
+def kabinet(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kabinet.cli", *args]
+
+
+def prepare(db: str, args: argparse.Namespace) -> dict:
+    """A fresh database with light and heavy clients (or the one from an earlier run with --reuse)."""
+    env = environment(db, args)
     folder = Path(env["KABINET_DATA_DIR"])
     marker = folder / "seeded.json"
-    if args.reuse and marker.exists():
+    wanted = {"clients": args.clients, "heavy": args.heavy, "heavy_size": args.heavy_size}
+    if args.reuse and marker.exists() and json.loads(marker.read_text()).get("wanted") == wanted:
         return json.loads(marker.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -283,82 +378,45 @@ def prepare(db: str, scale: str, args: argparse.Namespace) -> dict:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{name}"')
-    clients = SCALES[scale] // ORDERS_PER_CLIENT
+        import redis
+
+        redis.Redis.from_url(args.redis).flushdb()
     started = time.monotonic()
-    run([*KABINET, "migrate", "-v0"], env)
-    run(
-        [
-            *KABINET,
-            "seed",
-            "--clients",
-            str(clients),
-            "--orders-per-client",
-            str(ORDERS_PER_CLIENT),
-            "--batch",
-            "2000",
-            "--papers",
-            "-v0",
-        ],
-        env,
-    )
-    if db == "postgres":
-        run(
-            [
-                *KABINET,
-                "shell",
-                "-c",
-                "from django.db import connection; connection.cursor().execute('ANALYZE')",
-            ],
-            env,
-        )
-    info = {
-        "clients": clients,
-        "orders": clients * ORDERS_PER_CLIENT,
-        "seed_seconds": round(time.monotonic() - started),
-    }
+    run(kabinet("migrate", "-v0"), env)
+    seed = ["seed", "--clients", str(args.clients), "--orders-per-client", "10", "--papers"]
+    seed += ["--heavy", str(args.heavy), "--heavy-size", str(args.heavy_size), "-v0"]
+    run(kabinet(*seed), env)
+    info = {"wanted": wanted, "seed_seconds": round(time.monotonic() - started)}
     marker.write_text(json.dumps(info))
     return info
 
 
-def flush_redis(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-
-
 class Server:
-    def __init__(self, env: dict[str, str], workers: int) -> None:
+    def __init__(self, env: dict[str, str], workers: int, kind: str = "uvicorn") -> None:
         self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                str(PYTHON),
-                "-m",
-                "uvicorn",
-                "kabinet.config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--lifespan",
-                "off",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        deadline = time.monotonic() + 60
+        if kind == "gunicorn":  # WSGI, sync workers: HTTP only (WebSockets stay with uvicorn)
+            command = [sys.executable, "-m", "gunicorn", "kabinet.config.wsgi:application", "--bind"]
+            command += [f"127.0.0.1:{self.port}", "--workers", str(workers), "--log-level", "warning"]
+        else:
+            command = [sys.executable, "-m", "uvicorn", "kabinet.config.asgi:application", "--host"]
+            command += ["127.0.0.1", "--port", str(self.port), "--workers", str(workers), "--no-access-log"]
+            command += ["--log-level", "warning", "--lifespan", "off"]
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 300  # a loaded machine may take minutes to import Django
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("uvicorn did not start")
+        raise RuntimeError("the server did not start")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def stop(self) -> None:
         self.process.terminate()
@@ -366,80 +424,106 @@ class Server:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=20)
 
 
-def chosen_clients(count: int, total: int) -> list[str]:
-    """Clients spread over the whole range: every fourth one is a company admin (sees 40 orders), the rest members."""
-    step = max(1, total // count)
-    numbers = [1 + i * step for i in range(count)]
-    # seeded clients are numbered from 1 (the first seed on an empty database); half of them admins
-    picked = [n - ((n - 1) % CLIENTS_PER_COMPANY) if i % 2 == 0 else n for i, n in enumerate(numbers)]
-    return [f"client{n}@seed.kabinet.test" for n in picked]
+def seeded_emails(args: argparse.Namespace) -> dict[str, list[str]]:
+    """Who signs in: light clients spread over the range (half admins, half members), the heavy members with
+    their company admins, and other light clients for the floor. ``kabinet seed`` numbers clients from 1; the
+    heavy ones are the members (second client) of the first ``--heavy`` companies."""
+    count = args.concurrency
+    heavy_companies = range(args.heavy)
+    first_light = args.heavy * CLIENTS_PER_COMPANY + 1
+    light_numbers = list(range(first_light, args.clients + 1))
+    step = max(1, len(light_numbers) // (2 * count))
+    spread = light_numbers[::step]
+
+    def pick(offset: int) -> list[int]:
+        chosen = []
+        for i in range(count):
+            n = spread[(offset + i) % len(spread)]
+            company_first = n - ((n - 1) % CLIENTS_PER_COMPANY)
+            chosen.append(company_first if i % 2 == 0 else company_first + 1)  # admin, member
+        return chosen
+
+    heavy = [
+        k * CLIENTS_PER_COMPANY + (2 if i % 2 else 1)
+        for i, k in enumerate(heavy_companies[j % args.heavy] for j in range(count))
+    ]
+
+    def emails(numbers: list[int]) -> list[str]:
+        return [f"client{n}@seed.kabinet.test" for n in numbers]
+
+    return {"light": emails(pick(0)), "heavy": emails(heavy), "floor": emails(pick(count))}
 
 
-async def measure(servers: dict[str, Server], emails: dict[str, list[str]], args: argparse.Namespace) -> dict:
-    """Every page at every scale, in alternating rounds (1k, 1M, 1k, 1M...), so whatever else the machine does
-    meanwhile weighs on both scales alike."""
-    clients: dict[str, list[VirtualClient]] = {}
-    for scale, server in servers.items():
-        clients[scale] = [
-            VirtualClient(email=e, connection=Connection("127.0.0.1", server.port)) for e in emails[scale]
+async def measure(server: Server, args: argparse.Namespace, pages: list[str]) -> dict:
+    """Every page in alternating rounds: floor, light, heavy, then the next page; the same again per round."""
+    groups: dict[str, list[VirtualClient]] = {}
+    for group, emails in seeded_emails(args).items():
+        groups[group] = [
+            VirtualClient(email=e, connection=Connection("127.0.0.1", server.port)) for e in emails
         ]
-        for client in clients[scale]:  # one at a time: each login hashes the password with Argon2
-            await client.sign_in()
-    samples: dict[str, dict[str, list[dict]]] = {scale: {page: [] for page in PAGES} for scale in servers}
-    for page in PAGES:
-        for round_number in range(args.rounds):
-            for scale in servers:
-                sample = await drive(clients[scale], page, args.duration, args.warmup)
-                samples[scale][page].append(sample)
-                print(
-                    f"    {page:<13} {scale:>3} round {round_number + 1}: {len(sample['latencies'])} answers, "
-                    f"{sample['errors']} errors",
-                    flush=True,
-                )
-    for scale in servers:
-        for client in clients[scale]:
+        for client in groups[group]:  # one at a time: each sign-in hashes the password with Argon2
+            await client.sign_in(pages)
+    samples = {page: {group: [] for group in GROUPS} for page in pages}
+    for round_number in range(args.rounds):
+        for page in pages:
+            for group in GROUPS:
+                path_key = "floor" if group == "floor" else page
+                sample = await drive(groups[group], path_key, args.duration, args.warmup, server.pid)
+                samples[page][group].append(sample)
+            line = ", ".join(f"{g} {len(samples[page][g][-1]['latencies'])}" for g in GROUPS)
+            print(f"    round {round_number + 1} {page:<14} answers: {line}", flush=True)
+    for clients in groups.values():
+        for client in clients:
             await client.connection.close()
-    return {scale: {page: summary(samples[scale][page]) for page in PAGES} for scale in servers}
+    result = {}
+    for page in pages:
+        measured = {group: summary(samples[page][group]) for group in GROUPS}
+        result[page] = {**measured, **ratios(measured)}
+    return result
 
 
 # --- Report ----------------------------------------------------------------------------------------------
 
 
 def markdown(report: dict) -> str:
+    config = report["config"]
     lines = [
-        f"Kabinet portal benchmark — {report['started']}",
+        f"Kabinet portal benchmark — {report['started']}, commit {report.get('commit') or '?'}",
         "",
         f"Machine: {report['machine']['cpus']} CPU cores, {report['machine']['platform']}, Python "
-        f"{report['machine']['python']}. Server: uvicorn, {report['config']['workers']} workers. "
-        f"{report['config']['concurrency']} signed-in clients at once; per page and scale "
-        f"{report['config']['rounds']} rounds of {report['config']['duration']} s (after "
-        f"{report['config']['warmup']} s of warm-up each), the scales taking turns. Load generator on the same "
-        "machine.",
+        f"{report['machine']['python']}, load average {report['machine']['load_before']} at the start. Server: "
+        f"{config['server']}, {config['workers']} workers. {config['concurrency']} signed-in connections per group "
+        "(each "
+        f"its own session); per page {config['rounds']} rounds of {config['duration']} s (after "
+        f"{config['warmup']} s of warm-up) for each of floor, light and heavy, taking turns. Data: "
+        f"{config['clients']} clients × 10 orders with papers, tickets, chat, notifications and files; "
+        f"{config['heavy']} heavy clients with {config['heavy_size']} of each. Load generator on the same machine.",
+        "",
+        "Ratios: **rps ÷ floor** = the page's throughput over the floor page's; **CPU: floor ÷ page** = the "
+        "floor's server CPU per request over the page's (both ≥ 0.5 is the goal); **p95 heavy ÷ light** = the "
+        "p95 latency of heavy clients over light ones (≤ 1.2 is the goal).",
         "",
     ]
-    for db in report["databases"]:
-        runs = {r["scale"]: r for r in report["runs"] if r["db"] == db}
-        if not runs:
-            continue
-        title = "SQLite (embedded mode)" if db == "sqlite" else "PostgreSQL + Redis (scaled mode)"
+    for run_ in report["runs"]:
+        title = "SQLite (embedded mode)" if run_["db"] == "sqlite" else "PostgreSQL + Redis (scaled mode)"
         lines += [f"### {title}", ""]
-        scales = [s for s in ("1k", "1m") if s in runs]
-        header = "| page |" + "".join(f" rps {s} | p50 {s}, ms | p95 {s}, ms |" for s in scales)
-        if len(scales) == 2:
-            header += " p95 1M vs 1k |"
-        lines += [header, "|---|" + "---:|" * (3 * len(scales) + (1 if len(scales) == 2 else 0))]
-        for page in PAGES:
-            row = f"| {page} |"
-            for s in scales:
-                m = runs[s]["pages"][page]
-                row += f" {m['rps']} | {m['p50_ms']} | {m['p95_ms']} |"
-            if len(scales) == 2:
-                small, large = runs["1k"]["pages"][page]["p95_ms"], runs["1m"]["pages"][page]["p95_ms"]
-                row += f" {((large - small) / small * 100):+.0f} % |" if small else " — |"
-            lines.append(row)
-        errors = sum(m["errors"] for r in runs.values() for m in r["pages"].values())
+        lines += [
+            "| page | floor rps | page rps | rps ÷ floor | floor CPU ms/req | page CPU ms/req | CPU: floor ÷ page "
+            "| p95 light, ms | p95 heavy, ms | p95 heavy ÷ light |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        errors = 0
+        for page, m in run_["pages"].items():
+            lines.append(
+                f"| {page} | {m['floor']['rps']} | {m['light']['rps']} | **{m['rps_vs_floor']:.2f}** | "
+                f"{m['floor']['cpu_ms_per_request']} | {m['light']['cpu_ms_per_request']} | "
+                f"**{m['cpu_vs_floor']:.2f}** | {m['light']['p95_ms']} | {m['heavy']['p95_ms']} | "
+                f"**{m['p95_heavy_vs_light']:.2f}** |"
+            )
+            errors += sum(m[g]["errors"] for g in GROUPS)
         lines += ["", f"Errors (non-200 answers): {errors}.", ""]
     return "\n".join(lines)
 
@@ -449,69 +533,86 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--scales", default="1k,1m", help="comma-separated: 1k, 1m")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per page and round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per page and scale")
-    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated, from: " + ", ".join(PAGES))
+    parser.add_argument("--clients", type=int, default=1000, help="light clients seeded (10 orders each)")
+    parser.add_argument("--heavy", type=int, default=2, help="heavy clients seeded")
+    parser.add_argument("--heavy-size", type=int, default=10_000, help="orders, tickets, messages... of each")
+    parser.add_argument("--concurrency", type=int, default=16, help="signed-in connections per group")
+    parser.add_argument(
+        "--duration", type=float, default=3.0, help="seconds measured per page, group and round"
+    )
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn", help="HTTP server")
     parser.add_argument("--data-dir", default="/tmp/kabinet-bench")  # noqa: S108 - scratch databases
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kabinet_bench"),
     )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
-    parser.add_argument("--reuse", action="store_true", help="keep databases seeded by an earlier run")
+    parser.add_argument("--reuse", action="store_true", help="keep the databases seeded by an earlier run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args()
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    unknown = sorted(set(pages) - set(PAGES))
+    if unknown:
+        parser.error(f"unknown pages: {', '.join(unknown)}")
+    if args.heavy < 1 or args.clients < args.heavy * CLIENTS_PER_COMPANY + 4:
+        parser.error("--heavy must be at least 1 and --clients leave light companies beside the heavy ones")
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    scales = [s.strip().lower() for s in args.scales.split(",") if s.strip()]
     report = {
-        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
+            "load_before": round(os.getloadavg()[0], 2),
         },
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip(),
         "config": {
-            "concurrency": args.concurrency,
-            "duration": args.duration,
-            "rounds": args.rounds,
-            "warmup": args.warmup,
-            "workers": args.workers,
-            "orders_per_client": ORDERS_PER_CLIENT,
+            key: getattr(args, key)
+            for key in (
+                "server",
+                "concurrency",
+                "duration",
+                "rounds",
+                "warmup",
+                "workers",
+                "clients",
+                "heavy",
+                "heavy_size",
+            )
         },
-        "databases": databases,
         "runs": [],
     }
     for db in databases:
-        data = {}
-        for scale in scales:
-            print(f"== {db}, {scale} orders: preparing data", flush=True)
-            data[scale] = prepare(db, scale, args)
-            print(f"   {data[scale]}", flush=True)
-        if db == "postgres":
-            flush_redis(args.redis)
-        servers: dict[str, Server] = {}
+        print(f"== {db}: preparing data", flush=True)
+        data = prepare(db, args)
+        server = Server(environment(db, args), args.workers, args.server)
         try:
-            for scale in scales:
-                servers[scale] = Server(environment(db, scale, args), args.workers)
-            emails = {scale: chosen_clients(args.concurrency, data[scale]["clients"]) for scale in scales}
             print(f"== {db}: measuring", flush=True)
-            pages = asyncio.run(measure(servers, emails, args))
+            measured = asyncio.run(measure(server, args, pages))
         finally:
-            for server in servers.values():
-                server.stop()
-        for scale in scales:
-            report["runs"].append({"db": db, "scale": scale, "data": data[scale], "pages": pages[scale]})
+            server.stop()
+        report["runs"].append({"db": db, "data": data, "pages": measured})
+    report["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stamp = report["started"].replace(":", "").replace("-", "")
+    stamp = report["started"].replace(":", "").replace("-", "").replace("+0000", "")
     (out / f"portal-{stamp}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / f"portal-{stamp}.md").write_text(markdown(report))
     print(markdown(report))
     return 0
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # so that the servers started so far are stopped (``finally``)
+
+
 if __name__ == "__main__":
+    ensure_environment()
+    signal.signal(signal.SIGTERM, _stop)
     sys.exit(main())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Window
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.i18n import columns
+from kabinet.core.counting import scalar
 from kabinet.core.registry import (
     DashboardCard,
     NavItem,
@@ -25,12 +25,11 @@ CARD_ORDERS = 5
 def current_orders_card(request: HttpRequest) -> dict[str, Any]:
     """The viewer's open orders with their stage in plain words, newest first, and how many there are.
 
-    One query: the count rides along as a window function over the same filtered rows.
+    One query: the count rides along as a scalar subquery over the same filter (``core.counting``).
     """
+    current = orders_visible_to(request.viewer).filter(stage__kind=Stage.Kind.OPEN)
     rows = list(
-        orders_visible_to(request.viewer)
-        .filter(stage__kind=Stage.Kind.OPEN)
-        .only(
+        current.only(
             "public_id",
             "number",
             "title",
@@ -44,7 +43,7 @@ def current_orders_card(request: HttpRequest) -> dict[str, Any]:
             "stage__asks_client",
             "pipeline__id",
         )
-        .annotate(total=Window(Count("id")))
+        .annotate(total=scalar(current))
         .order_by("-created_at", "-id")[:CARD_ORDERS]
     )
     return {"orders": rows, "total": rows[0].total if rows else 0}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Window
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.counting import scalar
 from kabinet.core.registry import (
     DashboardCard,
     NavItem,
@@ -24,11 +24,10 @@ CARD_DOCUMENTS = 5
 
 def awaiting_signature_card(request: HttpRequest) -> dict[str, Any]:
     """Documents waiting for the viewer's signature, newest first, with their count (one query)."""
+    awaiting = documents_visible_to(request.viewer).filter(status=Document.Status.AWAITING_SIGNATURE)
     rows = list(
-        documents_visible_to(request.viewer)
-        .filter(status=Document.Status.AWAITING_SIGNATURE)
-        .only("public_id", "title", "number", "kind", "date", "created_at", "status", "file_id")
-        .annotate(total=Window(Count("id")))
+        awaiting.only("public_id", "title", "number", "kind", "date", "created_at", "status", "file_id")
+        .annotate(total=scalar(awaiting))
         .order_by("-created_at", "-id")[:CARD_DOCUMENTS]
     )
     return {"documents": rows, "total": rows[0].total if rows else 0}

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from kabinet.tickets.selectors import (
     ticket_cc_visible_to,
     ticket_for_viewer,
     ticket_messages_visible_to,
+    ticket_rows_visible_to,
     tickets_visible_to,
 )
 from kabinet.tickets.tokens import read_rating_token
@@ -77,19 +78,29 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     switch = sees_company_tickets(viewer, config)
     filters = TicketListFilter(request.GET or None, company_switch=switch)
     view = (filters.value("view") or VIEW_COMPANY) if switch else VIEW_MINE
-    tickets = tickets_visible_to(viewer, view=view).select_related("contact", "owner")
     query = (filters.value("q") or "").strip()
-    if query:
-        tickets = tickets.filter(Q(subject__icontains=query) | Q(number=query.lstrip("#")))
     status = filters.value("status")
-    if status == "open":
-        tickets = tickets.filter(closed_at__isnull=True)
-    elif status == "closed":
-        tickets = tickets.filter(closed_at__isnull=False)
-    if "category" in filters.fields and filters.value("category"):
-        tickets = tickets.filter(category_id=filters.value("category"))
+    category = filters.value("category") if "category" in filters.fields else None
+
+    def narrow(tickets: QuerySet) -> QuerySet:
+        if query:
+            tickets = tickets.filter(Q(subject__icontains=query) | Q(number=query.lstrip("#")))
+        if status == "open":
+            tickets = tickets.filter(closed_at__isnull=True)
+        elif status == "closed":
+            tickets = tickets.filter(closed_at__isnull=False)
+        if category:
+            tickets = tickets.filter(category_id=category)
+        return tickets
+
     sort = filters.value("sort") or "new"
-    tickets = tickets.order_by(*TicketListFilter.SORTS.get(sort, TicketListFilter.SORTS["new"]))
+    tickets = ticket_rows_visible_to(
+        viewer,
+        view=view,
+        narrow=narrow,
+        ordering=TicketListFilter.SORTS.get(sort, TicketListFilter.SORTS["new"]),
+        related=("stage", "contact", "owner"),
+    )
     page = Paginator(tickets, PER_PAGE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
