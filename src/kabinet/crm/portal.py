@@ -7,8 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.i18n import columns
 from kabinet.core.counting import scalar
+from kabinet.core.i18n import columns
 from kabinet.core.registry import (
     DashboardCard,
     NavItem,
