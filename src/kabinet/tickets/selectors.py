@@ -6,11 +6,13 @@ The staff side reads through :func:`tickets_for_staff`, which checks the agent's
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, QuerySet, Window
 
+from kabinet.core.sync import changed_since
 from kabinet.core.viewer import ROLE_ADMIN, ROLE_MEMBER, CompanyAccess, Viewer, scope_to_viewer
 from kabinet.crm.models import Contact, ContactEmail
 from kabinet.files.models import ClientFile
@@ -57,17 +59,20 @@ def sees_company_tickets(viewer: Viewer, config: TicketPortalConfig | None = Non
     return viewer.is_client and viewer.active is not None and (viewer.active.is_admin or config.company_wide)
 
 
-def tickets_visible_to(viewer: Viewer, *, view: str = VIEW_COMPANY) -> QuerySet[Ticket]:
+def tickets_visible_to(
+    viewer: Viewer, *, view: str = VIEW_COMPANY, updated_since: datetime.datetime | None = None
+) -> QuerySet[Ticket]:
     """Tickets the viewer may see in the portal.
 
     - only tickets that pass the portal filters (pipelines, categories, sources, priorities);
     - company admins, and every member when the settings say "company", see all tickets of the active
       company (``view="mine"`` narrows that to the viewer's own);
     - otherwise the viewer's own tickets (``scope_to_viewer``), plus the tickets he is copied on in the
-      same scope (the active company, or no company for a private person).
+      same scope (the active company, or no company for a private person);
+    - ``updated_since`` keeps the tickets changed since then.
     """
     config = ticket_settings()
-    queryset = _portal_filters(Ticket.objects.all(), config)
+    queryset = changed_since(_portal_filters(Ticket.objects.all(), config), updated_since)
     if not viewer.is_client:
         return queryset.none()
     as_admin = _with_role(viewer, ROLE_ADMIN)
