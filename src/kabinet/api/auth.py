@@ -112,6 +112,8 @@ class PortalSession(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         user = getattr(request, "user", None)
+        if "Authorization" in request.headers:
+            return None  # a request that names a key stands or falls by it, whatever cookie comes along
         if not key or user is None or not user.is_authenticated:
             return None
         viewer = _client_viewer(request, user)
