@@ -119,3 +119,6 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="api_idempotency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

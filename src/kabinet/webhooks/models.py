@@ -173,3 +173,6 @@ class InboxEffect(models.Model):
     event = models.OneToOneField(InboxEvent, on_delete=models.CASCADE, related_name="effect")
     result = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"effect of {self.event_id}"
