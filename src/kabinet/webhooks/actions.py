@@ -112,5 +112,5 @@ def retry_inbox_event(*, actor: Any, event: InboxEvent) -> None:
     InboxEvent.objects.filter(pk=event.pk).update(
         status=InboxEvent.Status.FAILED, attempts=0, next_attempt_at=timezone.now()
     )
-    record_audit(event="webhooks.inbox_retried", actor=actor, target=event.source, event=event.pk)
+    record_audit(event="webhooks.inbox_retried", actor=actor, target=event.source, inbox_event=event.pk)
     transaction.on_commit(lambda: process_inbox_event(event.pk))
