@@ -25,7 +25,14 @@ from kabinet.tickets import actions as ticket_actions
 
 router = Router(auth=IntegratorKey(), throttle=PerCaller(), tags=["integrator"])
 
-PROBLEMS = {400: s.ProblemOut, 401: s.ProblemOut, 403: s.ProblemOut, 404: s.ProblemOut, 429: s.ProblemOut}
+PROBLEMS = {
+    400: s.ProblemOut,
+    401: s.ProblemOut,
+    403: s.ProblemOut,
+    404: s.ProblemOut,
+    422: s.ProblemOut,
+    429: s.ProblemOut,
+}
 WRITE_PROBLEMS = {**PROBLEMS, 409: s.ProblemOut, 412: s.ProblemOut, 422: s.ProblemOut, 428: s.ProblemOut}
 
 

@@ -48,10 +48,15 @@ def test_revoked_expired_and_foreign_address_keys_answer_401_and_are_audited(sta
     assert answer["Content-Type"] == "application/problem+json"
     assert answer.json()["status"] == 401
     late = issue_api_key(
-        actor=staff, name="old", scopes={"orders": "read"}, expires_at=timezone.now() - datetime.timedelta(days=1)
+        actor=staff,
+        name="old",
+        scopes={"orders": "read"},
+        expires_at=timezone.now() - datetime.timedelta(days=1),
     )
     assert _get("/api/v1/orders", {"Authorization": f"Bearer {late.key}"}).status_code == 401
-    fenced = issue_api_key(actor=staff, name="fenced", scopes={"orders": "read"}, allowed_networks="10.0.0.0/8")
+    fenced = issue_api_key(
+        actor=staff, name="fenced", scopes={"orders": "read"}, allowed_networks="10.0.0.0/8"
+    )
     assert _get("/api/v1/orders", {"Authorization": f"Bearer {fenced.key}"}).status_code == 401
     reasons = set(AuditEntry.objects.filter(event="api.key_refused").values_list("data__reason", flat=True))
     assert reasons == {"revoked", "expired", "address"}
@@ -136,14 +141,19 @@ def test_stage_change_needs_the_current_etag(auth):
     assert stale.status_code == 412
     order.refresh_from_db()
     assert order.stage_id == target.pk
-    assert TimelineEntry.objects.filter(event="order.stage_changed", subject_public_id=order.public_id).count() == 1
+    assert (
+        TimelineEntry.objects.filter(event="order.stage_changed", subject_public_id=order.public_id).count()
+        == 1
+    )
 
 
 def test_a_stage_of_another_pipeline_is_a_field_error(auth):
     order = f.OrderFactory()
     foreign = f.StageFactory(pipeline=f.PipelineFactory())
     etag = _get(f"/api/v1/orders/{order.public_id}", auth)["ETag"]
-    answer = _post(f"/api/v1/orders/{order.public_id}/stage", auth, {"stage": foreign.pk}, **{"If-Match": etag})
+    answer = _post(
+        f"/api/v1/orders/{order.public_id}/stage", auth, {"stage": foreign.pk}, **{"If-Match": etag}
+    )
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "stage"
 
 
@@ -168,7 +178,9 @@ def test_a_personal_token_sees_what_its_client_sees(world):
     )
     rows = _get("/api/v1/me/invoices", {"Authorization": f"Bearer {issued.key}"}).json()["data"]
     assert [r["id"] for r in rows] == [world.invoice.public_id]
-    foreign = _get(f"/api/v1/me/invoices/{world.foreign['invoice'].public_id}", {"Authorization": f"Bearer {issued.key}"})
+    foreign = _get(
+        f"/api/v1/me/invoices/{world.foreign['invoice'].public_id}", {"Authorization": f"Bearer {issued.key}"}
+    )
     assert foreign.status_code == 404 and foreign["Content-Type"] == "application/problem+json"
 
 
@@ -196,7 +208,9 @@ def test_a_client_reply_through_the_api_is_the_portal_action(world):
 
 
 def test_internal_notes_reach_the_integrator_never_the_client(world, auth):
-    answer = _post(f"/api/v1/tickets/{world.ticket.public_id}/messages", auth, {"body": "note", "internal": True})
+    answer = _post(
+        f"/api/v1/tickets/{world.ticket.public_id}/messages", auth, {"body": "note", "internal": True}
+    )
     assert answer.status_code == 201 and answer.json()["is_internal"] is True
     assert len(_get(f"/api/v1/tickets/{world.ticket.public_id}/messages", auth).json()["data"]) == 1
     mine = world.client_for("owner").get(f"/api/v1/me/tickets/{world.ticket.public_id}/messages").json()
