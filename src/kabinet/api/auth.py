@@ -58,7 +58,7 @@ class Caller:
 def _key_from(request: HttpRequest, token: str) -> ApiKey | None:
     if not token.startswith(KEY_PREFIX):
         return None
-    api_key = ApiKey.objects.select_related("user").filter(key_hash=hash_key(token)).first()
+    api_key = ApiKey.objects.select_related("user", "created_by").filter(key_hash=hash_key(token)).first()
     if api_key is None:
         return None
     address = request.META.get("REMOTE_ADDR")
