@@ -25,6 +25,23 @@ class ProblemOut(Schema):
     errors: list[dict[str, Any]] | None = None
 
 
+class OwnedOut(Schema):
+    """A client-owned object: the public ids of its company and contact, and its times."""
+
+    company: str | None
+    contact: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_company(obj: Any) -> str | None:
+        return _pid(obj, "company")
+
+    @staticmethod
+    def resolve_contact(obj: Any) -> str | None:
+        return _pid(obj, "contact")
+
+
 class ItemOut(Schema):
     name: str
     quantity: str
@@ -45,7 +62,7 @@ class StageOut(Schema):
     name: str
 
 
-class OrderOut(Schema):
+class OrderOut(OwnedOut):
     object: str = "order"
     id: str = Field(..., alias="public_id")
     number: str
@@ -53,24 +70,12 @@ class OrderOut(Schema):
     stage: StageOut
     amount: str
     currency: str
-    company: str | None
-    contact: str | None
     due_date: datetime.date | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
     items: list[ItemOut] | None = Field(None, description="Present with ``expand=items``.")
 
     @staticmethod
     def resolve_amount(obj: Any) -> str:
         return str(obj.amount)
-
-    @staticmethod
-    def resolve_company(obj: Any) -> str | None:
-        return _pid(obj, "company")
-
-    @staticmethod
-    def resolve_contact(obj: Any) -> str | None:
-        return _pid(obj, "contact")
 
     @staticmethod
     def resolve_items(obj: Any) -> list[Any] | None:
@@ -79,7 +84,7 @@ class OrderOut(Schema):
         return list(cache["items"]) if "items" in cache else None
 
 
-class InvoiceOut(Schema):
+class InvoiceOut(OwnedOut):
     object: str = "invoice"
     id: str = Field(..., alias="public_id")
     number: str
@@ -92,10 +97,6 @@ class InvoiceOut(Schema):
     issued_on: datetime.date
     due_date: datetime.date | None
     order: str | None
-    company: str | None
-    contact: str | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
 
     @staticmethod
     def resolve_status(obj: Any) -> str:
@@ -113,16 +114,8 @@ class InvoiceOut(Schema):
     def resolve_order(obj: Any) -> str | None:
         return _pid(obj, "order")
 
-    @staticmethod
-    def resolve_company(obj: Any) -> str | None:
-        return _pid(obj, "company")
 
-    @staticmethod
-    def resolve_contact(obj: Any) -> str | None:
-        return _pid(obj, "contact")
-
-
-class DocumentOut(Schema):
+class DocumentOut(OwnedOut):
     object: str = "document"
     id: str = Field(..., alias="public_id")
     kind: str
@@ -131,44 +124,20 @@ class DocumentOut(Schema):
     date: datetime.date | None
     status: str
     order: str | None
-    company: str | None
-    contact: str | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
 
     @staticmethod
     def resolve_order(obj: Any) -> str | None:
         return _pid(obj, "order")
 
-    @staticmethod
-    def resolve_company(obj: Any) -> str | None:
-        return _pid(obj, "company")
 
-    @staticmethod
-    def resolve_contact(obj: Any) -> str | None:
-        return _pid(obj, "contact")
-
-
-class TicketOut(Schema):
+class TicketOut(OwnedOut):
     object: str = "ticket"
     id: str = Field(..., alias="public_id")
     number: str
     subject: str
     stage: StageOut
     priority: str
-    company: str | None
-    contact: str | None
     closed_at: datetime.datetime | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-
-    @staticmethod
-    def resolve_company(obj: Any) -> str | None:
-        return _pid(obj, "company")
-
-    @staticmethod
-    def resolve_contact(obj: Any) -> str | None:
-        return _pid(obj, "contact")
 
 
 class TicketMessageOut(Schema):
