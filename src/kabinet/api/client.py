@@ -37,15 +37,17 @@ def my_orders(request: HttpRequest, params: Query[ListParams], expand: Query[lis
     queryset = orders_visible_to(request.auth.viewer, updated_since=params.updated_since).select_related(
         "company", "contact"
     )
-    if expand and "items" in expand:
-        queryset = queryset.prefetch_related("items")
-    return _page(queryset, params)
+    if not (expand and "items" in expand):
+        return _page(queryset, params)
+    page = _page(queryset.prefetch_related("items"), params)
+    s.with_items(page["data"])
+    return page
 
 
 @router.get("/orders/{order_id}", response={200: s.OrderOut, **PROBLEMS}, url_name="me_order")
 def my_order(request: HttpRequest, order_id: str):
     request.auth.require("orders")
-    return (
+    return s.with_items(
         orders_visible_to(request.auth.viewer)
         .select_related("company", "contact")
         .prefetch_related("items")

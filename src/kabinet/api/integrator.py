@@ -93,9 +93,11 @@ def list_orders(request: HttpRequest, params: Query[ListParams], expand: Query[l
     """Orders, newest first. ``expand=items`` brings each order's items (one more query per page)."""
     request.auth.require("orders")
     queryset = selectors.all_orders(updated_since=params.updated_since)
-    if expand and "items" in expand:
-        queryset = queryset.prefetch_related("items")
-    return _page(queryset, params)
+    if not (expand and "items" in expand):
+        return _page(queryset, params)
+    page = _page(queryset.prefetch_related("items"), params)
+    s.with_items(page["data"])
+    return page
 
 
 @router.get("/orders/{order_id}", response={200: s.OrderOut, **PROBLEMS}, url_name="order")
@@ -104,7 +106,7 @@ def get_order(request: HttpRequest, order_id: str, response: HttpResponse):
     request.auth.require("orders")
     order = selectors.all_orders().prefetch_related("items").get(public_id=order_id)
     response["ETag"] = etag_of(order)
-    return order
+    return s.with_items(order)
 
 
 @router.post("/orders", response={201: s.OrderOut, **WRITE_PROBLEMS}, url_name="orders_create")
@@ -127,7 +129,7 @@ def create_order(request: HttpRequest, payload: s.OrderIn):
             description=payload.description,
             items=items,
         )
-        return selectors.all_orders().prefetch_related("items").get(pk=order.pk)
+        return s.with_items(selectors.all_orders().prefetch_related("items").get(pk=order.pk))
 
     return idempotent(request, s.OrderOut, run)
 
@@ -146,7 +148,7 @@ def change_stage(request: HttpRequest, order_id: str, payload: s.StageIn, respon
             errors=[{"field": "stage", "message": _("Not a stage of this order.")}],
         )
     crm_actions.change_order_stage(actor=request.auth.user, order=order, stage=stage)
-    order = selectors.all_orders().prefetch_related("items").get(pk=order.pk)
+    order = s.with_items(selectors.all_orders().prefetch_related("items").get(pk=order.pk))
     response["ETag"] = etag_of(order)
     return order
 
