@@ -86,7 +86,9 @@ def test_from_a_new_client_to_the_stage_change_at_the_receiver(live_url):
         deadline = time.monotonic() + 30
         while not receiver.requests and time.monotonic() < deadline:
             receiver.arrived.wait(0.1)
-    assert len(receiver.requests) == 1
+    # At least once: a retry may repeat the event, always with the same webhook-id (receivers dedupe by it).
+    got = [(r.headers.get("webhook-id"), json.loads(r.body)["type"]) for r in receiver.requests]
+    assert got and len({message_id for message_id, _ in got}) == 1, got
     request = receiver.requests[0]
     event = json.loads(request.body)
     assert event["type"] == "order.stage_changed" and event["data"]["id"] == order["id"]
