@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kabinet.messaging",
     "kabinet.portal",
     "kabinet.integrations",
+    "ninja",  # its Swagger page's assets from our static files, not a CDN (the CSP allows only 'self')
     "kabinet.api",
     "kabinet.webhooks",
     "kabinet.demo",

@@ -106,7 +106,7 @@ def test_expand_items_brings_the_items(auth):
     plain = _get("/api/v1/orders", auth).json()["data"][0]
     expanded = _get("/api/v1/orders", auth, expand="items").json()["data"][0]
     assert plain["items"] is None
-    assert expanded["items"] == [{"name": "Доставка", "quantity": "2.000", "unit": "шт", "price": "150.00"}]
+    assert expanded["items"] == [{"name": "Доставка", "quantity": "2.000", "unit": "", "price": "150.00"}]  # empty: pieces
 
 
 def test_a_post_with_an_idempotency_key_runs_once_and_replays_the_first_answer(auth):
