@@ -37,6 +37,13 @@ class ApiKeyForm(forms.ModelForm):
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     form = ApiKeyForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The scope choices are the form's own fields, not the model's: build the form from the model
+        # fields alone and let ApiKeyForm add the choices.
+        kwargs["fields"] = [*ApiKeyForm.Meta.fields]
+        return super().get_form(request, obj, change=change, **kwargs)
+
     list_display = ["name", "prefix", "user", "expires_at", "revoked_at", "last_used_at", "last_used_ip"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
