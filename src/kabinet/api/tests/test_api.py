@@ -106,7 +106,9 @@ def test_expand_items_brings_the_items(auth):
     plain = _get("/api/v1/orders", auth).json()["data"][0]
     expanded = _get("/api/v1/orders", auth, expand="items").json()["data"][0]
     assert plain["items"] is None
-    assert expanded["items"] == [{"name": "Доставка", "quantity": "2.000", "unit": "", "price": "150.00"}]  # empty: pieces
+    assert expanded["items"] == [
+        {"name": "Доставка", "quantity": "2.000", "unit": "", "price": "150.00"}
+    ]  # empty: pieces
 
 
 def test_a_post_with_an_idempotency_key_runs_once_and_replays_the_first_answer(auth):
@@ -215,3 +217,13 @@ def test_internal_notes_reach_the_integrator_never_the_client(world, auth):
     assert len(_get(f"/api/v1/tickets/{world.ticket.public_id}/messages", auth).json()["data"]) == 1
     mine = world.client_for("owner").get(f"/api/v1/me/tickets/{world.ticket.public_id}/messages").json()
     assert mine["data"] == []
+
+
+@pytest.mark.parametrize(
+    "stamp", ["0820-09-11T14:12:40+18:41", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]
+)
+def test_updated_since_takes_any_offset_iso_8601_allows(auth, stamp):
+    """PostgreSQL refused the offset +18:41 (500); the instant is compared in UTC."""
+    f.OrderFactory()
+    response = _get("/api/v1/orders", auth, updated_since=stamp)
+    assert response.status_code == 200

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from kabinet.api.actions import issue_api_key
@@ -28,7 +30,21 @@ CHECKS = (
 
 
 @pytest.fixture
-def tokens(world, settings):
+def keep_the_test_connection():
+    """Schemathesis calls the WSGI app directly, not through Django's test client, so Django's request signals
+    would close the test's connection (inside its transaction) after every request. Django's test client
+    disconnects ``close_old_connections`` the same way while it runs a request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(world, settings, keep_the_test_connection):
     settings.KABINET_API_RATE = "100000/m"
     staff, owner = world.users["staff"], world.users["owner"]
     scopes = dict.fromkeys(RESOURCES, WRITE)
