@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+import datetime
 
-from kabinet.billing.models import OPEN_STATUSES, Invoice
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from kabinet.billing.models import OPEN_STATUSES, OVERDUE, Invoice
+from kabinet.core.sync import changed_since
 from kabinet.core.viewer import Viewer, scope_to_viewer
 
+STATUSES = (*Invoice.Status.values, OVERDUE)  # what ``status`` accepts: the statuses a client reads
 
-def invoices_visible_to(viewer: Viewer) -> QuerySet[Invoice]:
-    """Invoices of the viewer's scope: the company's for its admin, his own for a member."""
-    return scope_to_viewer(Invoice.objects.all(), viewer)
+
+def status_filter(status: str) -> Q | None:
+    """The rows of a status as the client reads it ("overdue" is an open invoice past its due date)."""
+    today = timezone.localdate()
+    late = Q(due_date__lt=today)
+    if status == OVERDUE:
+        return Q(status__in=OPEN_STATUSES) & late
+    if status in OPEN_STATUSES:
+        return Q(status=status) & ~late
+    if status in Invoice.Status.values:
+        return Q(status=status)
+    return None
+
+
+def invoices_visible_to(
+    viewer: Viewer, *, status: str | None = None, updated_since: datetime.datetime | None = None
+) -> QuerySet[Invoice]:
+    """Invoices of the viewer's scope: the company's for its admin, his own for a member.
+
+    ``status`` is a status as the client reads it (``overdue`` included); an unknown one filters nothing.
+    ``updated_since`` keeps the invoices changed since then.
+    """
+    queryset = changed_since(scope_to_viewer(Invoice.objects.all(), viewer), updated_since)
+    condition = status_filter(status) if status else None
+    return queryset.filter(condition) if condition is not None else queryset
 
 
 def invoice_for_viewer(viewer: Viewer, public_id: str) -> Invoice:

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "kabinet.messaging",
     "kabinet.portal",
     "kabinet.integrations",
+    "ninja",  # its Swagger page's assets from our static files, not a CDN (the CSP allows only 'self')
+    "kabinet.api",
+    "kabinet.webhooks",
     "kabinet.demo",
 ]
 
@@ -349,6 +352,12 @@ KABINET_PUSH_SERVICE_HOSTS = env_list(
 KABINET_VAPID_SUBJECT = env_str(
     "KABINET_VAPID_SUBJECT", "mailto:" + DEFAULT_FROM_EMAIL.split("<")[-1].strip(">")
 )
+
+# --- REST API and webhooks (docs/api.md) ------------------------------------------------------------------
+KABINET_API_RATE = env_str("KABINET_API_RATE", "600/m")  # requests per key (or signed-in client)
+KABINET_API_IDEMPOTENCY_HOURS = env_int("KABINET_API_IDEMPOTENCY_HOURS", 24)
+KABINET_WEBHOOK_TIMEOUT = env_int("KABINET_WEBHOOK_TIMEOUT", 15)  # seconds per delivery attempt
+KABINET_INBOX_MAX_ATTEMPTS = env_int("KABINET_INBOX_MAX_ATTEMPTS", 8)  # then the event is a dead letter
 
 # --- Security --------------------------------------------------------------------------------------------
 HTTPS = env_bool("KABINET_HTTPS", False)

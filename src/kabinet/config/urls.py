@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("kabinet.billing.urls")),
     path("", include("kabinet.notifications.urls")),
     path("", include("kabinet.messaging.urls")),
+    path("", include("kabinet.api.urls")),
+    path("", include("kabinet.webhooks.urls")),
     path("", include("kabinet.portal.urls")),
 ]
 handler500 = "kabinet.core.views.server_error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -9,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kabinet.accounts.models import Invitation
+from kabinet.core.sync import changed_since
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.crm.models import (
     BankAccount,
@@ -25,9 +27,14 @@ from kabinet.crm.models import (
 )
 
 
-def orders_visible_to(viewer: Viewer) -> QuerySet[Order]:
-    """Orders the viewer may see: the company's for a company admin, his own for a member."""
-    return scope_to_viewer(Order.objects.all(), viewer).select_related("stage", "pipeline")
+def orders_visible_to(viewer: Viewer, *, updated_since: datetime.datetime | None = None) -> QuerySet[Order]:
+    """Orders the viewer may see: the company's for a company admin, his own for a member.
+
+    ``updated_since`` keeps the ones changed since then (the API's incremental sync).
+    """
+    return changed_since(scope_to_viewer(Order.objects.all(), viewer), updated_since).select_related(
+        "stage", "pipeline"
+    )
 
 
 def order_for_viewer(viewer: Viewer, public_id: str) -> Order:
@@ -49,9 +56,13 @@ def order_items_visible_to(viewer: Viewer, order: Order) -> QuerySet[OrderItem]:
     )
 
 
-def timeline_visible_to(viewer: Viewer) -> QuerySet[TimelineEntry]:
+def timeline_visible_to(
+    viewer: Viewer, *, updated_since: datetime.datetime | None = None
+) -> QuerySet[TimelineEntry]:
     """The client's history: only client-visible entries, within the viewer's scope."""
-    return scope_to_viewer(TimelineEntry.objects.filter(client_visible=True), viewer)
+    return changed_since(
+        scope_to_viewer(TimelineEntry.objects.filter(client_visible=True), viewer), updated_since
+    )
 
 
 def history_of(viewer: Viewer, subject: Order) -> QuerySet[TimelineEntry]:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet
 
+from kabinet.core.sync import changed_since
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.documents.models import Document
 
 
-def documents_visible_to(viewer: Viewer) -> QuerySet[Document]:
-    """Published documents of the viewer's scope (a draft exists only for staff)."""
-    return scope_to_viewer(Document.objects.exclude(status=Document.Status.DRAFT), viewer)
+def documents_visible_to(
+    viewer: Viewer, *, updated_since: datetime.datetime | None = None
+) -> QuerySet[Document]:
+    """Published documents of the viewer's scope (a draft exists only for staff), changed since ``updated_since``."""
+    return changed_since(
+        scope_to_viewer(Document.objects.exclude(status=Document.Status.DRAFT), viewer), updated_since
+    )
 
 
 def document_for_viewer(viewer: Viewer, public_id: str) -> Document:

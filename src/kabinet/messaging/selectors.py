@@ -7,12 +7,14 @@ Staff side (``staff=True``): every conversation, for staff holding ``messaging.v
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 
+from kabinet.core.sync import changed_since
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.files.models import ClientFile
 from kabinet.messaging.models import Conversation, Message, QuickReply
@@ -57,8 +59,15 @@ def conversations_visible_to(viewer: Viewer, *, staff: bool = False) -> QuerySet
     return scope_to_viewer(Conversation.objects.all(), viewer).filter(contact_id=viewer.contact_id)
 
 
-def messages_visible_to(viewer: Viewer, *, staff: bool = False) -> QuerySet[Message]:
-    """Messages of the conversations the viewer may read (the same rule, as a join)."""
+def messages_visible_to(
+    viewer: Viewer, *, staff: bool = False, updated_since: datetime.datetime | None = None
+) -> QuerySet[Message]:
+    """Messages of the conversations the viewer may read (the same rule, as a join), changed since
+    ``updated_since``."""
+    return changed_since(_messages_visible_to(viewer, staff=staff), updated_since)
+
+
+def _messages_visible_to(viewer: Viewer, *, staff: bool) -> QuerySet[Message]:
     if staff:
         if CAN_READ not in staff_permissions(viewer.user):
             return Message.objects.none()

@@ -71,7 +71,7 @@ def choose_language(page, language: str) -> None:
     current = page.locator("html").get_attribute("lang")
     page.locator("#language-switch").select_option(language)
     if current != language:
-        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+        page.locator(f"html[lang='{language}']").wait_for(state="attached")  # no eval under the CSP
 
 
 def open_section(page, key: str) -> None:

@@ -152,6 +152,10 @@ class RouteCase:
     markers: Callable[[World], dict[str, set[Role]]] | None = None
     label: str = ""
     setup: Callable[[World], None] | None = None
+    # Request headers (an API key...), and whether markers are checked in JSON answers too (the API's).
+    headers: Callable[[World], dict[str, str]] | None = None
+    check_json: bool = False
+    json_body: bool = False  # send ``data`` as a JSON body (the API's writes), not as a form
 
     @property
     def id(self) -> str:
@@ -177,10 +181,14 @@ def check_case(world: World, case: RouteCase, role: Role) -> None:
     client = world.client_for(role)
     url = case.url(world)
     payload = case.data(world) if case.data is not None else None
+    headers = case.headers(world) if case.headers is not None else {}
+    extra: dict[str, Any] = {"headers": headers}
+    if case.json_body:
+        extra["content_type"] = "application/json"
     response = (
-        getattr(client, case.method)(url, payload)
+        getattr(client, case.method)(url, payload, **extra)
         if payload is not None
-        else getattr(client, case.method)(url)
+        else getattr(client, case.method)(url, **extra)
     )
     expected = case.expect[role]
     status, location = (expected, None) if isinstance(expected, int) else expected
@@ -191,9 +199,10 @@ def check_case(world: World, case: RouteCase, role: Role) -> None:
         assert response["Location"].startswith(location), (
             f"{case.id} as {role}: redirected to {response['Location']}"
         )
-    if status == 200 and "text/html" in response.get("Content-Type", ""):
+    content_type = response.get("Content-Type", "")
+    if status == 200 and "text/html" in content_type:
         assert_page_is_locked_down(response, signed_in=role != Role.ANONYMOUS, where=f"{case.id} as {role}")
-    if status == 200 and case.markers and "text/html" in response.get("Content-Type", ""):
+    if status == 200 and case.markers and ("text/html" in content_type or case.check_json):
         body = response.content.decode()
         for marker, allowed in case.markers(world).items():
             if role in allowed:

@@ -18,7 +18,10 @@ REQUIRED_DIRECTIVES = {
     "frame-ancestors": "'none'",
 }
 
-_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>", re.I)
+# A data block (<script type="application/json">) is never executed, so the CSP has nothing to allow there.
+_INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc=)(?![^>]*\bnonce=)(?![^>]*\btype=[\"']?application/(?:ld\+)?json)[^>]*>", re.I
+)
 _HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
 _JS_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I)
 

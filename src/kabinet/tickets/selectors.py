@@ -6,6 +6,7 @@ The staff side reads through :func:`tickets_for_staff`, which checks the agent's
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from kabinet.core.counting import scalar
+from kabinet.core.sync import changed_since
 from kabinet.core.viewer import ROLE_ADMIN, ROLE_MEMBER, CompanyAccess, Viewer, scope_to_viewer
 from kabinet.crm.models import Contact, ContactEmail
 from kabinet.files.models import ClientFile
@@ -60,11 +62,13 @@ def sees_company_tickets(viewer: Viewer, config: TicketPortalConfig | None = Non
     return viewer.is_client and viewer.active is not None and (viewer.active.is_admin or config.company_wide)
 
 
-def _visible_arms(viewer: Viewer, view: str) -> list[QuerySet[Ticket]]:
+def _visible_arms(
+    viewer: Viewer, view: str, updated_since: datetime.datetime | None = None
+) -> list[QuerySet[Ticket]]:
     """The visibility rule as disjoint querysets, each answered by one index of its own: the company's
     tickets; or the viewer's own tickets plus, apart, the tickets he is copied on in the same scope."""
     config = ticket_settings()
-    queryset = _portal_filters(Ticket.objects.all(), config)
+    queryset = changed_since(_portal_filters(Ticket.objects.all(), config), updated_since)
     if not viewer.is_client:
         return [queryset.none()]
     as_admin = _with_role(viewer, ROLE_ADMIN)
@@ -78,7 +82,9 @@ def _visible_arms(viewer: Viewer, view: str) -> list[QuerySet[Ticket]]:
     return [own, copied]
 
 
-def tickets_visible_to(viewer: Viewer, *, view: str = VIEW_COMPANY) -> QuerySet[Ticket]:
+def tickets_visible_to(
+    viewer: Viewer, *, view: str = VIEW_COMPANY, updated_since: datetime.datetime | None = None
+) -> QuerySet[Ticket]:
     """Tickets the viewer may see in the portal.
 
     - only tickets that pass the portal filters (pipelines, categories, sources, priorities);
@@ -90,8 +96,9 @@ def tickets_visible_to(viewer: Viewer, *, view: str = VIEW_COMPANY) -> QuerySet[
     Lookups by id and filters use this form. Sorted pages and counters of many rows use
     :func:`ticket_rows_visible_to`, which asks the same question as a ``UNION ALL``: an ``OR`` of the two
     lookups leaves the plan to the database's statistics (SQLite sorted all 10,000 rows of a heavy client).
+    ``updated_since`` keeps the tickets changed since then.
     """
-    own, *copied = _visible_arms(viewer, view)
+    own, *copied = _visible_arms(viewer, view, updated_since)
     if copied:
         own = own | Ticket.objects.filter(pk__in=copied[0].values("pk"))
     return own.select_related("stage")

@@ -5,33 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kabinet.billing.forms import InvoiceFilterForm
-from kabinet.billing.models import OPEN_STATUSES, OVERDUE, Invoice
+from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to, latest_invoice_for_viewer
 from kabinet.files.views import file_response
 
 INVOICES_PER_PAGE = 20
-
-
-def status_filter(status: str) -> Q | None:
-    """The rows of a status as the client reads it ("overdue" is an open invoice past its due date)."""
-    today = timezone.localdate()
-    late = Q(due_date__lt=today)
-    if status == OVERDUE:
-        return Q(status__in=OPEN_STATUSES) & late
-    if status in OPEN_STATUSES:
-        return Q(status=status) & ~late
-    if status in Invoice.Status.values:
-        return Q(status=status)
-    return None
 
 
 @login_required
@@ -41,10 +26,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = InvoiceFilterForm(request.GET or None)
     status = form.cleaned_data.get("status", "") if form.is_bound and form.is_valid() else ""
-    queryset = invoices_visible_to(request.viewer).select_related("order")
-    condition = status_filter(status)
-    if condition is not None:
-        queryset = queryset.filter(condition)
+    queryset = invoices_visible_to(request.viewer, status=status).select_related("order")
     queryset = queryset.order_by("-issued_on", "-created_at", "-id").only(
         "public_id",
         "number",

@@ -13,6 +13,8 @@ from kabinet.crm.models import Company, TimelineEntry
 from kabinet.messaging.models import Conversation
 from kabinet.notifications.models import Delivery, Notification, Preference, PushSubscription
 from kabinet.testing import factories as f
+from kabinet.webhooks.models import Delivery as WebhookDelivery
+from kabinet.webhooks.models import InboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,8 @@ def test_changelist_search_and_forms_open(staff_client, model):
         PushSubscription,
         ConsentAcceptance,
         Invitation,
+        WebhookDelivery,
+        InboxEvent,
     )
     expected = 403 if model in read_only else 200
     assert staff_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == expected

@@ -35,12 +35,12 @@ def test_client_and_manager_chat_live_with_attachments(live_url, browser):
         desk = sign_in(desk_context, live_url, manager)
         desk.goto(live_url + "/staff/inbox/")
         assert desk.get_by_text("No conversations here.").is_visible()
-        desk.wait_for_function("document.documentElement.dataset.live === 'on'")
+        desk.locator("html[data-live='on']").wait_for(state="attached")
 
         client = sign_in(client_context, live_url, client_user)
         client.goto(live_url + "/messages/")
         assert client.get_by_text("Your manager: Мария Петрова").is_visible()
-        client.wait_for_function("document.documentElement.dataset.live === 'on'")
+        client.locator("html[data-live='on']").wait_for(state="attached")
         client.get_by_label("Message").fill("Добрый день! Прикладываю реквизиты.")
         client.get_by_label("Attach files").set_input_files(
             [{"name": "реквизиты.pdf", "mimeType": "application/pdf", "buffer": PDF}]
@@ -62,7 +62,7 @@ def test_client_and_manager_chat_live_with_attachments(live_url, browser):
         assert download.value.suggested_filename == "реквизиты.pdf"
         mine.locator("[data-status]", has_text="Read").wait_for()  # the manager opened it: a read mark
 
-        desk.wait_for_function("document.documentElement.dataset.live === 'on'")
+        desk.locator("html[data-live='on']").wait_for(state="attached")
         desk.get_by_label("Quick reply").select_option(label="Уже смотрим")
         assert desk.get_by_label("Message").input_value() == f"{client_user.contact.first_name}, уже смотрим!"
         desk.get_by_label("Attach files").set_input_files(

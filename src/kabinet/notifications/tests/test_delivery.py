@@ -382,7 +382,7 @@ def test_an_orders_stage_steps_make_one_notice_and_only_stages_that_matter_tell(
         change_order_stage(actor=staff, order=order, stage=promised)
         change_order_stage(actor=staff, order=order, stage=done)
     row = notices.get()
-    assert row.count == 2 and row.params["stage"] == "Выполнен" and row.is_unread
+    assert row.count == 2 and row.params["stage"] == {"ru": "Выполнен"} and row.is_unread
     assert TimelineEntry.objects.filter(event="order.stage_changed", subject_id=order.pk).count() == 3
     due_now(row)
     actions.deliver_outside(notification_id=row.pk)

@@ -1,0 +1,263 @@
+"""What the API answers: public ids only, amounts as decimal strings, times in ISO 8601 with an offset.
+
+Schemas only shape data. They read attributes the selectors already loaded (``select_related``), so a list
+costs the same number of queries for 1 row and for 100.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+
+def _pid(obj: Any, name: str) -> str | None:
+    related = getattr(obj, name, None)
+    return related.public_id if related is not None else None
+
+
+class ProblemOut(Schema):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class OwnedOut(Schema):
+    """A client-owned object: the public ids of its company and contact, and its times."""
+
+    company: str | None
+    contact: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_company(obj: Any) -> str | None:
+        return _pid(obj, "company")
+
+    @staticmethod
+    def resolve_contact(obj: Any) -> str | None:
+        return _pid(obj, "contact")
+
+
+class ItemOut(Schema):
+    name: str
+    quantity: str
+    unit: str
+    price: str
+
+    @staticmethod
+    def resolve_quantity(obj: Any) -> str:
+        return str(obj.quantity)
+
+    @staticmethod
+    def resolve_price(obj: Any) -> str:
+        return str(obj.price)
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+
+
+class OrderOut(OwnedOut):
+    object: str = "order"
+    id: str = Field(..., alias="public_id")
+    number: str
+    title: str
+    stage: StageOut
+    amount: str
+    currency: str
+    due_date: datetime.date | None
+    items: list[ItemOut] | None = Field(None, description="Present with ``expand=items``.")
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+    @staticmethod
+    def resolve_items(obj: Any) -> list[Any] | None:
+        # Only when the view expanded them (``with_items``, from a prefetch): never one query per order.
+        return getattr(obj, "expanded_items", None)
+
+
+class InvoiceOut(OwnedOut):
+    object: str = "invoice"
+    id: str = Field(..., alias="public_id")
+    number: str
+    status: str = Field(
+        ..., description="As the client reads it: ``overdue`` replaces open past the due date."
+    )
+    amount: str
+    paid_amount: str
+    currency: str
+    issued_on: datetime.date
+    due_date: datetime.date | None
+    order: str | None
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return obj.client_status
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+    @staticmethod
+    def resolve_paid_amount(obj: Any) -> str:
+        return str(obj.paid_amount)
+
+    @staticmethod
+    def resolve_order(obj: Any) -> str | None:
+        return _pid(obj, "order")
+
+
+class DocumentOut(OwnedOut):
+    object: str = "document"
+    id: str = Field(..., alias="public_id")
+    kind: str
+    title: str
+    number: str
+    date: datetime.date | None
+    status: str
+    order: str | None
+
+    @staticmethod
+    def resolve_order(obj: Any) -> str | None:
+        return _pid(obj, "order")
+
+
+class TicketOut(OwnedOut):
+    object: str = "ticket"
+    id: str = Field(..., alias="public_id")
+    number: str
+    subject: str
+    stage: StageOut
+    priority: str
+    closed_at: datetime.datetime | None
+
+
+class TicketMessageOut(Schema):
+    object: str = "ticket_message"
+    id: str = Field(..., alias="public_id")
+    body: str
+    from_staff: bool
+    is_internal: bool
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_from_staff(obj: Any) -> bool:
+        return obj.author_user_id is not None and obj.author_contact_id is None
+
+
+class MessageOut(Schema):
+    object: str = "message"
+    id: str = Field(..., alias="public_id")
+    conversation: str
+    body: str
+    from_staff: bool
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_conversation(obj: Any) -> str:
+        return obj.conversation.public_id
+
+
+class TimelineOut(Schema):
+    object: str = "timeline_entry"
+    id: str = Field(..., alias="public_id")
+    event: str
+    text: str
+    subject: str | None
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_subject(obj: Any) -> str | None:
+        return obj.subject_public_id or None
+
+
+class ContactOut(Schema):
+    object: str = "contact"
+    id: str = Field(..., alias="public_id")
+    first_name: str
+    middle_name: str
+    last_name: str
+    position: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CompanyOut(Schema):
+    object: str = "company"
+    id: str = Field(..., alias="public_id")
+    name: str
+    legal_name: str
+    country: str
+    inn: str
+    email: str
+    phone: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+def with_items(orders: Any) -> Any:
+    """Attach each order's prefetched items for ``expand=items`` (no query: ``prefetch_related`` ran)."""
+    for order in orders if isinstance(orders, list) else [orders]:
+        order.expanded_items = list(order.items.all())
+    return orders
+
+
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """``{"object": "list", "data": [...], "has_more": bool}``: one list schema per resource."""
+    return type(
+        name,
+        (Schema,),
+        {"__annotations__": {"object": str, "data": list[item], "has_more": bool}, "object": "list"},
+    )
+
+
+OrderList = page_of(OrderOut, "OrderList")
+InvoiceList = page_of(InvoiceOut, "InvoiceList")
+DocumentList = page_of(DocumentOut, "DocumentList")
+TicketList = page_of(TicketOut, "TicketList")
+TicketMessageList = page_of(TicketMessageOut, "TicketMessageList")
+MessageList = page_of(MessageOut, "MessageList")
+TimelineList = page_of(TimelineOut, "TimelineList")
+ContactList = page_of(ContactOut, "ContactList")
+CompanyList = page_of(CompanyOut, "CompanyList")
+
+
+# --- Writes ------------------------------------------------------------------------------------------------
+class ContactIn(Schema):
+    first_name: str = Field(..., min_length=1, max_length=100)
+    last_name: str = Field("", max_length=100)
+    middle_name: str = Field("", max_length=100)
+    emails: list[str] = Field(default_factory=list, max_length=5)
+    phones: list[str] = Field(default_factory=list, max_length=5)
+    company: str | None = Field(None, description="Public id of a company to make the contact a member of.")
+
+
+class ItemIn(Schema):
+    name: str = Field(..., min_length=1, max_length=250)
+    quantity: str = Field("1", pattern=r"^\d{1,9}(\.\d{1,3})?$")
+    price: str = Field("0", pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    unit: str = Field("шт", max_length=20)
+
+
+class OrderIn(Schema):
+    title: str = Field(..., min_length=1, max_length=250)
+    contact: str | None = Field(None, description="Public id of the contact.")
+    company: str | None = Field(None, description="Public id of the company.")
+    description: str = Field("", max_length=10000)
+    items: list[ItemIn] = Field(default_factory=list, max_length=100)
+
+
+class StageIn(Schema):
+    stage: int = Field(..., description="Id of a stage of the order's pipeline.")
+
+
+class TicketMessageIn(Schema):
+    body: str = Field(..., min_length=1, max_length=20000)
+    internal: bool = Field(False, description="An internal note, never shown to the client.")

@@ -1,0 +1,327 @@
+"""Every API route in the cross-client matrix: six roles by session, plus integrator keys and personal tokens
+of the right and the wrong scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.urls import reverse
+
+from kabinet.api.actions import issue_api_key
+from kabinet.api.models import READ, RESOURCES, WRITE
+from kabinet.testing.matrix import ALL_ROLES, CLIENT_ROLES, Role, RouteCase, World
+
+UNAUTHENTICATED = 401
+SESSION_LIST = {
+    **dict.fromkeys(CLIENT_ROLES, 200),
+    Role.STAFF: UNAUTHENTICATED,
+    Role.ANONYMOUS: UNAUTHENTICATED,
+}
+SESSION_DETAIL = {
+    Role.OWNER: 200,
+    Role.COMPANY_ADMIN: 200,
+    Role.COLLEAGUE: 404,
+    Role.OTHER_CLIENT: 404,
+    Role.STAFF: UNAUTHENTICATED,
+    Role.ANONYMOUS: UNAUTHENTICATED,
+}
+NO_SESSION = dict.fromkeys(ALL_ROLES, UNAUTHENTICATED)  # integrator routes never accept a portal session
+
+
+def everyone(status: int) -> dict[Role, int]:
+    return dict.fromkeys(ALL_ROLES, status)
+
+
+def key_header(scopes: dict[str, str], *, personal: Role | None = None) -> Callable[[World], dict[str, str]]:
+    """Headers carrying a fresh key with ``scopes`` (a personal token of ``personal``'s user if given)."""
+
+    def headers(world: World) -> dict[str, str]:
+        label = f"key:{sorted(scopes.items())}:{personal}"
+        if label not in world.extra:
+            user = world.user(personal) if personal else None
+            issued = issue_api_key(actor=world.user(Role.STAFF), name="matrix", scopes=scopes, user=user)
+            world.extra[label] = issued.key
+        return {"Authorization": f"Bearer {world.extra[label]}"}
+
+    return headers
+
+
+def _others(resource: str) -> dict[str, str]:
+    return {r: WRITE for r in RESOURCES if r != resource}
+
+
+def _markers_mine(attribute: str, field: str) -> Callable[[World], dict[str, set[Role]]]:
+    def markers(world: World) -> dict[str, set[Role]]:
+        mine = getattr(getattr(world, attribute), field)
+        theirs = getattr(world.foreign[attribute], field)
+        return {mine: {Role.OWNER, Role.COMPANY_ADMIN}, theirs: {Role.OTHER_CLIENT}}
+
+    return markers
+
+
+# The routes also tried with the right key and with the other audience's credential (one list, one detail each
+# side): the rule is the router's, so every other route of that router shares it.
+WITH_EVERY_CREDENTIAL = {"me_orders", "me_order", "orders", "order"}
+
+
+def _read_cases(name: str, resource: str, url: Callable[[World], str], *, detail: bool, markers=None) -> list:
+    """A read route: by session as every role and by a key without that scope (some with every credential)."""
+    cases = [
+        RouteCase(
+            url_name=f"api-v1:{name}",
+            url=url,
+            expect=NO_SESSION if not name.startswith("me_") else (SESSION_DETAIL if detail else SESSION_LIST),
+            markers=markers if name.startswith("me_") else None,
+            check_json=True,
+        ),
+        RouteCase(
+            url_name=f"api-v1:{name}",
+            label=f"api-v1:{name} (key without {resource})",
+            url=url,
+            headers=key_header(_others(resource))
+            if not name.startswith("me_")
+            else key_header(_others(resource), personal=Role.OWNER),
+            expect=everyone(403),
+        ),
+    ]
+    if name not in WITH_EVERY_CREDENTIAL:
+        return cases
+    if name.startswith("me_"):
+        cases.append(
+            RouteCase(
+                url_name=f"api-v1:{name}",
+                label=f"api-v1:{name} (owner's personal token)",
+                url=url,
+                headers=key_header({resource: READ}, personal=Role.OWNER),
+                expect=everyone(200),
+                check_json=True,
+                markers=(
+                    lambda w, m=markers: {
+                        k: set(ALL_ROLES) if Role.OWNER in v else set() for k, v in m(w).items()
+                    }
+                )
+                if markers
+                else None,
+            )
+        )
+        cases.append(
+            RouteCase(
+                url_name=f"api-v1:{name}",
+                label=f"api-v1:{name} (integrator key)",
+                url=url,
+                headers=key_header({resource: READ}),
+                expect=everyone(UNAUTHENTICATED),  # an integrator key is not a client: /me/ refuses it
+            )
+        )
+    else:
+        cases.append(
+            RouteCase(
+                url_name=f"api-v1:{name}",
+                label=f"api-v1:{name} (key: {resource} read)",
+                url=url,
+                headers=key_header({resource: READ}),
+                expect=everyone(200),
+            )
+        )
+        cases.append(
+            RouteCase(
+                url_name=f"api-v1:{name}",
+                label=f"api-v1:{name} (owner's personal token)",
+                url=url,
+                headers=key_header({resource: READ}, personal=Role.OWNER),
+                expect=everyone(UNAUTHENTICATED),  # a client's token never opens the integrator API
+            )
+        )
+    return cases
+
+
+def _write_cases(name: str, resource: str, url, data, *, ok: int, me: bool, if_match=None) -> list:
+    """A write route: by session, by a write key, by a read-only key."""
+
+    def with_match(headers):
+        if if_match is None:
+            return headers
+        return lambda w: {**headers(w), "If-Match": if_match(w)}
+
+    right = key_header({resource: WRITE}, personal=Role.OWNER if me else None)
+    read_only = key_header({resource: READ}, personal=Role.OWNER if me else None)
+    session = {**SESSION_DETAIL, Role.OWNER: ok, Role.COMPANY_ADMIN: ok} if me else NO_SESSION
+    return [
+        RouteCase(
+            url_name=f"api-v1:{name}", url=url, method="post", data=data, json_body=True, expect=session
+        ),
+        RouteCase(
+            url_name=f"api-v1:{name}",
+            label=f"api-v1:{name} (key: {resource} write)",
+            url=url,
+            method="post",
+            data=data,
+            json_body=True,
+            headers=with_match(right),
+            expect=everyone(ok),
+        ),
+        RouteCase(
+            url_name=f"api-v1:{name}",
+            label=f"api-v1:{name} (key: {resource} read only)",
+            url=url,
+            method="post",
+            data=data,
+            json_body=True,
+            headers=with_match(read_only),
+            expect=everyone(403),
+        ),
+    ]
+
+
+def _etag(world: World) -> str:
+    from kabinet.api.conventions import etag_of
+
+    world.order.refresh_from_db()
+    return etag_of(world.order)
+
+
+def _other_stage(world: World) -> dict:
+    from kabinet.testing.factories import StageFactory
+
+    stage = world.order.pipeline.stages.exclude(pk=world.order.stage_id).first()
+    stage = stage or StageFactory(pipeline=world.order.pipeline, name="Через API")
+    return {"stage": stage.pk}
+
+
+ROUTES = [
+    RouteCase(url_name="api-v1:api-root", url=lambda w: reverse("api-v1:api-root"), expect=everyone(404)),
+    RouteCase(
+        url_name="api-v1:openapi-json", url=lambda w: reverse("api-v1:openapi-json"), expect=everyone(200)
+    ),
+    RouteCase(
+        url_name="api-v1:openapi-view", url=lambda w: reverse("api-v1:openapi-view"), expect=everyone(200)
+    ),
+    # --- the client API -------------------------------------------------------------------------------
+    *_read_cases(
+        "me_orders",
+        "orders",
+        lambda w: reverse("api-v1:me_orders"),
+        detail=False,
+        markers=_markers_mine("order", "number"),
+    ),
+    *_read_cases(
+        "me_order",
+        "orders",
+        lambda w: reverse("api-v1:me_order", args=[w.order.public_id]),
+        detail=True,
+        markers=_markers_mine("order", "number"),
+    ),
+    *_read_cases(
+        "me_invoices",
+        "invoices",
+        lambda w: reverse("api-v1:me_invoices"),
+        detail=False,
+        markers=_markers_mine("invoice", "number"),
+    ),
+    *_read_cases(
+        "me_invoice",
+        "invoices",
+        lambda w: reverse("api-v1:me_invoice", args=[w.invoice.public_id]),
+        detail=True,
+    ),
+    *_read_cases(
+        "me_documents",
+        "documents",
+        lambda w: reverse("api-v1:me_documents"),
+        detail=False,
+        markers=_markers_mine("document", "public_id"),
+    ),
+    *_read_cases(
+        "me_document",
+        "documents",
+        lambda w: reverse("api-v1:me_document", args=[w.document.public_id]),
+        detail=True,
+    ),
+    *_read_cases(
+        "me_tickets",
+        "tickets",
+        lambda w: reverse("api-v1:me_tickets"),
+        detail=False,
+        markers=_markers_mine("ticket", "number"),
+    ),
+    *_read_cases(
+        "me_ticket", "tickets", lambda w: reverse("api-v1:me_ticket", args=[w.ticket.public_id]), detail=True
+    ),
+    *_read_cases(
+        "me_ticket_messages",
+        "tickets",
+        lambda w: reverse("api-v1:me_ticket_messages", args=[w.ticket.public_id]),
+        detail=True,
+    ),
+    *_read_cases("me_messages", "messages", lambda w: reverse("api-v1:me_messages"), detail=False),
+    *_read_cases("me_timeline", "timeline", lambda w: reverse("api-v1:me_timeline"), detail=False),
+    *_write_cases(
+        "me_ticket_messages_create",
+        "tickets",
+        lambda w: reverse("api-v1:me_ticket_messages_create", args=[w.ticket.public_id]),
+        lambda w: {"body": "A reply through the API"},
+        ok=201,
+        me=True,
+    ),
+    # --- the integrator API ---------------------------------------------------------------------------
+    *_read_cases("contacts", "clients", lambda w: reverse("api-v1:contacts"), detail=False),
+    *_read_cases("companies", "clients", lambda w: reverse("api-v1:companies"), detail=False),
+    *_read_cases("orders", "orders", lambda w: reverse("api-v1:orders"), detail=False),
+    *_read_cases("order", "orders", lambda w: reverse("api-v1:order", args=[w.order.public_id]), detail=True),
+    *_read_cases("invoices", "invoices", lambda w: reverse("api-v1:invoices"), detail=False),
+    *_read_cases(
+        "invoice", "invoices", lambda w: reverse("api-v1:invoice", args=[w.invoice.public_id]), detail=True
+    ),
+    *_read_cases("documents", "documents", lambda w: reverse("api-v1:documents"), detail=False),
+    *_read_cases(
+        "document",
+        "documents",
+        lambda w: reverse("api-v1:document", args=[w.document.public_id]),
+        detail=True,
+    ),
+    *_read_cases("tickets", "tickets", lambda w: reverse("api-v1:tickets"), detail=False),
+    *_read_cases(
+        "ticket", "tickets", lambda w: reverse("api-v1:ticket", args=[w.ticket.public_id]), detail=True
+    ),
+    *_read_cases(
+        "ticket_messages",
+        "tickets",
+        lambda w: reverse("api-v1:ticket_messages", args=[w.ticket.public_id]),
+        detail=True,
+    ),
+    *_read_cases("messages", "messages", lambda w: reverse("api-v1:messages"), detail=False),
+    *_read_cases("timeline", "timeline", lambda w: reverse("api-v1:timeline"), detail=False),
+    *_write_cases(
+        "contacts_create",
+        "clients",
+        lambda w: reverse("api-v1:contacts_create"),
+        lambda w: {"first_name": "Пётр", "emails": ["petr@example.test"]},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "orders_create",
+        "orders",
+        lambda w: reverse("api-v1:orders_create"),
+        lambda w: {"title": "Through the API", "company": w.company.public_id},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "order_stage",
+        "orders",
+        lambda w: reverse("api-v1:order_stage", args=[w.order.public_id]),
+        _other_stage,
+        ok=200,
+        me=False,
+        if_match=_etag,
+    ),
+    *_write_cases(
+        "ticket_messages_create",
+        "tickets",
+        lambda w: reverse("api-v1:ticket_messages_create", args=[w.ticket.public_id]),
+        lambda w: {"body": "An agent's answer", "internal": False},
+        ok=201,
+        me=False,
+    ),
+]
