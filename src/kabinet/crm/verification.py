@@ -16,8 +16,8 @@ from django.utils.translation import gettext
 from kabinet.accounts import codes
 from kabinet.accounts.actions import portal_title
 from kabinet.core.audit import record_audit
+from kabinet.core.providers.sms import SmsMessage, deliver
 from kabinet.crm.models import Contact
-from kabinet.integrations.sms import SmsMessage, deliver
 
 PURPOSE = "verify_contact_address"
 ADDRESS_KEY = "kabinet_verify_address"

@@ -187,7 +187,7 @@ class SmtpSink:
                         data = bytearray()
                         while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                             data += chunk[1:] if chunk.startswith(b"..") else chunk
-                        if not sink._take(bytes(data), self.connection):
+                        if not sink.take_message(bytes(data), self.connection):
                             return
                         self.reply("250 OK queued")
                     elif verb == "QUIT":
@@ -201,7 +201,7 @@ class SmtpSink:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def _take(self, data: bytes, connection: socket.socket) -> bool:
+    def take_message(self, data: bytes, connection: socket.socket) -> bool:
         with self._lock:
             self._received += 1
             held = self.hold_from is not None and self._received >= self.hold_from
