@@ -301,6 +301,9 @@ def branded(db):
     from kabinet.portal.models import PortalSettings
 
     PortalSettings.objects.create(title="Кабинет клиента")
+    from kabinet.portal.config import forget_portal_config
+
+    forget_portal_config()  # an earlier test's snapshot of the settings must not stand in for this one
 
 
 def test_the_sms_code_reads_in_the_persons_language_under_the_portals_name(

@@ -347,6 +347,9 @@ def test_notification_emails_go_out_under_the_portals_name(world, django_capture
 
     PortalSettings.objects.create(title="Кабинет клиента")
     cache.clear()  # the settings snapshot
+    from kabinet.portal.config import forget_portal_config
+
+    forget_portal_config()
     owner = world.user(Role.OWNER)
     with django_capture_on_commit_callbacks(execute=True):
         notify(notice_for(owner, event="invoice.issued", params={"number": "СЧ-9"}))
