@@ -197,6 +197,13 @@ def allowed_while_held(verdict: Verdict) -> set[str]:
     }
 
 
+def is_navigation(request: HttpRequest) -> bool:
+    """Whether the browser is opening a page (rather than a script fetching data). Browsers say so in
+    ``Sec-Fetch-Mode``; a client that sends no such header (curl, an old browser) counts as opening a page."""
+    mode = request.headers.get("Sec-Fetch-Mode")
+    return mode is None or mode == "navigate"
+
+
 class SessionPolicyMiddleware:
     """Ends idle and over-age sessions (server-side, audited) and holds staff until this session passed
     the second factor."""
@@ -234,18 +241,27 @@ class SessionPolicyMiddleware:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = login_url
             return response
+        if not is_navigation(request):
+            # A background fetch would follow to the sign-in page and swallow the notice meant for the person.
+            return HttpResponse(status=401)
         return HttpResponseRedirect(login_url)
 
     def _hold(self, request: HttpRequest, verdict: Verdict) -> HttpResponse | None:
         if request.path in allowed_while_held(verdict) or request.path.startswith(settings.STATIC_URL):
             return None
+        url = hold_url(verdict)
+        if not is_navigation(request):
+            # A page's background request (the menu badges, htmx) must not follow a redirect to the setup: it
+            # would render that page again, and allauth makes a new authenticator secret on every render (the
+            # QR code being scanned would stop matching) or would send another email code. Nor may it queue
+            # the warning. Nor may htmx be told to navigate there: the person is already on the way.
+            return HttpResponse(status=403)
         if verdict is Verdict.MFA_SETUP:
             messages.warning(
                 request, _("Staff accounts must use two-factor authentication. Set it up to continue.")
             )
         else:
             messages.warning(request, _("Enter the code from your authenticator app to continue."))
-        url = hold_url(verdict)
         if verdict is Verdict.MFA_REQUIRED and request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(url)

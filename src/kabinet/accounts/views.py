@@ -11,6 +11,7 @@ from allauth.account.decorators import reauthentication_required, verified_email
 from allauth.account.models import EmailAddress
 from allauth.account.utils import perform_login
 from allauth.core import ratelimit
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -282,7 +283,17 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     unverified = EmailAddress.objects.filter(user=request.user, verified=False).exists()
     if unverified and not EmailAddress.objects.filter(user=request.user, verified=True).exists():
         # allauth's public decorator sends the code and shows the code page, then comes back here.
-        return verified_email_required(lambda r: HttpResponseRedirect(reverse("mfa_activate_totp")))(request)
+        try:
+            return verified_email_required(lambda r: HttpResponseRedirect(reverse("mfa_activate_totp")))(
+                request
+            )
+        except ImmediateHttpResponse as answer:
+            if answer.response.status_code != 429:
+                raise
+            # A code went out moments ago (the page was opened again): back to entering it, not a bare 429.
+            return HttpResponseRedirect(
+                reverse("account_email_verification_sent") + "?" + urlencode({"next": request.path})
+            )
     return HttpResponseRedirect(reverse("mfa_activate_totp"))
 
 

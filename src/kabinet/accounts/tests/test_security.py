@@ -94,6 +94,17 @@ def test_idle_timeout_set_by_staff_signs_out_on_the_server(client):
     assert AuditEntry.objects.get(event="auth.session_expired").data["reason"] == "idle"
 
 
+def test_a_background_fetch_of_an_expired_session_leaves_the_notice_for_the_next_page(client):
+    SignInSettings.objects.create(pk=1, idle_timeout_minutes=5)
+    user = f.client_user(company=None, email="idle-fetch@example.test")
+    sign_in(client, user)
+    with mock.patch("kabinet.accounts.session_policy.time.time", return_value=time.time() + 6 * 60):
+        badges = client.get("/nav/badges/", headers={"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"})
+    assert badges.status_code == 401
+    page = client.get(LOGIN, follow=True)
+    assert "You were signed out after a period of inactivity" in page.content.decode()
+
+
 def test_activity_keeps_the_session_alive_until_the_absolute_lifetime(client):
     SignInSettings.objects.create(pk=1, idle_timeout_minutes=30, absolute_lifetime_hours=1)
     user = f.client_user(company=None, email="busy@example.test")

@@ -150,3 +150,45 @@ def test_a_staff_account_created_by_an_admin_proves_its_email_inside_the_first_s
     assert response.request["PATH_INFO"] == reverse("mfa_activate_totp"), response.redirect_chain
     activate_totp(client)
     assert client.get("/admin/").status_code == 200
+
+
+def test_opening_the_first_step_again_goes_back_to_the_code_already_sent():
+    admin = f.StaffFactory(is_superuser=True)
+    staff = actions.create_account(
+        actor=admin, email="again.manager@example.test", password=f.PASSWORD, is_staff=True
+    )
+    client = password_session(staff)
+    client.get(reverse("accounts:mfa_setup"))
+    sent = len(mail.outbox)
+    again = client.get(reverse("accounts:mfa_setup"))
+    assert again.status_code == 302, again.status_code  # not allauth's bare 429 page
+    assert again["Location"].startswith(reverse("account_email_verification_sent"))
+    assert len(mail.outbox) == sent
+    response = client.post(again["Location"], {"code": code_in(mail.outbox[-1].body)}, follow=True)
+    assert response.request["PATH_INFO"] == reverse("mfa_activate_totp"), response.redirect_chain
+
+
+def test_a_background_fetch_of_a_held_session_does_not_renew_the_secret_being_scanned():
+    """The menu badges are fetched by a script on every page, the setup page too. Redirected to the setup
+    page, that fetch rendered it again, and allauth made a new secret: the QR code on screen stopped working."""
+    staff = f.StaffFactory(is_superuser=True)
+    client = password_session(staff)
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    client.cookies.pop("messages", None)  # the setup's own warning, shown on that page
+
+    badges = client.get(reverse("portal:nav_badges"), headers={"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"})
+    assert badges.status_code == 403
+    assert "messages" not in badges.cookies  # no warning queued for the next page by a request nobody sees
+    htmx = client.post("/company/", headers={"HX-Request": "true", "Sec-Fetch-Mode": "cors"})
+    assert htmx.status_code == 403 and "HX-Redirect" not in htmx
+
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302 and Authenticator.objects.filter(user=staff).exists()
+
+
+def test_opening_a_page_while_held_still_leads_to_the_setup():
+    staff = f.StaffFactory(is_superuser=True)
+    client = password_session(staff)
+    response = client.get("/staff/", headers={"Sec-Fetch-Mode": "navigate"})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:mfa_setup")
