@@ -8,7 +8,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self) -> None:
-        from kabinet.core import providers
+        from kabinet.core import crypto, providers
         from kabinet.core.providers.sms import registry as sms
         from kabinet.integrations import checks  # noqa: F401 - registers the system check
         from kabinet.integrations.sms.file import FileSmsProvider
@@ -19,3 +19,6 @@ class IntegrationsConfig(AppConfig):
         for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
             sms.register(provider)
         providers.set_store(DatabaseStore())
+        from kabinet.integrations.actions import rotate_credentials
+
+        crypto.on_rotation("provider settings", rotate_credentials)

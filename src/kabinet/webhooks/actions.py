@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kabinet.core import encryption
+from kabinet.core import crypto
 from kabinet.core.audit import record_audit
 from kabinet.webhooks.models import Delivery, InboxEvent, InboxSource, OutboxEvent, WebhookEndpoint
 from kabinet.webhooks.signing import new_secret
@@ -38,7 +38,7 @@ def create_endpoint(
         name=name,
         url=url,
         events=events,
-        secret_encrypted=encryption.encrypt(secret),
+        secret_encrypted=crypto.encrypt_text(secret, crypto.WEBHOOK_SECRETS),
         allow_private_network=allow_private_network,
     )
     endpoint.full_clean()
@@ -52,7 +52,7 @@ def rotate_secret(*, actor: Any, endpoint: WebhookEndpoint) -> str:
     """A new secret; the old one keeps signing beside it until the next rotation."""
     secret = new_secret()
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted
-    endpoint.secret_encrypted = encryption.encrypt(secret)
+    endpoint.secret_encrypted = crypto.encrypt_text(secret, crypto.WEBHOOK_SECRETS)
     endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "updated_at"])
     record_audit(event="webhooks.secret_rotated", actor=actor, target=endpoint)
     return secret
@@ -97,7 +97,7 @@ def save_inbox_source(*, actor: Any, source: InboxSource, secret: str = "") -> I
     if not source.path_secret:
         source.path_secret = secrets.token_urlsafe(32)
     if secret:
-        source.secret_encrypted = encryption.encrypt(secret)
+        source.secret_encrypted = crypto.encrypt_text(secret, crypto.WEBHOOK_SECRETS)
     source.full_clean(exclude=["path_secret"])
     source.save()
     record_audit(event="webhooks.inbox_source_saved", actor=actor, target=source, provider=source.provider)
@@ -114,3 +114,23 @@ def retry_inbox_event(*, actor: Any, event: InboxEvent) -> None:
     )
     record_audit(event="webhooks.inbox_retried", actor=actor, target=event.source, inbox_event=event.pk)
     transaction.on_commit(lambda: process_inbox_event(event.pk))
+
+
+@transaction.atomic
+def rotate_stored_secrets(*, actor: Any = None) -> int:
+    """Re-encrypt every endpoint's and incoming source's secret under the current secret key (after a key
+    rotation, before the old key leaves the fallbacks); answers how many values were rewritten."""
+    count = 0
+    for endpoint in WebhookEndpoint.objects.select_for_update():
+        endpoint.secret_encrypted = crypto.rotate(endpoint.secret_encrypted, crypto.WEBHOOK_SECRETS)
+        endpoint.previous_secret_encrypted = crypto.rotate(
+            endpoint.previous_secret_encrypted, crypto.WEBHOOK_SECRETS
+        )
+        endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+        count += 1 + bool(endpoint.previous_secret_encrypted)
+    for source in InboxSource.objects.select_for_update().exclude(secret_encrypted=""):
+        source.secret_encrypted = crypto.rotate(source.secret_encrypted, crypto.WEBHOOK_SECRETS)
+        source.save(update_fields=["secret_encrypted"])
+        count += 1
+    record_audit(event="webhooks.secrets_rotated", actor=actor, count=count)
+    return count

@@ -8,6 +8,9 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
+        from kabinet.core import crypto
         from kabinet.webhooks import events
+        from kabinet.webhooks.actions import rotate_stored_secrets
 
         events.connect()
+        crypto.on_rotation("webhook secrets", rotate_stored_secrets)

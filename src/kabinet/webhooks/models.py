@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core import encryption
+from kabinet.core import crypto
 from kabinet.core.public_ids import PublicModel
 
 
@@ -37,9 +37,9 @@ class WebhookEndpoint(PublicModel):
     @property
     def secrets(self) -> list[str]:
         """The current secret first, then the previous one while a rotation lasts."""
-        found = [encryption.decrypt(self.secret_encrypted)]
+        found = [crypto.decrypt_text(self.secret_encrypted, crypto.WEBHOOK_SECRETS)]
         if self.previous_secret_encrypted:
-            found.append(encryption.decrypt(self.previous_secret_encrypted))
+            found.append(crypto.decrypt_text(self.previous_secret_encrypted, crypto.WEBHOOK_SECRETS))
         return found
 
     def wants(self, event: str) -> bool:
@@ -130,7 +130,11 @@ class InboxSource(PublicModel):
 
     @property
     def secret(self) -> str:
-        return encryption.decrypt(self.secret_encrypted) if self.secret_encrypted else ""
+        return (
+            crypto.decrypt_text(self.secret_encrypted, crypto.WEBHOOK_SECRETS)
+            if self.secret_encrypted
+            else ""
+        )
 
 
 class InboxEvent(models.Model):

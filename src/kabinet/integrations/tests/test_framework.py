@@ -213,7 +213,7 @@ def test_the_rotate_credentials_command_reencrypts(settings, acme):
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-secret-key-" * 3, ["old-secret-key-" * 3]
     out = StringIO()
     call_command("rotate_credentials", stdout=out)
-    assert "1 provider" in out.getvalue() and ProviderAccount.objects.get().credentials != before
+    assert "re-encrypted provider settings: 1" in out.getvalue() and ProviderAccount.objects.get().credentials != before
 
 
 def test_kabinet_check_names_a_pinned_provider_that_does_not_exist(settings):

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import transaction
 
-from kabinet.core import encryption
+from kabinet.core import crypto
 from kabinet.crm import actions as crm_actions
 from kabinet.testing import factories as f
 from kabinet.testing.receiver import webhook_receiver
@@ -27,7 +27,23 @@ def _endpoint(url: str, *, events=(), allow_private=True) -> tuple[WebhookEndpoi
 def test_the_secret_is_stored_encrypted():
     endpoint, secret = _endpoint("https://erp.example.test/hook")
     assert secret.startswith("whsec_") and secret not in endpoint.secret_encrypted
-    assert encryption.decrypt(endpoint.secret_encrypted) == secret
+    assert crypto.decrypt_text(endpoint.secret_encrypted, crypto.WEBHOOK_SECRETS) == secret
+
+
+def test_after_a_secret_key_rotation_the_command_keeps_the_secrets_readable(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "old-secret-key-" * 3, []
+    endpoint, first = _endpoint("https://erp.example.test/hook")
+    second = actions.rotate_secret(actor=None, endpoint=endpoint)  # both sign while the rotation lasts
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-secret-key-" * 3, ["old-secret-key-" * 3]
+    out = StringIO()
+    call_command("rotate_credentials", stdout=out)
+    assert "re-encrypted webhook secrets: 2" in out.getvalue()
+    settings.SECRET_KEY_FALLBACKS = []  # the old key is gone: only what was re-encrypted still opens
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secrets == [second, first]
 
 
 def test_a_stage_change_is_delivered_signed_and_verifiable(django_capture_on_commit_callbacks):
