@@ -8,6 +8,9 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
+        from kabinet.bookings.events import WEBHOOKS as BOOKING_WEBHOOKS
         from kabinet.webhooks import events
 
+        for timeline_event, webhook_event in BOOKING_WEBHOOKS.items():
+            events.register(timeline_event, webhook_event)
         events.connect()
