@@ -20,7 +20,9 @@ def _setup(world) -> None:
 def _staff_may(world) -> None:
     f.booking_world(world)
     staff = world.users[Role.STAFF]
-    staff.user_permissions.add(Permission.objects.get(content_type__app_label="bookings", codename="change_booking"))
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="bookings", codename="change_booking")
+    )
 
 
 def _b(world) -> str:
@@ -37,7 +39,9 @@ ROUTES = [
         expect=CLIENT_PAGE,
         markers=MINE,
     ),
-    RouteCase(url_name="bookings:new", url=lambda w: reverse("bookings:new"), setup=_setup, expect=CLIENT_PAGE),
+    RouteCase(
+        url_name="bookings:new", url=lambda w: reverse("bookings:new"), setup=_setup, expect=CLIENT_PAGE
+    ),
     RouteCase(
         url_name="bookings:slots",
         url=lambda w: reverse("bookings:slots", args=[w.extra["service"].public_id]),
@@ -105,7 +109,10 @@ ROUTES = [
         expect={**owner_only((302, "/events/")), Role.COMPANY_ADMIN: 404},
     ),
     RouteCase(
-        url_name="bookings:staff_day", url=lambda w: reverse("bookings:staff_day"), setup=_setup, expect=STAFF_ONLY
+        url_name="bookings:staff_day",
+        url=lambda w: reverse("bookings:staff_day"),
+        setup=_setup,
+        expect=STAFF_ONLY,
     ),
     RouteCase(
         url_name="bookings:staff_day",
