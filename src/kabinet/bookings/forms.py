@@ -8,15 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-class MomentField(forms.CharField):
+class MomentField(forms.Field):
     """An aware ISO 8601 moment, as the slot links carry it; anything else is a field error."""
 
     default_error_messages = {"invalid": _("Choose a time from the list.")}
 
     def to_python(self, value: str) -> datetime.datetime | None:
-        value = super().to_python(value)
+        value = (value or "").strip() if isinstance(value, str) else ""
         if not value:
             return None
+        if len(value) > 40:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             moment = datetime.datetime.fromisoformat(value)
         except ValueError as exc:
@@ -27,7 +29,7 @@ class MomentField(forms.CharField):
 
 
 class SlotForm(forms.Form):
-    start = MomentField(label=_("Time"), max_length=40, widget=forms.HiddenInput)
+    start = MomentField(label=_("Time"), widget=forms.HiddenInput)
     specialist = forms.CharField(required=False, max_length=22, widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Comment (optional)"),
