@@ -10,6 +10,8 @@ specialist's held time range refuses an overlap whatever code wrote it (migratio
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,7 +19,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.bookings.models import ACTIVE_STATUSES, Booking, Event, Seat, Service, Specialist
+from kabinet.bookings.models import ACTIVE_STATUSES, Booking, CalendarFeed, Event, Seat, Service, Specialist
 from kabinet.bookings.selectors import free_slots_for, specialists_of, upcoming_count
 from kabinet.bookings.slots import nearest
 from kabinet.core.audit import record_audit
@@ -469,3 +471,19 @@ def save_setup(*, actor: Any, obj: Any, changed_fields: list[str]) -> Any:
         event=f"bookings.{obj._meta.model_name}.saved", actor=actor, target=obj, fields=sorted(changed_fields)
     )
     return obj
+
+
+# --- the personal calendar feed ----------------------------------------------------------------------------
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def renew_calendar_feed(*, actor: Any, contact: Contact) -> str:
+    """Make (or replace) the contact's feed token; returns it — shown once, only its hash is kept."""
+    token = secrets.token_urlsafe(24)
+    CalendarFeed.objects.update_or_create(contact=contact, defaults={"token_hash": feed_token_hash(token)})
+    record_audit(event="bookings.feed_renewed", actor=actor, target=None, contact=contact.pk)
+    return token

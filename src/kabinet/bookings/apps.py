@@ -15,3 +15,6 @@ class BookingsConfig(AppConfig):
         from kabinet.bookings import portal
 
         portal.register()
+        from kabinet.bookings import personal_data
+
+        personal_data.register()

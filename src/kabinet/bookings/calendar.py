@@ -31,16 +31,9 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def booking_ics(booking: Booking, *, host: str) -> str:
-    """One VEVENT with the service, the specialist and the branch's address; a cancelled booking is sent
-    as cancelled, so a calendar that imported it before removes it."""
+def _vevent(booking: Booking, host: str) -> list[str]:
     cancelled = booking.status == Booking.Status.CANCELLED
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Kabinet//Bookings//EN",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{'CANCEL' if cancelled else 'PUBLISH'}",
+    return [
         "BEGIN:VEVENT",
         f"UID:{booking.public_id}@{host}",
         f"DTSTAMP:{_stamp(booking.updated_at)}",
@@ -50,6 +43,29 @@ def booking_ics(booking: Booking, *, host: str) -> str:
         f"LOCATION:{_escape(', '.join(filter(None, [booking.branch.name, booking.branch.address])))}",
         f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
         "END:VEVENT",
+    ]
+
+
+def _calendar(events: list[str], *, method: str) -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Kabinet//Bookings//EN",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        *events,
         "END:VCALENDAR",
     ]
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def booking_ics(booking: Booking, *, host: str) -> str:
+    """One VEVENT with the service, the specialist and the branch's address; a cancelled booking is sent
+    as cancelled, so a calendar that imported it before removes it."""
+    cancelled = booking.status == Booking.Status.CANCELLED
+    return _calendar(_vevent(booking, host), method="CANCEL" if cancelled else "PUBLISH")
+
+
+def feed_ics(bookings: list[Booking], *, host: str) -> str:
+    """A subscription feed: every booking given (cancelled ones marked so), one VEVENT each."""
+    return _calendar([line for booking in bookings for line in _vevent(booking, host)], method="PUBLISH")

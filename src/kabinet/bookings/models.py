@@ -417,3 +417,21 @@ class Seat(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.contact}"
+
+
+class CalendarFeed(models.Model):
+    """A client's personal calendar feed (``/bookings/feed/<token>.ics``): the secret token is the only key, so
+    only its SHA-256 is stored; making a new one replaces (revokes) the old URL."""
+
+    contact = models.OneToOneField(
+        Contact, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("contact")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.contact)

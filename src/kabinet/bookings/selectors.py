@@ -19,6 +19,7 @@ from kabinet.bookings.models import (
     BlockedPeriod,
     Booking,
     Branch,
+    CalendarFeed,
     DateException,
     Event,
     Seat,
@@ -210,3 +211,18 @@ def bookings_for_staff(user: Any) -> QuerySet[Booking]:
     if not (getattr(user, "is_staff", False) and user.has_perm("bookings.change_booking")):
         return Booking.objects.none()
     return Booking.objects.all()
+
+
+def bookings_in_feed(token: str, *, now: datetime.datetime) -> list[Booking] | None:
+    """The bookings of the calendar feed whose secret is ``token``: the person's own (never a colleague's,
+    whatever his role), from 30 days back, at most 500; ``None`` for an unknown token."""
+    from kabinet.bookings.actions import feed_token_hash
+
+    feed = CalendarFeed.objects.filter(token_hash=feed_token_hash(token)).only("contact_id").first()
+    if feed is None:
+        return None
+    return list(
+        Booking.objects.filter(contact_id=feed.contact_id, starts_at__gte=now - datetime.timedelta(days=30))
+        .select_related("service", "specialist", "branch")
+        .order_by("starts_at", "id")[:500]
+    )

@@ -25,6 +25,13 @@ def _staff_may(world) -> None:
     )
 
 
+def _feed(world) -> None:
+    from kabinet.bookings.actions import renew_calendar_feed
+
+    f.booking_world(world)
+    world.extra["feed_token"] = renew_calendar_feed(actor=None, contact=world.users[Role.OWNER].contact)
+
+
 def _b(world) -> str:
     return world.extra["booking"].public_id
 
@@ -79,6 +86,30 @@ ROUTES = [
         url=lambda w: reverse("bookings:ics", args=[_b(w)]),
         setup=_setup,
         expect=owner_only(),
+    ),
+    RouteCase(
+        url_name="bookings:feed_new",
+        method="post",
+        url=lambda w: reverse("bookings:feed_new"),
+        setup=_setup,
+        expect={**CLIENT_PAGE},
+    ),
+    RouteCase(
+        url_name="bookings:feed",
+        # No session: the secret in the URL is the key, the same answer for everybody, and only the owner's own
+        # bookings are in it (not a colleague's, even for the company admin).
+        url=lambda w: reverse("bookings:feed", args=[w.extra["feed_token"]]),
+        setup=_feed,
+        expect=dict.fromkeys(Role, 200),
+        check_json=True,
+        markers=lambda w: {"OWNER-SVC": set(Role), "FOREIGN-SVC": set()},
+    ),
+    RouteCase(
+        url_name="bookings:feed",
+        label="bookings:feed (unknown token)",
+        url=lambda w: reverse("bookings:feed", args=["x" * 32]),
+        setup=_feed,
+        expect=dict.fromkeys(Role, 404),
     ),
     RouteCase(
         url_name="bookings:events",

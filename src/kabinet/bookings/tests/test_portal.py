@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -215,3 +216,15 @@ def test_page_budget_does_not_grow_with_data(world, offer, name):
     large = count(client, url_of(world))
     assert large <= budget, f"{name}: {large} queries (budget {budget})"
     assert small == large, f"{name}: {small} queries on a small world, {large} on a large one"
+
+
+def test_the_personal_calendar_feed_is_shown_once_and_renewing_revokes_it(world, offer):
+    client = world.client_for(Role.OWNER)
+    first = client.post(reverse("bookings:feed_new")).context["feed_url"]
+    path = first.split("testserver", 1)[1]
+    body = Client().get(path).content.decode()  # a calendar app: no session
+    assert "OWNER-SVC" in body and "FOREIGN-SVC" not in body and body.count("BEGIN:VEVENT") == 1
+    second = client.post(reverse("bookings:feed_new")).context["feed_url"]
+    assert second != first
+    assert Client().get(path).status_code == 404
+    assert Client().get(second.split("testserver", 1)[1]).status_code == 200

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.bookings import actions
-from kabinet.bookings.calendar import booking_ics
+from kabinet.bookings.calendar import booking_ics, feed_ics
 from kabinet.bookings.forms import DayForm, SlotForm
 from kabinet.bookings.models import ACTIVE_STATUSES, Booking, Event, Seat, Service, Specialist
 from kabinet.bookings.selectors import (
     booking_for_viewer,
+    bookings_in_feed,
     bookings_visible_to,
     event_for_viewer,
     events_for_clients,
@@ -415,3 +416,33 @@ def cancel_seat(request: HttpRequest, public_id: str) -> HttpResponse:
     actions.cancel_seat(actor=request.user, seat=seat)
     messages.success(request, _("Your registration is cancelled."))
     return HttpResponseRedirect(reverse("bookings:event", args=[seat.event.public_id]))
+
+
+# --- the personal calendar feed ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def feed_new(request: HttpRequest) -> HttpResponse:
+    """Make a new personal feed URL (the old one stops working) and show it once."""
+    _client(request)
+    contact, _company = _owner(request)
+    token = actions.renew_calendar_feed(actor=request.user, contact=contact)
+    url = request.build_absolute_uri(reverse("bookings:feed", args=[token]))
+    return render(request, "bookings/feed.html", {"feed_url": url})
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed a calendar app subscribes to: no session, the secret in the URL is the key."""
+    if len(token) > 64:
+        raise Http404
+    rows = bookings_in_feed(token, now=timezone.now())
+    if rows is None:
+        raise Http404
+    response = HttpResponse(
+        feed_ics(rows, host=request.get_host()), content_type="text/calendar; charset=utf-8"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
