@@ -131,6 +131,7 @@ def test_staff_day_view_marks_attendance(world, offer):
         Permission.objects.get(content_type__app_label="bookings", codename="change_booking")
     )
     client = world.client_for(Role.STAFF)
+    assert reverse("bookings:staff_day") in client.get(reverse("portal:staff_home")).content.decode()  # the menu
     booking = offer["booking"]
     day = booking.starts_at.astimezone(offer["branch"].zone).date()
     page = client.get(
