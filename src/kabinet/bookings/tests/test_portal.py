@@ -131,7 +131,9 @@ def test_staff_day_view_marks_attendance(world, offer):
         Permission.objects.get(content_type__app_label="bookings", codename="change_booking")
     )
     client = world.client_for(Role.STAFF)
-    assert reverse("bookings:staff_day") in client.get(reverse("portal:staff_home")).content.decode()  # the menu
+    assert (
+        reverse("bookings:staff_day") in client.get(reverse("portal:staff_home")).content.decode()
+    )  # the menu
     booking = offer["booking"]
     day = booking.starts_at.astimezone(offer["branch"].zone).date()
     page = client.get(
@@ -229,3 +231,24 @@ def test_the_personal_calendar_feed_is_shown_once_and_renewing_revokes_it(world,
     assert second != first
     assert Client().get(path).status_code == 404
     assert Client().get(second.split("testserver", 1)[1]).status_code == 200
+
+
+def test_the_back_office_refuses_a_taken_time_with_a_message(world, offer, client):
+    client.force_login(f.UserFactory(is_staff=True, is_superuser=True))
+    taken = offer["booking"].starts_at.astimezone(datetime.UTC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.utils.timezone.get_current_timezone", lambda: datetime.UTC)
+        response = client.post(
+            reverse("admin:bookings_booking_add"),
+            {
+                "service": offer["service"].pk,
+                "specialist": offer["specialist"].pk,
+                "contact": world.user(Role.COLLEAGUE).contact.pk,
+                "starts_at_0": taken.strftime("%Y-%m-%d"),
+                "starts_at_1": taken.strftime("%H:%M:%S"),
+            },
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "this time has just been taken" in response.content.decode()
+    assert Booking.objects.filter(starts_at=offer["booking"].starts_at).count() == 1
