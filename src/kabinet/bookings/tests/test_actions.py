@@ -238,3 +238,17 @@ def test_slots_for_twenty_specialists_over_thirty_days_cost_a_fixed_number_of_qu
             now=BEFORE_DST,
         )
     assert slots and all(slot.astimezone(WARSAW).date() != MONDAY_AFTER for slot in slots)
+
+
+def test_the_reminder_email_is_in_the_recipients_language_with_the_calendar_link(salon):
+    from kabinet.notifications.channels import Recipient
+    from kabinet.notifications.rendering import render_message
+
+    booking = book(salon, wall(MONDAY_AFTER, T("10:00"), WARSAW))
+    actions.send_due_reminders(now=booking.starts_at - datetime.timedelta(hours=3))
+    notice = Notification.objects.get(event="booking.reminder")
+    recipient = Recipient(contact_id=notice.contact_id, name="Ola", language="pl", email="ola@example.test")
+    message = render_message(notice, recipient, "email")
+    assert message.text.startswith("Przypomnienie: „Strzyżenie”, specjalista Anna")
+    assert "30 marca 2026 10:00" in message.text
+    assert f"/bookings/{booking.public_id}/calendar.ics" in message.text and "calendar.ics" in message.html
