@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kabinet.tickets",
     "kabinet.documents",
     "kabinet.billing",
+    "kabinet.bookings",
     "kabinet.notifications",
     "kabinet.messaging",
     "kabinet.portal",

@@ -20,6 +20,7 @@ from kabinet.billing.models import Invoice
 from kabinet.crm import actions as crm
 from kabinet.crm.models import BankAccount, Membership, Pipeline, Stage
 from kabinet.demo import identifiers
+from kabinet.demo.bookings import load_bookings
 from kabinet.demo.pdf import simple_pdf
 from kabinet.documents.actions import issue_document
 from kabinet.documents.models import Document
@@ -210,7 +211,15 @@ def _pdf(lines: list[str], *, name: str, actor, company, contact) -> ClientFile:
 def _staff_group() -> Group:
     group, _created = Group.objects.get_or_create(name="Менеджеры")
     wanted = Permission.objects.filter(
-        content_type__app_label__in=["crm", "tickets", "documents", "billing", "files", "messaging"]
+        content_type__app_label__in=[
+            "crm",
+            "tickets",
+            "documents",
+            "billing",
+            "files",
+            "messaging",
+            "bookings",
+        ]
     )
     group.permissions.set(wanted)
     return group
@@ -543,6 +552,7 @@ def load_demo(*, seed: int = 2026) -> None:
         consent_changed=False,
     )
     _demo_chat(manager, people)
+    load_bookings(manager=manager, people=people)
 
 
 def _demo_chat(manager: User, people: dict) -> None:

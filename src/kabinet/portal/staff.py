@@ -25,13 +25,15 @@ def _entry(request: HttpRequest, key: str, label: Any, url: str, *, badge: bool 
 
 
 def staff_navigation(request: HttpRequest) -> list[dict[str, Any]]:
-    """Start, Inbox, Tickets, Clients, Back office — the ones this staff member may open (no query)."""
+    """Start, Inbox, Tickets, Bookings, Clients, Back office — the ones this staff member may open (no query)."""
     user = request.user
     entries = [_entry(request, "staff", _("Start"), reverse("portal:staff_home"), exact=True)]
     if CAN_READ in staff_permissions(user):
         entries.append(_entry(request, "inbox", _("Inbox"), reverse("messaging:staff_inbox"), badge=True))
     if can_work_on_tickets(user):
         entries.append(_entry(request, "tickets", _("Tickets"), reverse("tickets_staff:queue"), badge=True))
+    if user.has_perm("bookings.change_booking"):
+        entries.append(_entry(request, "bookings", _("Bookings"), reverse("bookings:staff_day")))
     if user.has_perm("crm.view_contact"):
         entries.append(_entry(request, "clients", _("Clients"), reverse("admin:crm_contact_changelist")))
     entries.append(_entry(request, "admin", _("Back office"), reverse("admin:index"), exact=True))

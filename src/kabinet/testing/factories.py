@@ -270,3 +270,111 @@ def client_user(*, company: Company | None, role: str = Membership.Role.MEMBER, 
     if company is not None:
         MembershipFactory(contact=contact, company=company, role=role)
     return user
+
+
+# --- bookings ---------------------------------------------------------------------------------------------
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Branch"
+
+    name = factory.Sequence(lambda n: f"Branch {n}")
+    address = "ul. Marszałkowska 1"
+    time_zone = "Europe/Warsaw"
+    min_notice_minutes = 60
+    horizon_days = 60
+    cancel_deadline_hours = 12
+    max_upcoming_per_client = 0
+
+
+class SpecialistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Specialist"
+
+    branch = factory.SubFactory(BranchFactory)
+    name = factory.Sequence(lambda n: f"Specialist {n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Service"
+
+    branch = factory.SubFactory(BranchFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    duration_minutes = 60
+    price = Decimal("1500")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Event"
+
+    branch = factory.SubFactory(BranchFactory)
+    title = factory.Sequence(lambda n: f"Event {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
+    capacity = 2
+
+
+def working_specialist(
+    *,
+    branch=None,
+    services=(),
+    hours: tuple[str, str] = ("09:00", "18:00"),
+    days=range(7),
+    **fields,
+):
+    """A specialist working ``hours`` on ``days`` (every day by default) and providing ``services``."""
+    from kabinet.bookings.models import WorkingHours
+
+    person = SpecialistFactory(branch=branch or BranchFactory(), **fields)
+    start, end = (datetime.time.fromisoformat(value) for value in hours)
+    WorkingHours.objects.bulk_create(
+        [WorkingHours(specialist=person, weekday=day, starts=start, ends=end) for day in days]
+    )
+    for service in services:
+        service.specialists.add(person)
+    return person
+
+
+def book_for(*, contact, company, service, specialist=None, days_ahead: int = 3, at: str = "10:00", actor=None):
+    """A booking made through ``actions.book`` ``days_ahead`` days from today at ``at`` (branch time)."""
+    from kabinet.bookings.actions import book
+    from kabinet.bookings.slots import wall
+
+    zone = service.branch.zone
+    day = timezone.now().astimezone(zone).date() + datetime.timedelta(days=days_ahead)
+    return book(
+        actor=actor,
+        contact=contact,
+        company=company,
+        service=service,
+        specialist=specialist,
+        starts_at=wall(day, datetime.time.fromisoformat(at), zone),
+    )
+
+
+def booking_world(world) -> dict:
+    """A branch, a service with one specialist, a booking each for ``owner`` and ``other_client``, an event
+    with a seat for ``owner`` — kept in ``world.extra`` (the bookings' access matrix and tests)."""
+    branch = BranchFactory(name="Salon")
+    mine = ServiceFactory(branch=branch, name="Massage OWNER-SVC")
+    theirs = ServiceFactory(branch=branch, name="Massage FOREIGN-SVC")
+    person = working_specialist(branch=branch, services=[mine, theirs], name="Ola")
+    owner = world.users["owner"].contact
+    other = world.users["other_client"].contact
+    event = EventFactory(branch=branch, title="Yoga EVENT", capacity=5)
+    from kabinet.bookings.actions import register_seat
+
+    extra = {
+        "branch": branch,
+        "service": mine,
+        "specialist": person,
+        "booking": book_for(contact=owner, company=world.company, service=mine),
+        "foreign_booking": book_for(contact=other, company=world.other_company, service=theirs, at="12:00"),
+        "event": event,
+        "seat": register_seat(actor=None, event=event, contact=owner, company=world.company),
+    }
+    world.extra.update(extra)
+    return extra

@@ -1,0 +1,14 @@
+"""Booking jobs: the reminders 24 h and 2 h before, every five minutes."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kabinet.bookings.actions import send_due_reminders
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def remind_bookings() -> int:
+    return send_due_reminders(now=timezone.now())
