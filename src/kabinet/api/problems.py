@@ -71,6 +71,8 @@ def django_field_errors(error: DjangoValidationError) -> list[dict[str, Any]]:
 def _location(loc: tuple | list) -> str:
     # Ninja names where a value came from ("body", "query"...) first: the field is the rest.
     parts = [str(part) for part in loc[1:]] if len(loc) > 1 else [str(part) for part in loc]
+    if len(parts) > 1 and parts[0] == "payload":  # the view's argument that holds the body, not a field
+        parts = parts[1:]
     return ".".join(parts)
 
 
