@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -111,6 +112,21 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def _missing(request: HttpRequest, exc: Exception) -> HttpResponse:
         return not_found()
+
+    @api.exception_handler(DataError)
+    def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # Input the database refuses although it passed validation: a NUL character (PostgreSQL's driver
+        # refuses it before sending anything, so the transaction is intact), a number too large. Bad input.
+        return problem_response(
+            422,
+            _("The request is not valid."),
+            errors=[
+                {
+                    "field": None,
+                    "message": _("A value cannot be stored: it contains a NUL character or is too large."),
+                }
+            ],
+        )
 
     @api.exception_handler(ObjectDoesNotExist)
     def _missing_object(request: HttpRequest, exc: Exception) -> HttpResponse:

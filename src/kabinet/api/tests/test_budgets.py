@@ -237,7 +237,7 @@ WRITES: dict[str, tuple[Prepare, int]] = {
     ),
     "POST /tickets/{id}/messages": (
         _plain("post", "/api/v1/tickets/{ticket}/messages", {"body": "Ответ"}),
-        16,
+        18,  # PostgreSQL: 18, SQLite: 16
     ),
 }
 

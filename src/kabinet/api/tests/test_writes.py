@@ -288,3 +288,15 @@ def test_pipelines_list_their_stages_in_order_within_the_keys_scopes(staff, auth
     only_orders = issue_api_key(actor=staff, name="orders", scopes={"orders": "read"})
     rows = _get("/api/v1/pipelines", {"Authorization": f"Bearer {only_orders.key}"}).json()["data"]
     assert {p["kind"] for p in rows} == {"order"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/api/v1/contacts", {"first_name": "\u0000"}), ("/api/v1/orders/%00/items", {"name": "0"})],
+)
+def test_a_nul_character_is_bad_input_never_a_500(auth, path, body):
+    """PostgreSQL cannot store NUL (its driver refuses it: 422); SQLite stores it or finds nothing (201, 404)."""
+    answer = _send("post", path, auth, body)
+    assert answer.status_code in (201, 404, 422), answer.content
+    if answer.status_code == 422:
+        assert answer["Content-Type"] == "application/problem+json"
