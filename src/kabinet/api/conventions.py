@@ -48,11 +48,36 @@ def json_response(status: int, body: bytes, headers: dict[str, str] | None = Non
     return response
 
 
+def _fingerprint(request: HttpRequest) -> Any:
+    """Method, path and parameters. A multipart body was already parsed (its stream is read), so its fields
+    and each file's name and content hash stand for it."""
+    digest = hashlib.sha256(b"%s %s\n" % (request.method.encode(), request.path.encode()))
+    if request.content_type != "multipart/form-data":
+        digest.update(request.body)
+        return digest
+    for name, values in sorted(request.POST.lists()):
+        digest.update(repr((name, values)).encode())
+    for name, files in sorted(request.FILES.lists()):
+        for upload in files:
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            digest.update(repr((name, upload.name, upload.size, content.hexdigest())).encode())
+    return digest
+
+
 def idempotent(
-    request: HttpRequest, schema: type[Schema], run: Callable[[], Any], *, status: int = 201
+    request: HttpRequest,
+    schema: type[Schema],
+    run: Callable[[], Any],
+    *,
+    status: int = 201,
+    etag: bool = False,
 ) -> HttpResponse:
     """Run a POST once per ``Idempotency-Key`` and caller; a retry gets the first answer again.
 
+    With ``etag`` a fresh answer names the result's new ETag (for updates that need ``If-Match``).
     The answer is stored in the transaction of the write itself, so a crash cannot leave a write without its
     record (or the other way round). A reuse with other parameters is refused (422); two concurrent requests
     with one key: the second answers 409 and may retry.
@@ -61,7 +86,7 @@ def idempotent(
     if not key:
         with transaction.atomic():
             result = run()
-        return json_response(status, _render(schema, result))
+        return json_response(status, _render(schema, result), _etag_header(result, etag))
     if len(key) > MAX_IDEMPOTENCY_KEY:
         raise Problem(
             400,
@@ -69,9 +94,7 @@ def idempotent(
             errors=[{"field": "Idempotency-Key", "message": _("At most 255 characters.")}],
         )
     owner = request.auth.owner
-    fingerprint = hashlib.sha256(
-        b"%s %s\n%s" % (request.method.encode(), request.path.encode(), request.body)
-    )
+    fingerprint = _fingerprint(request)
     since = timezone.now() - datetime.timedelta(hours=settings.KABINET_API_IDEMPOTENCY_HOURS)
     IdempotentRequest.objects.filter(owner=owner, key=key, created_at__lt=since).delete()
     earlier = IdempotentRequest.objects.filter(owner=owner, key=key).first()
@@ -101,4 +124,9 @@ def idempotent(
                 409, _("A request with this Idempotency-Key is in progress."), _("Retry later.")
             ) from error
         raise
-    return json_response(status, body)
+    return json_response(status, body, _etag_header(result, etag))
+
+
+def _etag_header(result: Any, wanted: bool) -> dict[str, str]:
+    # Fresh answers of updates carry the new ETag; a replay does not (the object may have moved on since).
+    return {"ETag": etag_of(result)} if wanted else {}

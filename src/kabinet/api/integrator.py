@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from kabinet.api import schemas as s
 from kabinet.api import selectors
@@ -19,8 +21,11 @@ from kabinet.api.models import WRITE
 from kabinet.api.pagination import paginate
 from kabinet.api.params import ListParams
 from kabinet.api.problems import Problem
+from kabinet.billing import actions as billing_actions
 from kabinet.crm import actions as crm_actions
-from kabinet.crm.models import Company, Contact, Stage
+from kabinet.crm.models import Company, Contact, Order, Stage
+from kabinet.documents import actions as document_actions
+from kabinet.messaging import actions as messaging_actions
 from kabinet.tickets import actions as ticket_actions
 
 router = Router(auth=IntegratorKey(), throttle=PerCaller(), tags=["integrator"])
@@ -34,6 +39,7 @@ PROBLEMS = {
     429: s.ProblemOut,
 }
 WRITE_PROBLEMS = {**PROBLEMS, 409: s.ProblemOut, 412: s.ProblemOut, 422: s.ProblemOut, 428: s.ProblemOut}
+UPLOAD_PROBLEMS = {**WRITE_PROBLEMS, 413: s.ProblemOut}
 
 
 def _ref(model, public_id: str | None, field: str):
@@ -85,6 +91,57 @@ def create_contact(request: HttpRequest, payload: s.ContactIn):
 def list_companies(request: HttpRequest, params: Query[ListParams]):
     request.auth.require("clients")
     return _page(selectors.all_companies(updated_since=params.updated_since), params)
+
+
+@router.post(
+    "/contacts/{contact_id}/memberships",
+    response={201: s.MembershipOut, **WRITE_PROBLEMS},
+    url_name="memberships_create",
+)
+def add_membership(request: HttpRequest, contact_id: str, payload: s.MembershipIn):
+    """Make the contact a member (or, with ``role: admin``, a company admin) of a company; an existing
+    membership takes the new role."""
+    request.auth.require("clients", WRITE)
+    contact = selectors.all_contacts().get(public_id=contact_id)
+    company = _ref(Company, payload.company, "company")
+    return idempotent(
+        request,
+        s.MembershipOut,
+        lambda: crm_actions.add_membership(
+            actor=request.auth.user, contact=contact, company=company, role=payload.role
+        ),
+    )
+
+
+@router.delete(
+    "/contacts/{contact_id}/memberships/{company_id}",
+    response={204: None, **WRITE_PROBLEMS},
+    url_name="membership_delete",
+)
+def remove_membership(request: HttpRequest, contact_id: str, company_id: str):
+    """Take the contact out of the company (his orders and documents stay with the company)."""
+    request.auth.require("clients", WRITE)
+    contact = selectors.all_contacts().get(public_id=contact_id)
+    membership = selectors.membership_of(contact=contact, company_public_id=company_id)
+    crm_actions.remove_membership(actor=request.auth.user, membership=membership)
+    return Status(204, None)
+
+
+# --- Pipelines and stages ----------------------------------------------------------------------------------
+@router.get("/pipelines", response={200: s.PipelineList, **PROBLEMS}, url_name="pipelines")
+def list_pipelines(request: HttpRequest):
+    """The order pipelines (scope ``orders``) and ticket pipelines (scope ``tickets``) with their stages.
+
+    Configuration, not data: every pipeline in one answer (``has_more`` is always false)."""
+    caller = request.auth
+    kinds = [
+        kind
+        for kind, resource in (("order", "orders"), ("ticket", "tickets"))
+        if caller.api_key.allows(resource)
+    ]
+    if not kinds:
+        caller.require("orders")
+    return {"object": "list", "data": list(selectors.all_pipelines(kinds=kinds)), "has_more": False}
 
 
 # --- Orders ------------------------------------------------------------------------------------------------
@@ -153,6 +210,29 @@ def change_stage(request: HttpRequest, order_id: str, payload: s.StageIn, respon
     return order
 
 
+@router.post(
+    "/orders/{order_id}/items", response={201: s.OrderOut, **WRITE_PROBLEMS}, url_name="order_items_create"
+)
+def add_order_item(request: HttpRequest, order_id: str, payload: s.OrderItemIn):
+    """Append an item to an order. Needs ``If-Match`` with the order's ETag; answers the order with its items
+    and its new ETag."""
+    request.auth.require("orders", WRITE)
+    order = selectors.all_orders().get(public_id=order_id)
+    item = crm_actions.ItemInput(
+        name=payload.name, quantity=Decimal(payload.quantity), price=Decimal(payload.price), unit=payload.unit
+    )
+
+    def run() -> Order:
+        locked = selectors.all_orders().select_for_update(of=("self",)).get(pk=order.pk)
+        check_if_match(request, locked)  # inside the lock: two writers cannot both pass with one ETag
+        crm_actions.add_order_item(
+            actor=request.auth.user, order=locked, item=item, recalculate=payload.recalculate
+        )
+        return s.with_items(selectors.all_orders().prefetch_related("items").get(pk=order.pk))
+
+    return idempotent(request, s.OrderOut, run, etag=True)
+
+
 # --- Invoices and documents --------------------------------------------------------------------------------
 @router.get("/invoices", response={200: s.InvoiceList, **PROBLEMS}, url_name="invoices")
 def list_invoices(request: HttpRequest, params: Query[ListParams], status: str | None = None):
@@ -161,9 +241,84 @@ def list_invoices(request: HttpRequest, params: Query[ListParams], status: str |
 
 
 @router.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **PROBLEMS}, url_name="invoice")
-def get_invoice(request: HttpRequest, invoice_id: str):
+def get_invoice(request: HttpRequest, invoice_id: str, response: HttpResponse):
+    """One invoice; its ``ETag`` is what ``If-Match`` takes on updates and voiding."""
     request.auth.require("invoices")
-    return selectors.all_invoices().get(public_id=invoice_id)
+    invoice = selectors.all_invoices().get(public_id=invoice_id)
+    response["ETag"] = etag_of(invoice)
+    return invoice
+
+
+@router.post("/invoices", response={201: s.InvoiceOut, **WRITE_PROBLEMS}, url_name="invoices_create")
+def issue_invoice(request: HttpRequest, payload: s.InvoiceIn):
+    """Issue an invoice: it enters the client's history and he is told (``invoice.issued`` webhook)."""
+    request.auth.require("invoices", WRITE)
+    company = _ref(Company, payload.company, "company")
+    contact = _ref(Contact, payload.contact, "contact")
+    order = _ref(Order, payload.order, "order")
+
+    def run():
+        invoice = billing_actions.issue_invoice(
+            actor=request.auth.user,
+            company=company,
+            contact=contact,
+            order=order,
+            amount=Decimal(payload.amount),
+            currency=payload.currency,
+            due_date=payload.due_date,
+            issued_on=payload.issued_on,
+        )
+        return selectors.all_invoices().get(pk=invoice.pk)
+
+    return idempotent(request, s.InvoiceOut, run, etag=True)
+
+
+def _locked_invoice(request: HttpRequest, invoice_id: str):
+    invoice = selectors.all_invoices().select_for_update(of=("self",)).get(public_id=invoice_id)
+    check_if_match(request, invoice)
+    return invoice
+
+
+@router.patch(
+    "/invoices/{invoice_id}", response={200: s.InvoiceOut, **WRITE_PROBLEMS}, url_name="invoice_update"
+)
+def update_invoice(request: HttpRequest, invoice_id: str, payload: s.InvoiceUpdate, response: HttpResponse):
+    """Change the fields sent (amounts, dates, a payment status). Needs ``If-Match``."""
+    request.auth.require("invoices", WRITE)
+    changes = payload.dict(exclude_unset=True)
+    for field in ("amount", "paid_amount"):
+        if changes.get(field) is not None:
+            changes[field] = Decimal(changes[field])
+    nullable = {"due_date"}
+    refused = [f for f, v in changes.items() if v is None and f not in nullable]
+    if refused:
+        raise Problem(
+            422,
+            _("The request is not valid."),
+            errors=[{"field": f, "message": _("This field cannot be empty.")} for f in refused],
+        )
+    with transaction.atomic():
+        invoice = _locked_invoice(request, invoice_id)
+        billing_actions.update_invoice(actor=request.auth.user, invoice=invoice, **changes)
+    invoice = selectors.all_invoices().get(pk=invoice.pk)
+    response["ETag"] = etag_of(invoice)
+    return invoice
+
+
+@router.post(
+    "/invoices/{invoice_id}/void", response={200: s.InvoiceOut, **WRITE_PROBLEMS}, url_name="invoice_void"
+)
+def void_invoice(request: HttpRequest, invoice_id: str):
+    """Cancel an invoice nothing was paid on. Needs ``If-Match``; voiding twice answers the voided invoice."""
+    request.auth.require("invoices", WRITE)
+    selectors.all_invoices().get(public_id=invoice_id)  # an unknown id is a 404 before anything else
+
+    def run():
+        invoice = _locked_invoice(request, invoice_id)
+        billing_actions.void_invoice(actor=request.auth.user, invoice=invoice)
+        return selectors.all_invoices().get(pk=invoice.pk)
+
+    return idempotent(request, s.InvoiceOut, run, status=200, etag=True)
 
 
 @router.get("/documents", response={200: s.DocumentList, **PROBLEMS}, url_name="documents")
@@ -176,6 +331,35 @@ def list_documents(request: HttpRequest, params: Query[ListParams]):
 def get_document(request: HttpRequest, document_id: str):
     request.auth.require("documents")
     return selectors.all_documents().get(public_id=document_id)
+
+
+@router.post("/documents", response={201: s.DocumentOut, **UPLOAD_PROBLEMS}, url_name="documents_create")
+def create_document(request: HttpRequest, payload: Form[s.DocumentIn], file: File[UploadedFile]):
+    """Publish a document with its file: ``multipart/form-data`` with the fields below and a ``file`` part.
+
+    The file is checked by size (``KABINET_MAX_UPLOAD_BYTES``) and by its content (PDF, images, office
+    documents, text, ZIP), whatever its name says. A ``draft`` stays invisible to the client."""
+    request.auth.require("documents", WRITE)
+    company = _ref(Company, payload.company, "company")
+    contact = _ref(Contact, payload.contact, "contact")
+    order = _ref(Order, payload.order, "order")
+
+    def run():
+        document = document_actions.issue_uploaded_document(
+            actor=request.auth.user,
+            upload=file,
+            title=payload.title,
+            kind=payload.kind,
+            company=company,
+            contact=contact,
+            order=order,
+            number=payload.number,
+            date=payload.date,
+            status=payload.status,
+        )
+        return selectors.any_document(pk=document.pk)
+
+    return idempotent(request, s.DocumentOut, run)
 
 
 # --- Tickets -----------------------------------------------------------------------------------------------
@@ -223,6 +407,22 @@ def reply_to_ticket(request: HttpRequest, ticket_id: str, payload: s.TicketMessa
 def list_messages(request: HttpRequest, params: Query[ListParams]):
     request.auth.require("messages")
     return _page(selectors.all_messages(updated_since=params.updated_since), params)
+
+
+@router.post("/messages", response={201: s.MessageOut, **WRITE_PROBLEMS}, url_name="messages_create")
+def send_message(request: HttpRequest, payload: s.MessageIn):
+    """Write, as the team, into a contact's conversation (in a company's context, or his private one); the
+    client sees it in his chat at once and is told as with any staff answer."""
+    request.auth.require("messages", WRITE)
+    contact = _ref(Contact, payload.contact, "contact")
+    company = _ref(Company, payload.company, "company")
+    return idempotent(
+        request,
+        s.MessageOut,
+        lambda: messaging_actions.send_staff_message_to_contact(
+            actor=request.auth.user, contact=contact, company=company, body=payload.body
+        ),
+    )
 
 
 @router.get("/timeline", response={200: s.TimelineList, **PROBLEMS}, url_name="timeline")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -71,6 +72,8 @@ def django_field_errors(error: DjangoValidationError) -> list[dict[str, Any]]:
 def _location(loc: tuple | list) -> str:
     # Ninja names where a value came from ("body", "query"...) first: the field is the rest.
     parts = [str(part) for part in loc[1:]] if len(loc) > 1 else [str(part) for part in loc]
+    if len(parts) > 1 and parts[0] == "payload":  # the view's argument that holds the body, not a field
+        parts = parts[1:]
     return ".".join(parts)
 
 
@@ -109,6 +112,21 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def _missing(request: HttpRequest, exc: Exception) -> HttpResponse:
         return not_found()
+
+    @api.exception_handler(DataError)
+    def _unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # Input the database refuses although it passed validation: a NUL character (PostgreSQL's driver
+        # refuses it before sending anything, so the transaction is intact), a number too large. Bad input.
+        return problem_response(
+            422,
+            _("The request is not valid."),
+            errors=[
+                {
+                    "field": None,
+                    "message": _("A value cannot be stored: it contains a NUL character or is too large."),
+                }
+            ],
+        )
 
     @api.exception_handler(ObjectDoesNotExist)
     def _missing_object(request: HttpRequest, exc: Exception) -> HttpResponse:

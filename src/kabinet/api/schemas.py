@@ -7,7 +7,7 @@ costs the same number of queries for 1 row and for 100.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -202,6 +202,45 @@ class CompanyOut(Schema):
     updated_at: datetime.datetime
 
 
+class MembershipOut(Schema):
+    object: str = "membership"
+    contact: str
+    company: str
+    role: str
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_contact(obj: Any) -> str:
+        return obj.contact.public_id
+
+    @staticmethod
+    def resolve_company(obj: Any) -> str:
+        return obj.company.public_id
+
+
+class StageDetailOut(Schema):
+    id: int
+    name: str = Field(..., description="The staff's name of the stage.")
+    client_name: str = Field(..., description="What the client reads, in the request's language.")
+    client_description: str
+    kind: str = Field(..., description="open, won, lost or closed.")
+    position: int
+    asks_client: bool
+
+
+class PipelineOut(Schema):
+    object: str = "pipeline"
+    id: int
+    name: str
+    kind: str = Field(..., description="order or ticket.")
+    is_default: bool
+    stages: list[StageDetailOut]
+
+    @staticmethod
+    def resolve_stages(obj: Any) -> list[Any]:
+        return list(obj.stages.all())  # prefetched by the selector: no query per pipeline
+
+
 def with_items(orders: Any) -> Any:
     """Attach each order's prefetched items for ``expand=items`` (no query: ``prefetch_related`` ran)."""
     for order in orders if isinstance(orders, list) else [orders]:
@@ -227,6 +266,7 @@ MessageList = page_of(MessageOut, "MessageList")
 TimelineList = page_of(TimelineOut, "TimelineList")
 ContactList = page_of(ContactOut, "ContactList")
 CompanyList = page_of(CompanyOut, "CompanyList")
+PipelineList = page_of(PipelineOut, "PipelineList")
 
 
 # --- Writes ------------------------------------------------------------------------------------------------
@@ -261,3 +301,60 @@ class StageIn(Schema):
 class TicketMessageIn(Schema):
     body: str = Field(..., min_length=1, max_length=20000)
     internal: bool = Field(False, description="An internal note, never shown to the client.")
+
+
+class MembershipIn(Schema):
+    company: str = Field(..., description="Public id of the company.")
+    role: Literal["member", "admin"] = Field("member", description="``admin``: a company admin.")
+
+
+class OrderItemIn(ItemIn):
+    recalculate: bool = Field(True, description="Set the order's amount to the sum of its items.")
+
+
+AMOUNT = r"^\d{1,12}(\.\d{1,2})?$"
+CURRENCY = r"^[A-Z]{3}$"
+
+
+class InvoiceIn(Schema):
+    amount: str = Field(..., pattern=AMOUNT, description="A decimal string, e.g. ``1250.00``.")
+    currency: str = Field("RUB", pattern=CURRENCY)
+    company: str | None = Field(None, description="Public id of the company.")
+    contact: str | None = Field(None, description="Public id of the contact.")
+    order: str | None = Field(None, description="Public id of the order.")
+    due_date: datetime.date | None = None
+    issued_on: datetime.date | None = Field(None, description="Today when left out.")
+
+
+class InvoiceUpdate(Schema):
+    """Only the fields sent change. Voiding has its own route (``/void``)."""
+
+    amount: str | None = Field(None, pattern=AMOUNT)
+    paid_amount: str | None = Field(None, pattern=AMOUNT)
+    currency: str | None = Field(None, pattern=CURRENCY)
+    due_date: datetime.date | None = None
+    issued_on: datetime.date | None = None
+    status: Literal["unpaid", "partially_paid", "paid"] | None = None
+
+
+class DocumentIn(Schema):
+    """The fields of a multipart upload (the ``file`` part carries the document's file)."""
+
+    title: str = Field(..., min_length=1, max_length=250)
+    kind: Literal["contract", "invoice", "act", "reconciliation", "other"] = "other"
+    status: Literal["draft", "issued", "awaiting_signature"] = Field(
+        "issued", description="``draft`` stays invisible to the client."
+    )
+    company: str | None = Field(None, description="Public id of the company.")
+    contact: str | None = Field(None, description="Public id of the contact.")
+    order: str | None = Field(None, description="Public id of the order.")
+    number: str = Field("", max_length=50)
+    date: datetime.date | None = None
+
+
+class MessageIn(Schema):
+    contact: str = Field(..., description="Public id of the contact whose conversation this is.")
+    company: str | None = Field(
+        None, description="Public id of the company context; left out: the contact's private conversation."
+    )
+    body: str = Field(..., min_length=1, max_length=4000)

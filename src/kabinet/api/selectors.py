@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import status_filter
 from kabinet.core.sync import changed_since
-from kabinet.crm.models import Company, Contact, Order, TimelineEntry
+from kabinet.crm.models import Company, Contact, Membership, Order, Pipeline, Stage, TimelineEntry
 from kabinet.documents.models import Document
 from kabinet.messaging.models import Message
 from kabinet.tickets.models import Ticket, TicketMessage
@@ -41,6 +41,11 @@ def all_documents(*, updated_since: Since = None) -> QuerySet[Document]:
     return changed_since(
         Document.objects.exclude(status=Document.Status.DRAFT), updated_since
     ).select_related("order", "company", "contact")
+
+
+def any_document(*, pk: int) -> Document:
+    """One document, a draft too (what a write just created, answered to its writer)."""
+    return Document.objects.select_related("order", "company", "contact").get(pk=pk)
 
 
 def all_tickets(*, updated_since: Since = None) -> QuerySet[Ticket]:
@@ -71,3 +76,17 @@ def all_contacts(*, updated_since: Since = None) -> QuerySet[Contact]:
 def all_companies(*, updated_since: Since = None) -> QuerySet[Company]:
     """Every company."""
     return changed_since(Company.objects.all(), updated_since)
+
+
+def all_pipelines(*, kinds: list[str]) -> QuerySet[Pipeline]:
+    """The pipelines of ``kinds`` (``order``, ``ticket``) with their stages in order: two queries in all."""
+    return Pipeline.objects.filter(kind__in=kinds).prefetch_related(
+        Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
+    )
+
+
+def membership_of(*, contact: Contact, company_public_id: str) -> Membership:
+    """The contact's membership in a company, by the company's public id (``DoesNotExist``: a 404)."""
+    return Membership.objects.select_related("contact", "company").get(
+        contact=contact, company__public_id=company_public_id
+    )

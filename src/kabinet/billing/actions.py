@@ -6,9 +6,11 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kabinet.billing.models import Invoice
 from kabinet.core.audit import record_audit
@@ -114,3 +116,33 @@ def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> 
         )
     record_audit(event="invoice.saved", actor=actor, target=invoice, fields=sorted(changed_fields))
     return invoice
+
+
+# What an integrator may change on an issued invoice; the number, the client and the order stay as issued.
+UPDATABLE = ("amount", "paid_amount", "currency", "due_date", "issued_on", "status")
+
+
+@transaction.atomic
+def update_invoice(*, actor: Any, invoice: Invoice, **changes: Any) -> Invoice:
+    """Change an issued invoice (amounts, dates, a payment status); a voided one is final."""
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
+    if invoice.status == Invoice.Status.CANCELLED:
+        raise ValidationError(_("A voided invoice cannot be changed."))
+    if changes.get("status") == Invoice.Status.CANCELLED:
+        raise ValidationError({"status": _("Void the invoice instead.")})
+    for field, value in changes.items():
+        setattr(invoice, field, value)
+    return save_invoice(actor=actor, invoice=invoice, changed_fields=sorted(changes))
+
+
+@transaction.atomic
+def void_invoice(*, actor: Any, invoice: Invoice) -> Invoice:
+    """Cancel an invoice nobody paid yet (the client's history says so); a paid one is refunded, not voided."""
+    if invoice.status == Invoice.Status.CANCELLED:
+        return invoice
+    if invoice.paid_amount > 0:
+        raise ValidationError(_("An invoice with payments cannot be voided."))
+    invoice.status = Invoice.Status.CANCELLED
+    return save_invoice(actor=actor, invoice=invoice, changed_fields=["status"])

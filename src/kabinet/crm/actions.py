@@ -139,6 +139,15 @@ def add_membership(
 
 
 @transaction.atomic
+def remove_membership(*, actor: Any, membership: Membership) -> None:
+    """Staff (or an integrator) take a contact out of a company. His orders and documents stay with it."""
+    company, contact = membership.company, membership.contact
+    membership.delete()
+    record_audit(event="membership.removed", actor=actor, target=company, contact=contact.public_id)
+    _company_history(actor=actor, company=company, event="colleague.removed", name=contact.full_name)
+
+
+@transaction.atomic
 def create_pipeline(
     *,
     actor: Any,
@@ -265,6 +274,39 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         },
     )
     return order
+
+
+@transaction.atomic
+def add_order_item(*, actor: Any, order: Order, item: ItemInput, recalculate: bool = True) -> OrderItem:
+    """Append an item to an order; with ``recalculate`` the order's amount becomes the sum of its items.
+
+    The order row is saved too (``updated_at`` moves), so an ETag read before the change no longer matches.
+    """
+    last = order.items.order_by("-position").values_list("position", flat=True).first()
+    row = OrderItem(
+        order=order,
+        position=0 if last is None else last + 1,
+        name=item.name,
+        quantity=item.quantity,
+        price=item.price,
+        unit=item.unit,
+    )
+    row.full_clean(exclude=["order"])
+    row.save()
+    if recalculate:
+        order.amount = sum((i.total for i in OrderItem.objects.filter(order=order)), Decimal("0"))
+    order.save(update_fields=["amount", "updated_at"])
+    record_timeline(
+        event="order.updated",
+        kind="order",
+        subject=order,
+        company=order.company,
+        contact=order.contact,
+        actor=actor,
+        number=order.number,
+    )
+    record_audit(event="order.item_added", actor=actor, target=order, item=row.name)
+    return row
 
 
 @transaction.atomic

@@ -586,3 +586,19 @@ def _demo_chat(manager: User, people: dict) -> None:
         conversation=conversation,
         body="Анна, добрый день! Мебель отгрузим в четверг, трек-номер пришлю сюда же.",
     )
+
+
+DEMO_API_KEY_NAME = "Demo integrator"
+
+
+def demo_api_key() -> str:
+    """A fresh integrator key for the demo's REST API (the one of the previous start is revoked): keys are
+    stored hashed and shown once, so ``kabinet demo`` prints a new one each time it starts."""
+    from kabinet.api.actions import issue_api_key, revoke_api_key
+    from kabinet.api.models import READ, RESOURCES, WRITE, ApiKey
+
+    admin = User.objects.filter(email=f"admin@{DEMO_DOMAIN}").first()
+    for old in ApiKey.objects.filter(name=DEMO_API_KEY_NAME, user=None, revoked_at=None):
+        revoke_api_key(actor=admin, api_key=old)
+    scopes = {**dict.fromkeys(RESOURCES, READ), "clients": WRITE, "orders": WRITE, "messages": WRITE}
+    return issue_api_key(actor=admin, name=DEMO_API_KEY_NAME, scopes=scopes).key

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 
@@ -13,7 +15,7 @@ from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline
 from kabinet.documents.models import Document
-from kabinet.files.actions import attach_file
+from kabinet.files.actions import attach_file, store_file
 from kabinet.files.models import ClientFile
 
 
@@ -95,3 +97,58 @@ def save_document(*, actor: Any, document: Document, changed_fields: list[str]) 
         _published(actor=actor, document=document)
     record_audit(event="document.saved", actor=actor, target=document, fields=sorted(changed_fields))
     return document
+
+
+@transaction.atomic
+def issue_uploaded_document(
+    *,
+    actor: Any,
+    upload: UploadedFile,
+    title: str,
+    kind: str,
+    company: Company | None,
+    contact: Contact | None,
+    order: Order | None = None,
+    number: str = "",
+    date: datetime.date | None = None,
+    status: str = Document.Status.ISSUED,
+) -> Document:
+    """Publish a document together with its file (the API's multipart upload).
+
+    The document's fields are validated before the file is stored, so bad input never leaves bytes on disk;
+    the file is checked by size and content by ``store_file`` (errors on the ``file`` field)."""
+    Document(
+        title=title,
+        kind=kind,
+        company=company,
+        contact=contact,
+        order=order,
+        number=number,
+        date=date,
+        status=status,
+    ).full_clean(exclude=["file"])
+    try:
+        stored = store_file(
+            actor=actor,
+            upload=upload,
+            company=company,
+            contact=contact,
+            client_visible=status != Document.Status.DRAFT,
+            error_field="file",
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({"file": error.messages}) from error  # size and content checks name no field
+    return issue_document(
+        actor=actor,
+        title=title,
+        kind=kind,
+        company=company,
+        contact=contact,
+        order=order,
+        number=number,
+        date=date,
+        file=stored,
+        status=status,
+    )

@@ -32,8 +32,12 @@ def file_response(stored: ClientFile, *, inline: bool = False) -> FileResponse:
     document. Its content was sniffed as PDF on upload and it may not be framed.
     """
     as_inline = inline and stored.content_type == "application/pdf"
+    try:
+        content = stored.file.open("rb")
+    except FileNotFoundError as missing:  # the row outlived its bytes (see files/sweep.py): not a 500
+        raise Http404 from missing
     response = FileResponse(
-        stored.file.open("rb"),
+        content,
         as_attachment=not as_inline,
         filename=stored.original_name,
         content_type=stored.content_type,

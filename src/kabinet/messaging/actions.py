@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kabinet.core.audit import record_audit
 from kabinet.core.notify import Notice, notify
 from kabinet.core.viewer import Viewer
-from kabinet.crm.models import Company, Contact
+from kabinet.crm.models import Company, Contact, Membership
 from kabinet.crm.timeline import record_timeline
 from kabinet.files.actions import store_file
 from kabinet.files.models import ClientFile
@@ -181,6 +181,18 @@ def send_staff_message(
     if conversation.assigned_to_id is None and getattr(actor, "pk", None):
         assign_conversation(actor=actor, conversation=conversation, assignee=actor)
     return message
+
+
+@transaction.atomic
+def send_staff_message_to_contact(
+    *, actor: Any, contact: Contact, company: Company | None, body: str
+) -> Message:
+    """A team member writes into a contact's conversation in a company context (his private one without
+    ``company``), starting it if needed. The contact must belong to that company."""
+    if company is not None and not Membership.objects.filter(contact=contact, company=company).exists():
+        raise ValidationError({"company": _("The contact is not a member of this company.")})
+    conversation = open_conversation(actor=actor, contact=contact, company=company)
+    return send_staff_message(actor=actor, conversation=conversation, body=body)
 
 
 # savepoint=False: a read mark is one conditional UPDATE; inside a page's transaction it needs no savepoint.

@@ -32,6 +32,7 @@ from kabinet.tickets.models import (
     Ticket,
     TicketCategory,
     TicketCC,
+    TicketEmail,
     TicketMessage,
     TicketSettings,
 )
@@ -140,12 +141,12 @@ def _recipient_contact_ids(ticket: Ticket) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _schedule(task_name: str, *args: Any) -> None:
-    """Queue an email job once the transaction commits (nothing is sent for a rolled-back change)."""
-    from kabinet.tickets import tasks
+def _email(kind: str, ticket: Ticket, contact_ids: list[int], message: TicketMessage | None = None) -> None:
+    """Queue the ticket's emails in this transaction (tickets/outbox.py: one leased row per recipient); the
+    jobs run once it commits, so nothing is sent for a rolled-back change."""
+    from kabinet.tickets import outbox
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task(*args))
+    outbox.queue(kind=kind, ticket=ticket, contact_ids=[c for c in contact_ids if c], message=message)
 
 
 def _timeline(ticket: Ticket, event: str, *, actor: Any, client_visible: bool = True, **data: Any) -> None:
@@ -258,7 +259,7 @@ def create_ticket(
     if by_staff:
         _announce_agent_message(ticket, message)
     elif source == Ticket.Source.EMAIL:
-        _schedule("send_ticket_received_email", ticket.pk)
+        _email(TicketEmail.Kind.RECEIVED, ticket, [ticket.contact_id])
     return ticket
 
 
@@ -266,7 +267,7 @@ def _announce_agent_message(ticket: Ticket, message: TicketMessage) -> None:
     """Email the client and the CC contacts (with their reply address) and tell the notification centre,
     which must not email them a second time."""
     assert not message.is_internal  # an internal note is never announced to anybody outside staff
-    _schedule("send_ticket_message_email", message.pk)
+    _email(TicketEmail.Kind.MESSAGE, ticket, _recipient_contact_ids(ticket), message)
     for contact_id in _recipient_contact_ids(ticket):
         notify(
             Notice(
@@ -409,7 +410,7 @@ def change_ticket_stage(*, actor: Any, ticket: Ticket, stage: Stage, by_client: 
     _timeline(ticket, event, actor=actor, stage=translations(stage, "client_name"), stage_id=stage.pk)
     record_audit(event="ticket.stage_changed", actor=actor, target=ticket, stage=stage.pk)
     if was_open and not stage.is_open and not by_client and ticket.contact_id:
-        _schedule("send_ticket_solved_email", ticket.pk)
+        _email(TicketEmail.Kind.SOLVED, ticket, [ticket.contact_id])
         notify(
             Notice(
                 event="ticket.solved",
@@ -754,7 +755,7 @@ def receive_inbound_email(*, mail: InboundEmail) -> InboundResult:
             )
     except TicketClosedError:
         if not mail.auto_submitted:
-            _schedule("send_ticket_closed_notice_email", ticket.pk, contact.pk)
+            _email(TicketEmail.Kind.CLOSED_NOTICE, ticket, [contact.pk])
         return _log_inbound(mail, InboundMail.Status.CLOSED, ticket=ticket, detail=detail)
     except ValidationError as error:
         return _log_inbound(

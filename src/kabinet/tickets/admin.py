@@ -18,6 +18,7 @@ from kabinet.tickets.models import (
     PipelineRule,
     Ticket,
     TicketCategory,
+    TicketEmail,
     TicketMessage,
     TicketSettings,
 )
@@ -253,3 +254,21 @@ class InboundMailAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         result = actions.receive_inbound_email(mail=parse_rfc822(form.cleaned_data["raw"].encode("utf-8")))
         obj.pk = result.log_id
+
+
+@admin.register(TicketEmail)
+class TicketEmailAdmin(admin.ModelAdmin):
+    """The ticket email outbox: what went out, what failed and why (read-only; the jobs write it)."""
+
+    list_display = ["created_at", "ticket", "kind", "contact", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["ticket__number", "error"]
+    list_select_related = ["ticket", "contact"]
+    show_full_result_count = False
+    readonly_fields = [f.name for f in TicketEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kabinet.core.branding import from_email, language_of
 from kabinet.crm.models import Contact, ContactEmail
 from kabinet.files.models import ClientFile
-from kabinet.tickets.models import Ticket, TicketCC, TicketMessage
+from kabinet.tickets.models import Ticket, TicketCC, TicketEmail, TicketMessage
 from kabinet.tickets.tokens import mailbox_address, rating_token, reply_address
 
 
@@ -60,11 +60,33 @@ def _recipients(ticket: Ticket, *, with_cc: bool = True) -> list[Contact]:
     return sorted(contacts, key=lambda c: ids.index(c.pk))
 
 
-def _send(messages: list[EmailMessage]) -> int:
+def _send(messages: list[EmailMessage], headers: dict[str, str] | None = None) -> int:
     if not messages:
         return 0
+    for message in messages:
+        message.extra_headers.update(headers or {})
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
+
+
+def _outbox_headers(row: TicketEmail) -> dict[str, str]:
+    # One id per outbox row: an email sent again after a crash carries the same Message-ID (mail systems drop
+    # the duplicate), and a test's mail sink can count every row's emails.
+    key = f"ticket-email-{row.pk}"
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "kabinet.local"
+    return {"X-Kabinet-Id": key, "Message-ID": f"<{key}@{domain}>"}
+
+
+def send_outbox_row(row: TicketEmail) -> int:
+    """Send the email one outbox row stands for (tickets/outbox.py); the number of emails sent (0 or 1)."""
+    headers = _outbox_headers(row)
+    if row.kind == TicketEmail.Kind.MESSAGE:
+        return send_message_email(row.message_id, contact_id=row.contact_id, headers=headers)
+    if row.kind == TicketEmail.Kind.SOLVED:
+        return send_solved_email(row.ticket_id, headers=headers)
+    if row.kind == TicketEmail.Kind.RECEIVED:
+        return send_received_email(row.ticket_id, headers=headers)
+    return send_closed_notice_email(row.ticket_id, row.contact_id, headers=headers)
 
 
 def _email(
@@ -91,9 +113,12 @@ def _email(
     )
 
 
-def send_message_email(message_id: int) -> int:
+def send_message_email(
+    message_id: int, contact_id: int | None = None, *, headers: dict[str, str] | None = None
+) -> int:
     """Email a public message (an agent's reply, or the first message of a ticket staff raised) to the
-    ticket's contact and the CC contacts. Returns the number of emails sent."""
+    ticket's contact and the CC contacts (only to ``contact_id`` when given: one outbox row). Returns the
+    number of emails sent."""
     message = TicketMessage.objects.select_related("ticket", "author_user").filter(pk=message_id).first()
     if message is None or message.is_internal:  # defence in depth: a note is never emailed
         return 0
@@ -103,7 +128,7 @@ def send_message_email(message_id: int) -> int:
             subject_type__app_label="tickets", subject_type__model="ticketmessage", subject_id=message.pk
         ).values_list("original_name", flat=True)
     )
-    contacts = _recipients(ticket)
+    contacts = [c for c in _recipients(ticket) if contact_id is None or c.pk == contact_id]
     addresses = _email_of(c.pk for c in contacts)
     is_first = not TicketMessage.objects.filter(ticket=ticket, pk__lt=message.pk).exists()
     emails = []
@@ -122,10 +147,10 @@ def send_message_email(message_id: int) -> int:
                 {"message": message, "author": message.author_user, "files": files},
             )
         )
-    return _send(emails)
+    return _send(emails, headers)
 
 
-def send_solved_email(ticket_id: int) -> int:
+def send_solved_email(ticket_id: int, *, headers: dict[str, str] | None = None) -> int:
     """Tell the client his request is solved; with the three one-click rating links when ratings are on."""
     from kabinet.tickets.conf import ticket_settings
 
@@ -149,10 +174,10 @@ def send_solved_email(ticket_id: int) -> int:
     with translation.override(_language(contact)):
         subject = _("Solved")
         email = _email(ticket, contact, address, subject, "tickets/email/solved.txt", {"links": links})
-    return _send([email])
+    return _send([email], headers)
 
 
-def send_received_email(ticket_id: int) -> int:
+def send_received_email(ticket_id: int, *, headers: dict[str, str] | None = None) -> int:
     """Acknowledge a ticket opened by email, so that the client has its number and reply address."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None or not ticket.contact_id:
@@ -165,10 +190,12 @@ def send_received_email(ticket_id: int) -> int:
         subject = _("Received")
         email = _email(ticket, contact, address, subject, "tickets/email/received.txt", {})
     email.extra_headers["Auto-Submitted"] = "auto-replied"
-    return _send([email])
+    return _send([email], headers)
 
 
-def send_closed_notice_email(ticket_id: int, contact_id: int) -> int:
+def send_closed_notice_email(
+    ticket_id: int, contact_id: int, *, headers: dict[str, str] | None = None
+) -> int:
     """Answer an emailed reply to a closed ticket that the settings do not reopen."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     contact = Contact.objects.select_related("user").filter(pk=contact_id).first()
@@ -182,4 +209,4 @@ def send_closed_notice_email(ticket_id: int, contact_id: int) -> int:
         subject = _("Closed")
         email = _email(ticket, contact, address, subject, "tickets/email/closed.txt", {"new_link": new_link})
     email.extra_headers["Auto-Submitted"] = "auto-replied"
-    return _send([email])
+    return _send([email], headers)

@@ -402,3 +402,62 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+class TicketEmail(models.Model):
+    """One email of a ticket to one recipient: the outbox row its job leases before sending (tickets/outbox.py).
+
+    Written in the transaction of the action that causes it; the job claims it (``sending`` with a lease,
+    committed), sends, and records ``sent``. A worker killed mid-send leaves it ``sending`` with a lease that
+    runs out, and the recovery sends it again; one already recorded is never sent twice.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("reply")
+        SOLVED = "solved", _("solved")
+        RECEIVED = "received", _("received")
+        CLOSED_NOTICE = "closed_notice", _("closed ticket notice")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("skipped")
+        FAILED = "failed", _("failed")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="emails", verbose_name=_("ticket")
+    )
+    message = models.ForeignKey(
+        TicketMessage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket email")
+        verbose_name_plural = _("ticket emails")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "lease_until"], name="tickets_email_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.ticket_id} → {self.contact_id}"

@@ -3,17 +3,48 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from kabinet.tickets import emails
+from kabinet.tickets import emails, outbox
 from kabinet.tickets.inbound import InboundResult, Mailbox, configured_mailbox, parse_rfc822
 
 logger = logging.getLogger(__name__)
 
 
+@db_task(retries=3, retry_delay=60)
+def send_ticket_email(email_id: int) -> str:
+    """One leased ticket email (tickets/outbox.py); an SMTP failure is retried by the job."""
+    return outbox.send(email_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def recover_ticket_emails() -> None:
+    """Every minute: re-queue ticket emails whose job was lost (a worker killed mid-send)."""
+    outbox.recover()
+
+
+_recovered_at_start = threading.Lock()
+
+
+@HUEY.on_startup()
+def recover_ticket_emails_at_start() -> None:
+    """A worker that starts (often after a crash) re-queues what its predecessor left, not a minute later;
+    once per process (Huey runs startup hooks in every worker thread)."""
+    if not _recovered_at_start.acquire(blocking=False):
+        return
+    from django.db import close_old_connections
+
+    try:
+        outbox.recover()
+    finally:
+        close_old_connections()
+
+
+# The jobs below were queued before the outbox (a deployment may still hold some); new code queues none.
 @db_task(retries=3, retry_delay=60)
 def send_ticket_message_email(message_id: int) -> int:
     return emails.send_message_email(message_id)

@@ -135,7 +135,19 @@ def _read_cases(name: str, resource: str, url: Callable[[World], str], *, detail
     return cases
 
 
-def _write_cases(name: str, resource: str, url, data, *, ok: int, me: bool, if_match=None) -> list:
+def _write_cases(
+    name: str,
+    resource: str,
+    url,
+    data,
+    *,
+    ok: int,
+    me: bool,
+    if_match=None,
+    method: str = "post",
+    json_body: bool = True,
+    setup=None,
+) -> list:
     """A write route: by session, by a write key, by a read-only key."""
 
     def with_match(headers):
@@ -148,27 +160,35 @@ def _write_cases(name: str, resource: str, url, data, *, ok: int, me: bool, if_m
     session = {**SESSION_DETAIL, Role.OWNER: ok, Role.COMPANY_ADMIN: ok} if me else NO_SESSION
     return [
         RouteCase(
-            url_name=f"api-v1:{name}", url=url, method="post", data=data, json_body=True, expect=session
+            url_name=f"api-v1:{name}",
+            url=url,
+            method=method,
+            data=data,
+            json_body=json_body,
+            expect=session,
+            setup=setup,
         ),
         RouteCase(
             url_name=f"api-v1:{name}",
             label=f"api-v1:{name} (key: {resource} write)",
             url=url,
-            method="post",
+            method=method,
             data=data,
-            json_body=True,
+            json_body=json_body,
             headers=with_match(right),
             expect=everyone(ok),
+            setup=setup,
         ),
         RouteCase(
             url_name=f"api-v1:{name}",
             label=f"api-v1:{name} (key: {resource} read only)",
             url=url,
-            method="post",
+            method=method,
             data=data,
-            json_body=True,
+            json_body=json_body,
             headers=with_match(read_only),
             expect=everyone(403),
+            setup=setup,
         ),
     ]
 
@@ -178,6 +198,79 @@ def _etag(world: World) -> str:
 
     world.order.refresh_from_db()
     return etag_of(world.order)
+
+
+def _invoice_etag(world: World) -> str:
+    from kabinet.api.conventions import etag_of
+
+    world.invoice.refresh_from_db()
+    return etag_of(world.invoice)
+
+
+def _document_upload(world: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "title": "Договор через API",
+        "company": world.company.public_id,
+        "file": SimpleUploadedFile("contract.pdf", b"%PDF-1.4\n%matrix\n", content_type="application/pdf"),
+    }
+
+
+def _pipeline_cases() -> list:
+    """Pipelines answer the kinds the key's scopes allow (orders, tickets): 403 only with neither."""
+    url = lambda w: reverse("api-v1:pipelines")  # noqa: E731
+    neither = {r: WRITE for r in RESOURCES if r not in ("orders", "tickets")}
+    return [
+        RouteCase(url_name="api-v1:pipelines", url=url, expect=NO_SESSION),
+        RouteCase(
+            url_name="api-v1:pipelines",
+            label="api-v1:pipelines (key without orders and tickets)",
+            url=url,
+            headers=key_header(neither),
+            expect=everyone(403),
+        ),
+        RouteCase(
+            url_name="api-v1:pipelines",
+            label="api-v1:pipelines (key: tickets read)",
+            url=url,
+            headers=key_header({"tickets": READ}),
+            expect=everyone(200),
+        ),
+        RouteCase(
+            url_name="api-v1:pipelines",
+            label="api-v1:pipelines (owner's personal token)",
+            url=url,
+            headers=key_header({"orders": READ}, personal=Role.OWNER),
+            expect=everyone(UNAUTHENTICATED),
+        ),
+    ]
+
+
+def _membership_cases() -> list:
+    """Removing the owner from his company: a DELETE, so by session, by a write key and a read-only key."""
+    url = lambda w: reverse(  # noqa: E731
+        "api-v1:membership_delete", args=[w.order.contact.public_id, w.company.public_id]
+    )
+    return [
+        RouteCase(url_name="api-v1:membership_delete", url=url, method="delete", expect=NO_SESSION),
+        RouteCase(
+            url_name="api-v1:membership_delete",
+            label="api-v1:membership_delete (key: clients write)",
+            url=url,
+            method="delete",
+            headers=key_header({"clients": WRITE}),
+            expect=everyone(204),
+        ),
+        RouteCase(
+            url_name="api-v1:membership_delete",
+            label="api-v1:membership_delete (key: clients read only)",
+            url=url,
+            method="delete",
+            headers=key_header({"clients": READ}),
+            expect=everyone(403),
+        ),
+    ]
 
 
 def _other_stage(world: World) -> dict:
@@ -315,6 +408,69 @@ ROUTES = [
         ok=200,
         me=False,
         if_match=_etag,
+    ),
+    *_pipeline_cases(),
+    *_membership_cases(),
+    *_write_cases(
+        "memberships_create",
+        "clients",
+        lambda w: reverse("api-v1:memberships_create", args=[w.order.contact.public_id]),
+        lambda w: {"company": w.other_company.public_id, "role": "member"},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "order_items_create",
+        "orders",
+        lambda w: reverse("api-v1:order_items_create", args=[w.order.public_id]),
+        lambda w: {"name": "Доставка", "price": "300.00"},
+        ok=201,
+        me=False,
+        if_match=_etag,
+    ),
+    *_write_cases(
+        "invoices_create",
+        "invoices",
+        lambda w: reverse("api-v1:invoices_create"),
+        lambda w: {"amount": "990.00", "company": w.company.public_id},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "invoice_update",
+        "invoices",
+        lambda w: reverse("api-v1:invoice_update", args=[w.invoice.public_id]),
+        lambda w: {"due_date": "2031-01-31"},
+        ok=200,
+        me=False,
+        if_match=_invoice_etag,
+        method="patch",
+    ),
+    *_write_cases(
+        "invoice_void",
+        "invoices",
+        lambda w: reverse("api-v1:invoice_void", args=[w.invoice.public_id]),
+        lambda w: {},
+        ok=200,
+        me=False,
+        if_match=_invoice_etag,
+    ),
+    *_write_cases(
+        "documents_create",
+        "documents",
+        lambda w: reverse("api-v1:documents_create"),
+        _document_upload,
+        ok=201,
+        me=False,
+        json_body=False,
+    ),
+    *_write_cases(
+        "messages_create",
+        "messages",
+        lambda w: reverse("api-v1:messages_create"),
+        lambda w: {"contact": w.order.contact.public_id, "company": w.company.public_id, "body": "Через API"},
+        ok=201,
+        me=False,
     ),
     *_write_cases(
         "ticket_messages_create",

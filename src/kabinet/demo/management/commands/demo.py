@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from kabinet.core.lifecycle import DataFolderBusy, exclusive_data_folder, run_services
-from kabinet.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_loaded, load_demo
+from kabinet.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_api_key, demo_loaded, load_demo
 
 
 def serve_site_url(host: str, port: int) -> str:
@@ -65,6 +65,8 @@ class Command(BaseCommand):
             f"  by SMS:   {settings.KABINET_SMS_FILE_PATH}   (Anna +7 916 123-45-67, Ivan +7 926 234-56-78)"
         )
         self.stdout.write("Staff set up an authenticator app (TOTP) at their first sign-in.")
+        self.stdout.write(f"REST API: {url}/api/v1/docs   (docs/api.md)")
+        self.stdout.write(f"  an integrator key for this run: {demo_api_key()}")
         self.stdout.write("")
         self.stdout.flush()
         # The server and the job consumer run in this one process (kabinet.core.lifecycle): SIGTERM, SIGINT
