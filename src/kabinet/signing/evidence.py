@@ -35,4 +35,6 @@ def mask_email(address: str) -> str:
 
 def mask_phone(phone: str) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"+{digits[:-9]} {digits[-9:-7]}*-***-**-{digits[-2:]}" if len(digits) >= 10 else "***"
+    if len(digits) < 10:
+        return "***"
+    return f"+{digits[:-10] or digits[:1]} ***-***-**-{digits[-2:]}"

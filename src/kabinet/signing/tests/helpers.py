@@ -17,7 +17,9 @@ from kabinet.testing import factories as f
 NOW = datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)
 
 
-def pdf_document(*, company, contact, title: str = "Supply contract 7", lines: list[str] | None = None) -> Document:
+def pdf_document(
+    *, company, contact, title: str = "Supply contract 7", lines: list[str] | None = None
+) -> Document:
     """A published contract whose file is a real (small) PDF."""
     stored = store_bytes(
         actor=None,
@@ -30,7 +32,9 @@ def pdf_document(*, company, contact, title: str = "Supply contract 7", lines: l
 
 
 def verified_email(user) -> None:
-    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
 
 
 def requested(document: Document, **kwargs) -> SignatureRequest:

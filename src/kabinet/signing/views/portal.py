@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kabinet.signing import actions, evidence
@@ -25,9 +26,9 @@ from kabinet.signing.views.files import checked_file_response, text_download
 logger = logging.getLogger(__name__)
 
 CODE_ERRORS = {
-    "wrong": _("The code is not correct. Check it and try again, or ask for a new one."),
-    "expired": _("This code has expired. Ask for a new one."),
-    "too_many": _("Too many wrong codes. Ask for a new one."),
+    "wrong": gettext_lazy("The code is not correct. Check it and try again, or ask for a new one."),
+    "expired": gettext_lazy("This code has expired. Ask for a new one."),
+    "too_many": gettext_lazy("Too many wrong codes. Ask for a new one."),
 }
 
 
