@@ -70,3 +70,12 @@ def staff_requests(user: Any) -> QuerySet[SignatureRequest]:
     if not (user.is_active and user.is_staff and user.has_perm("signing.view_signaturerequest")):
         return SignatureRequest.objects.none()
     return SignatureRequest.objects.select_related("document", "company", "contact")
+
+
+def staff_turns(user: Any) -> QuerySet[SignatureRequest]:
+    """Pending requests whose staff signer is ``user`` (his turn or not yet)."""
+    return staff_requests(user).filter(
+        status=SignatureRequest.Status.PENDING,
+        signers__staff_user=user,
+        signers__status=Signer.Status.PENDING,
+    )

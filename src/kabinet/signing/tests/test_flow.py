@@ -14,6 +14,7 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
@@ -269,18 +270,21 @@ def test_a_changed_original_cannot_be_signed(anna):
     sig_request = requested(document, client_contact=anna.contact)
     with document.file.file.open("wb") as handle:
         handle.write(b"%PDF-1.4\n% another file\n")
-    with pytest.raises(Exception, match="changed"):
+    with pytest.raises(ValidationError) as refused:
         actions.send_signing_code(actor=anna, signer=sig_request.signers.get(), channel="email", now=NOW)
+    assert "channel" in refused.value.message_dict and not SigningCode.objects.exists()
 
 
 def test_signing_requests_need_a_published_pdf_and_a_member_of_the_company(anna):
     company = company_of(anna)
     stranger = f.client_user(company=f.CompanyFactory())
     document = pdf_document(company=company, contact=anna.contact)
-    with pytest.raises(Exception, match="not a client"):
+    with pytest.raises(ValidationError) as refused:
         requested(document, client_contact=stranger.contact)
+    assert "client_contact" in refused.value.message_dict
     draft = pdf_document(company=company, contact=anna.contact)
     Document.objects.filter(pk=draft.pk).update(status=Document.Status.DRAFT)
-    with pytest.raises(Exception, match="Publish"):
+    with pytest.raises(ValidationError) as refused:
         requested(Document.objects.get(pk=draft.pk), client_contact=anna.contact)
+    assert "document" in refused.value.message_dict
     assert not Signer.objects.exists()

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kabinet.signing import actions
 from kabinet.signing.forms import CountersignForm
 from kabinet.signing.models import SignatureRequest, Signer
-from kabinet.signing.selectors import staff_requests
+from kabinet.signing.selectors import staff_requests, staff_turns
 from kabinet.signing.views.files import checked_file_response, text_download
 
 PER_PAGE = 25
@@ -56,11 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if show == "pending":
         rows = rows.filter(status=SignatureRequest.Status.PENDING)
     elif show == "mine":
-        rows = rows.filter(
-            status=SignatureRequest.Status.PENDING,
-            signers__staff_user=request.user,
-            signers__status=Signer.Status.PENDING,
-        )
+        rows = staff_turns(request.user).prefetch_related(_signers()).order_by("-created_at", "-id")
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
