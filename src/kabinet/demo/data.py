@@ -23,6 +23,7 @@ from kabinet.demo import identifiers
 from kabinet.demo.pdf import simple_pdf
 from kabinet.documents.actions import issue_document
 from kabinet.documents.models import Document
+from kabinet.signing.actions import request_signature
 from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
 from kabinet.portal.actions import save_portal_settings
@@ -210,7 +211,15 @@ def _pdf(lines: list[str], *, name: str, actor, company, contact) -> ClientFile:
 def _staff_group() -> Group:
     group, _created = Group.objects.get_or_create(name="Менеджеры")
     wanted = Permission.objects.filter(
-        content_type__app_label__in=["crm", "tickets", "documents", "billing", "files", "messaging"]
+        content_type__app_label__in=[
+            "crm",
+            "tickets",
+            "documents",
+            "billing",
+            "files",
+            "messaging",
+            "signing",
+        ]
     )
     group.permissions.set(wanted)
     return group
@@ -409,7 +418,7 @@ def load_demo(*, seed: int = 2026) -> None:
             company=company,
             contact=contact,
         )
-        issue_document(
+        addendum_document = issue_document(
             actor=manager,
             title="Дополнительное соглашение № 2",
             kind=Document.Kind.CONTRACT,
@@ -419,6 +428,14 @@ def load_demo(*, seed: int = 2026) -> None:
             date=today,
             file=addendum,
             status=Document.Status.AWAITING_SIGNATURE,
+        )
+        # The client signs by a one-time code, then the manager countersigns (docs/signatures.md).
+        request_signature(
+            actor=manager,
+            document=addendum_document,
+            client_contact=contact,
+            staff_user=manager,
+            deadline=today + datetime.timedelta(days=7),
         )
         recon = _pdf(
             ["Reconciliation act, Q3 2026"],

@@ -81,7 +81,9 @@ def _request(request: HttpRequest, public_id: str) -> SignatureRequest:
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     sig_request = _request(request, public_id)
-    current = actions.current_signer(sig_request)
+    # The turn from the prefetched signers (no query): the first pending one while the request is pending.
+    pending = [s for s in sig_request.signers.all() if s.status == Signer.Status.PENDING]
+    current = pending[0] if pending and sig_request.status == SignatureRequest.Status.PENDING else None
     my_turn = (
         current is not None and current.side == Signer.Side.STAFF and current.staff_user_id == request.user.pk
     )
