@@ -23,11 +23,11 @@ from kabinet.demo import identifiers
 from kabinet.demo.pdf import simple_pdf
 from kabinet.documents.actions import issue_document
 from kabinet.documents.models import Document
-from kabinet.signing.actions import request_signature
 from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
 from kabinet.portal.actions import save_portal_settings
 from kabinet.portal.models import PortalSettings
+from kabinet.signing.actions import request_signature
 from kabinet.tickets import actions as tickets
 from kabinet.tickets.models import TicketCategory, TicketSettings
 from kabinet.tickets.permissions import support_agents_group
