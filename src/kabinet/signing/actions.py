@@ -626,3 +626,30 @@ def install_certificate(*, actor: Any, label: str, pkcs12_data: bytes, password:
     )
     record_audit(event="signing.certificate_installed", actor=actor, target=installed, subject=subject[:200])
     return installed
+
+
+REMIND_DAYS_BEFORE = 2
+
+
+@transaction.atomic
+def send_reminders(*, now: datetime.datetime) -> int:
+    """Remind whoever signs next, once, when a pending request's deadline is at most two days away (or past).
+    Returns how many requests were reminded."""
+    today = now.date()
+    due = (
+        SignatureRequest.objects.select_for_update(skip_locked=True)
+        .select_related("document")
+        .filter(
+            status=SignatureRequest.Status.PENDING,
+            reminded_at__isnull=True,
+            deadline__isnull=False,
+            deadline__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
+        )
+    )
+    count = 0
+    for sig_request in due:
+        _tell_client_signers(sig_request)
+        sig_request.reminded_at = now
+        sig_request.save(update_fields=["reminded_at", "updated_at"])
+        count += 1
+    return count

@@ -13,3 +13,6 @@ class SigningConfig(AppConfig):
 
         register_app_events(events)
         portal.register()
+        from kabinet.signing import personal_data
+
+        personal_data.register()

@@ -68,6 +68,7 @@ class SignatureRequest(PublicModel):
     result_sha256 = models.CharField(_("result SHA-256"), max_length=64, blank=True, db_index=True)
     certificate_pem = models.TextField(_("sealing certificate"), blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature request")

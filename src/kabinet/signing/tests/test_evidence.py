@@ -74,3 +74,17 @@ def test_the_admin_cannot_change_or_delete_an_event_even_as_superuser(event):
     client.post(changelist, {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"})
     assert client.get(reverse("admin:signing_signingevent_add")).status_code == 403
     assert SigningEvent.objects.get().reason == "Not now"
+
+
+def test_the_data_export_holds_the_evidence_and_deleting_the_account_keeps_it(event):
+    from kabinet.accounts.actions import delete_account
+    from kabinet.signing.personal_data import export
+
+    user = event.user
+    (part,) = export(user)
+    assert part.records[0]["signature_id"] == event.request.signature_id
+    assert part.records[0]["ip_address"] == "198.51.100.1"
+    assert any(item.path.endswith("-audit-log.txt") and b"Not now" in item.read() for item in part.files)
+    delete_account(actor=user, user=user)
+    kept = SigningEvent.objects.get()
+    assert kept.reason == "Not now" and kept.signer_name == event.signer_name

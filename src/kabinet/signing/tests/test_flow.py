@@ -288,3 +288,20 @@ def test_signing_requests_need_a_published_pdf_and_a_member_of_the_company(anna)
         requested(Document.objects.get(pk=draft.pk), client_contact=anna.contact)
     assert "document" in refused.value.message_dict
     assert not Signer.objects.exists()
+
+
+def test_a_reminder_goes_once_before_the_deadline(anna, notices):
+    document = pdf_document(company=company_of(anna), contact=anna.contact)
+    sig_request = requested(
+        document, client_contact=anna.contact, deadline=NOW.date() + timezone.timedelta(days=5)
+    )
+    before = len(notices)
+    assert actions.send_reminders(now=NOW) == 0  # five days ahead: not yet
+    later = NOW + timezone.timedelta(days=3)
+    assert actions.send_reminders(now=later) == 1
+    assert actions.send_reminders(now=later) == 0
+    reminders = notices[before:]
+    assert [n.event for n in reminders] == ["document.awaiting_signature"]
+    assert reminders[0].url == reverse("signing:sign", args=[document.public_id])
+    sig_request.refresh_from_db()
+    assert sig_request.reminded_at == later
