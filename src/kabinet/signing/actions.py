@@ -343,7 +343,11 @@ def sign(
 ) -> str:
     """Sign with the one-time code of ``attempt``: the evidence is recorded, the next signer is told, and the
     last signature seals the PDF. Returns the outcome of the code (``"ok"`` when signed)."""
-    signer = Signer.objects.select_for_update().select_related("request__document__file").get(pk=signer.pk)
+    signer = (
+        Signer.objects.select_for_update(of=("self",))
+        .select_related("request__document__file")
+        .get(pk=signer.pk)
+    )
     if current_signer(signer.request) != signer:
         return "expired"
     needs_consent = not has_consent(actor)
@@ -377,7 +381,11 @@ def sign(
 @transaction.atomic
 def countersign(*, actor: Any, signer: Signer, context: Context, now: datetime.datetime) -> None:
     """The staff signature, after the caller checked the staff member's authenticator code (TOTP)."""
-    signer = Signer.objects.select_for_update().select_related("request__document__file").get(pk=signer.pk)
+    signer = (
+        Signer.objects.select_for_update(of=("self",))
+        .select_related("request__document__file")
+        .get(pk=signer.pk)
+    )
     if (
         signer.side != Signer.Side.STAFF
         or signer.staff_user_id != actor.pk
@@ -527,7 +535,9 @@ def _seal(request: SignatureRequest, *, now: datetime.datetime) -> None:
 @transaction.atomic
 def decline(*, actor: Any, signer: Signer, reason: str, context: Context, now: datetime.datetime) -> None:
     """Refuse to sign, with a reason staff read; the request ends and the document is no longer awaited."""
-    signer = Signer.objects.select_for_update().select_related("request__document").get(pk=signer.pk)
+    signer = (
+        Signer.objects.select_for_update(of=("self",)).select_related("request__document").get(pk=signer.pk)
+    )
     if current_signer(signer.request) != signer:
         raise ValidationError({"reason": _("This document no longer awaits your signature.")})
     reason = reason.strip()
@@ -637,7 +647,7 @@ def send_reminders(*, now: datetime.datetime) -> int:
     Returns how many requests were reminded."""
     today = now.date()
     due = (
-        SignatureRequest.objects.select_for_update(skip_locked=True)
+        SignatureRequest.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("document")
         .filter(
             status=SignatureRequest.Status.PENDING,

@@ -14,7 +14,6 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.urls import reverse
@@ -31,6 +30,12 @@ from kabinet.testing.totp import totp_code
 from kabinet.webhooks.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _codes_not_rate_limited(settings):
+    """Tests here ask for several codes within seconds; the limit itself is tested below."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signing_code": "100/m/user"}
 
 
 @pytest.fixture
@@ -66,9 +71,7 @@ def code_from_mail() -> str:
 
 
 def send_code(client, url, channel="email"):
-    """Ask for a code; the message leaves when the transaction commits. (The rate limit's counters go: a
-    test asks for several codes at once.)"""
-    cache.clear()
+    """Ask for a code; the message leaves when the transaction commits."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(url, {"action": "send", "confirm": "on", "channel": channel})
 
@@ -305,3 +308,14 @@ def test_a_reminder_goes_once_before_the_deadline(anna, notices):
     assert reminders[0].url == reverse("signing:sign", args=[document.public_id])
     sig_request.refresh_from_db()
     assert sig_request.reminded_at == later
+
+
+def test_asking_for_codes_is_rate_limited(client, anna, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signing_code": "1/m/user"}
+    document = pdf_document(company=company_of(anna), contact=anna.contact)
+    requested(document, client_contact=anna.contact)
+    client.force_login(anna)
+    url = reverse("signing:sign", args=[document.public_id])
+    assert "attempt=" in send_code(client, url)["Location"]
+    assert "attempt=" not in send_code(client, url)["Location"]
+    assert SigningCode.objects.count() == 1
