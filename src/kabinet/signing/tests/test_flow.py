@@ -319,3 +319,34 @@ def test_asking_for_codes_is_rate_limited(client, anna, settings):
     assert "attempt=" in send_code(client, url)["Location"]
     assert "attempt=" not in send_code(client, url)["Location"]
     assert SigningCode.objects.count() == 1
+
+
+def test_a_named_colleague_signs_a_document_he_does_not_own_and_others_cannot(client, anna):
+    company = company_of(anna)
+    colleague = f.client_user(company=company, email="colleague@example.test")
+    verified_email(colleague)
+    other = f.client_user(company=company, email="other@example.test")
+    document = pdf_document(company=company, contact=anna.contact)  # Anna's document
+    requested(document, client_contact=colleague.contact)
+    url = reverse("signing:sign", args=[document.public_id])
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    assert send_code(client, url).status_code == 404
+    client.force_login(anna)  # she sees the document, but she is not the one named
+    assert client.get(url).status_code == 404
+    client.force_login(colleague)
+    assert client_signs(client, document).status_code == 302
+    assert SigningEvent.objects.get().user == colleague
+
+
+def test_staff_see_who_is_pending_and_what_is_overdue(client, anna, manager):
+    document = pdf_document(company=company_of(anna), contact=anna.contact, title="Late contract")
+    sig_request = requested(document, client_contact=anna.contact, staff_user=manager)
+    SignatureRequest.objects.filter(pk=sig_request.pk).update(
+        deadline=timezone.localdate() - timezone.timedelta(days=1)
+    )
+    client.force_login(manager)
+    body = client.get(reverse("signing_staff:queue") + "?show=pending").content.decode()
+    assert "Late contract" in body and "overdue" in body
+    mine = client.get(reverse("signing_staff:queue") + "?show=mine").content.decode()
+    assert "Late contract" in mine
