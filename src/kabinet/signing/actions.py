@@ -579,31 +579,49 @@ def decline(*, actor: Any, signer: Signer, reason: str, context: Context, now: d
 
 
 def audit_log_text(request: SignatureRequest) -> str:
-    """The downloadable audit log of one document: hashes and every event with its evidence (UTF-8 text)."""
+    """The downloadable audit log of one document: hashes and every event with its evidence (UTF-8 text),
+    labelled in the reader's language; the values are the evidence as recorded."""
     document = request.document
+    utc = "%Y-%m-%d %H:%M:%S UTC"
+    label = {
+        "document": _("Document"),
+        "status": _("Status"),
+        "original": _("Original SHA-256"),
+        "result": _("Result SHA-256"),
+        "requested": _("Requested"),
+        "signer": _("Signer"),
+        "company": _("Company"),
+        "verified": _("Verified by"),
+        "ip": _("IP address"),
+        "agent": _("User agent"),
+        "local": _("Local time"),
+        "shown": _("SHA-256 of the document shown"),
+        "reason": _("Reason"),
+    }
     rows = [
-        f"Kabinet signature audit log — {request.signature_id}",
-        f"Document: {document.title} {document.number}".rstrip(),
-        f"Status: {request.status}",
-        f"Original SHA-256: {request.original_sha256}",
-        f"Result SHA-256: {request.result_sha256 or '-'}",
-        f"Requested: {request.created_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC",
+        _("Signature audit log — %(id)s") % {"id": request.signature_id},
+        f"{label['document']}: {document.title} {document.number}".rstrip(),
+        f"{label['status']}: {request.get_status_display()}",
+        f"{label['original']}: {request.original_sha256}",
+        f"{label['result']}: {request.result_sha256 or '-'}",
+        f"{label['requested']}: {request.created_at.astimezone(datetime.UTC):{utc}}",
         "",
     ]
     for event in request.events.order_by("occurred_at", "id"):
+        statement = _("Statement, version %(version)s") % {"version": event.statement_version}
         rows += [
-            f"[{event.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC] {event.kind.upper()}",
-            f"  signer: {event.signer_name} <{event.signer_email}>, {event.role}",
-            f"  company: {event.company_name} {event.company_tax_id}".rstrip(),
-            f"  verified by: {event.channel} {event.destination}".rstrip(),
-            f"  IP: {event.ip_address or '-'}",
-            f"  user agent: {event.user_agent or '-'}",
-            f"  local time: {event.local_time} ({event.time_zone})",
-            f"  statement v{event.statement_version}: {event.statement}",
-            f"  document SHA-256: {event.document_sha256}",
+            f"[{event.occurred_at.astimezone(datetime.UTC):{utc}}] {event.get_kind_display().upper()}",
+            f"  {label['signer']}: {event.signer_name} <{event.signer_email}>, {event.role}",
+            f"  {label['company']}: {event.company_name} {event.company_tax_id}".rstrip(),
+            f"  {label['verified']}: {event.channel} {event.destination}".rstrip(),
+            f"  {label['ip']}: {event.ip_address or '-'}",
+            f"  {label['agent']}: {event.user_agent or '-'}",
+            f"  {label['local']}: {event.local_time} ({event.time_zone})",
+            f"  {statement}: {event.statement}",
+            f"  {label['shown']}: {event.document_sha256}",
         ]
         if event.reason:
-            rows.append(f"  reason: {event.reason}")
+            rows.append(f"  {label['reason']}: {event.reason}")
         rows.append("")
     return "\n".join(rows) + "\n"
 
