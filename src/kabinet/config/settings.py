@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kabinet.files",
     "kabinet.tickets",
     "kabinet.documents",
+    "kabinet.signing",
     "kabinet.billing",
     "kabinet.bookings",
     "kabinet.notifications",
@@ -267,6 +268,9 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "reset_password_from_key": "20/m/ip",
     "delete_account": "3/10m/user",
+    "signing_code": "1/30s/user,10/h/user",  # Kabinet's: codes to sign a document
+    "signing_countersign": "5/m/user",  # Kabinet's: staff authenticator codes when countersigning
+    "signing_verify": "20/m/ip",  # Kabinet's: the public verification page
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kabinet"

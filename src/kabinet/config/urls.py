@@ -17,6 +17,8 @@ urlpatterns = [
     path("staff/tickets/", include("kabinet.tickets.staff_urls")),
     path("", include("kabinet.crm.urls")),
     path("", include("kabinet.documents.urls")),
+    path("", include("kabinet.signing.urls")),
+    path("staff/signatures/", include("kabinet.signing.staff_urls")),
     path("", include("kabinet.billing.urls")),
     path("", include("kabinet.bookings.urls")),
     path("", include("kabinet.notifications.urls")),

@@ -28,6 +28,7 @@ from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
 from kabinet.portal.actions import save_portal_settings
 from kabinet.portal.models import PortalSettings
+from kabinet.signing.actions import request_signature
 from kabinet.tickets import actions as tickets
 from kabinet.tickets.models import TicketCategory, TicketSettings
 from kabinet.tickets.permissions import support_agents_group
@@ -219,6 +220,7 @@ def _staff_group() -> Group:
             "files",
             "messaging",
             "bookings",
+            "signing",
         ]
     )
     group.permissions.set(wanted)
@@ -418,7 +420,7 @@ def load_demo(*, seed: int = 2026) -> None:
             company=company,
             contact=contact,
         )
-        issue_document(
+        addendum_document = issue_document(
             actor=manager,
             title="Дополнительное соглашение № 2",
             kind=Document.Kind.CONTRACT,
@@ -428,6 +430,14 @@ def load_demo(*, seed: int = 2026) -> None:
             date=today,
             file=addendum,
             status=Document.Status.AWAITING_SIGNATURE,
+        )
+        # The client signs by a one-time code, then the manager countersigns (docs/signatures.md).
+        request_signature(
+            actor=manager,
+            document=addendum_document,
+            client_contact=contact,
+            staff_user=manager,
+            deadline=today + datetime.timedelta(days=7),
         )
         recon = _pdf(
             ["Reconciliation act, Q3 2026"],

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.crm.selectors import orders_waiting_for_staff
 from kabinet.messaging.selectors import CAN_READ, conversations_visible_to, staff_permissions
+from kabinet.signing.selectors import staff_turns
 from kabinet.tickets.selectors import can_work_on_tickets, tickets_for_staff
 
 
@@ -34,6 +35,8 @@ def staff_navigation(request: HttpRequest) -> list[dict[str, Any]]:
         entries.append(_entry(request, "tickets", _("Tickets"), reverse("tickets_staff:queue"), badge=True))
     if user.has_perm("bookings.change_booking"):
         entries.append(_entry(request, "bookings", _("Bookings"), reverse("bookings:staff_day")))
+    if user.has_perm("signing.view_signaturerequest"):
+        entries.append(_entry(request, "signatures", _("Signatures"), reverse("signing_staff:queue")))
     if user.has_perm("crm.view_contact"):
         entries.append(_entry(request, "clients", _("Clients"), reverse("admin:crm_contact_changelist")))
     entries.append(_entry(request, "admin", _("Back office"), reverse("admin:index"), exact=True))
@@ -78,6 +81,16 @@ def staff_queues(request: HttpRequest) -> list[dict[str, Any]]:
                 "count": orders_waiting_for_staff(user).count(),
                 "url": reverse("admin:crm_order_changelist")
                 + f"?manager__id__exact={user.pk}&closed_at__isnull=True",
+            }
+        )
+    if user.has_perm("signing.view_signaturerequest"):
+        queues.append(
+            {
+                "key": "signatures",
+                "label": _("Documents waiting for your signature"),
+                "help": _("Countersign them with your authenticator app"),
+                "count": staff_turns(user).count(),
+                "url": reverse("signing_staff:queue") + "?show=mine",
             }
         )
     return queues

@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "invoice.issued": "invoice.issued",
     "document.issued": "document.published",
     "document.awaiting_signature": "document.published",
+    "document.signed": "document.signed",  # every signature (summary: signature_id, complete)
     "ticket.created": "ticket.created",
     "ticket.replied": "ticket.replied",
     "ticket.client_replied": "ticket.replied",

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kabinet.core.registry import detail_panels
 from kabinet.documents.forms import DocumentFilterForm
 from kabinet.documents.models import Document
 from kabinet.documents.selectors import document_for_viewer, documents_visible_to
@@ -54,7 +55,12 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         document = document_for_viewer(request.viewer, public_id)
     except Document.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "documents/detail.html", {"document": document})
+    panels = []
+    for panel in detail_panels("document"):  # signing's panel (who signs, the sign button, the signed PDF)
+        context = panel.context(request, document)
+        if context is not None:
+            panels.append({"key": panel.key, "template": panel.template, "context": context})
+    return render(request, "documents/detail.html", {"document": document, "panels": panels})
 
 
 @login_required

@@ -1,0 +1,14 @@
+"""Signing's jobs: reminders before the deadline, once a day."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kabinet.signing import actions
+
+
+@db_periodic_task(crontab(minute="0", hour="8"))
+def remind_signers() -> int:
+    return actions.send_reminders(now=timezone.now())
