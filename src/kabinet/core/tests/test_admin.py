@@ -12,6 +12,10 @@ from kabinet.core.models import AuditEntry
 from kabinet.crm.models import Company, TimelineEntry
 from kabinet.messaging.models import Conversation
 from kabinet.notifications.models import Delivery, Notification, Preference, PushSubscription
+from kabinet.sync.models import Conflict as SyncConflict
+from kabinet.sync.models import Link as SyncLink
+from kabinet.sync.models import Push as SyncPush
+from kabinet.sync.models import Run as SyncRun
 from kabinet.testing import factories as f
 from kabinet.webhooks.models import Delivery as WebhookDelivery
 from kabinet.webhooks.models import InboxEvent
@@ -50,6 +54,10 @@ def test_changelist_search_and_forms_open(staff_client, model):
         Invitation,
         WebhookDelivery,
         InboxEvent,
+        SyncRun,
+        SyncLink,
+        SyncConflict,
+        SyncPush,
     )
     expected = 403 if model in read_only else 200
     assert staff_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == expected
