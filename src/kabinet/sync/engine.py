@@ -63,6 +63,20 @@ class Context:
     contacts: dict[str, Contact | None] = field(default_factory=dict)
     companies: dict[str, Company | None] = field(default_factory=dict)
     managers: dict[str, Any] = field(default_factory=dict)
+    members: set[tuple[int, int]] = field(default_factory=set)
+    # The links of the page being applied, read in one query (``prefetch``); ``None``: look each one up.
+    page_links: dict[str, Link] | None = None
+
+    def prefetch(self, deals: tuple[CrmDeal, ...]) -> None:
+        rows = Link.objects.filter(
+            connection=self.connection, kind=Link.Kind.DEAL, crm_id__in=[d.id for d in deals]
+        )
+        self.page_links = {row.crm_id: row for row in rows}
+
+    def deal_link(self, crm_id: str) -> Link | None:
+        if self.page_links is not None:
+            return self.page_links.get(crm_id)
+        return linked(self.connection, Link.Kind.DEAL, crm_id)
 
     @classmethod
     def load(cls, connection: Connection, provider: CrmProvider) -> Context:
@@ -211,6 +225,34 @@ def resolve_company(context: Context, crm_id: str) -> Company | None:
     return company
 
 
+def custom_fields(connection: Connection, deal: CrmDeal) -> dict[str, str]:
+    """The CRM fields staff chose to show, under their client-facing labels."""
+    return {
+        label: str(deal.fields.get(code, ""))
+        for code, label in (connection.custom_fields or {}).items()
+        if deal.fields.get(code) not in (None, "")
+    }
+
+
+def deal_digest(context: Context, deal: CrmDeal) -> str:
+    """The hash of everything a deal's order is made of, the mapping included (a remapped stage differs)."""
+    stage_map = context.stages.get((deal.pipeline_id, deal.stage_id))
+    manager = context.managers.get(deal.responsible_id)
+    return digest(
+        {
+            "title": deal.title,
+            "amount": str(deal.amount),
+            "currency": deal.currency,
+            "stage": getattr(stage_map, "stage_id", None),
+            "hides": getattr(stage_map, "hides", None),
+            "contact": deal.contact_id,
+            "company": deal.company_id,
+            "fields": custom_fields(context.connection, deal),
+            "manager": getattr(manager, "pk", None),
+        }
+    )
+
+
 def apply_deal(context: Context, deal: CrmDeal) -> str:
     """Create or update the Kabinet order of one deal; answers what happened. Runs inside a transaction."""
     connection = context.connection
@@ -218,7 +260,9 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
     if pipeline_map is None or pipeline_map.pipeline is None:
         return SKIPPED  # not a pipeline staff chose to import
     stage_map = context.stages.get((deal.pipeline_id, deal.stage_id))
-    row = linked(connection, Link.Kind.DEAL, deal.id)
+    row = context.deal_link(deal.id)
+    if row is not None and row.digest and not row.deleted_in_crm and row.digest == deal_digest(context, deal):
+        return UNCHANGED  # what was applied last: no query for the order at all
     order = Order.objects.select_related("stage").filter(pk=row.object_id).first() if row else None
     if stage_map is None or (stage_map.stage is None and not stage_map.hides):
         open_conflict(
@@ -239,23 +283,9 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
             [],
         )
         return SKIPPED
-    fields = {
-        label: str(deal.fields.get(code, ""))
-        for code, label in (connection.custom_fields or {}).items()
-        if deal.fields.get(code) not in (None, "")
-    }
+    fields = custom_fields(connection, deal)
     manager = context.managers.get(deal.responsible_id)
-    values = {
-        "title": deal.title,
-        "amount": str(deal.amount),
-        "currency": deal.currency,
-        "stage": stage.pk,
-        "contact": deal.contact_id,
-        "company": deal.company_id,
-        "fields": fields,
-        "manager": getattr(manager, "pk", None),
-    }
-    value_digest = digest(values)
+    value_digest = deal_digest(context, deal)
     if row is not None and order is not None and row.digest == value_digest:
         return UNCHANGED
     contact = resolve_contact(context, deal.contact_id)
@@ -270,12 +300,10 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
                 connection, Link.Kind.DEAL, deal.id, f"{deal.title}: the deal has no contact or company", []
             )
         return SKIPPED
-    if (
-        contact is not None
-        and company is not None
-        and not Membership.objects.filter(contact=contact, company=company).exists()
-    ):
-        crm.add_membership(actor=None, contact=contact, company=company)
+    if contact is not None and company is not None and (contact.pk, company.pk) not in context.members:
+        if not Membership.objects.filter(contact=contact, company=company).exists():
+            crm.add_membership(actor=None, contact=contact, company=company)
+        context.members.add((contact.pk, company.pk))
     title = (deal.title or f"#{deal.id}")[:250]
     amount = Decimal(deal.amount).quantize(Decimal("0.01"))
     if order is None:
@@ -291,7 +319,15 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
             manager=manager,
             custom_fields=fields,
         )
-        link(connection, Link.Kind.DEAL, deal.id, order.pk, value_digest)
+        created = Link.objects.create(
+            connection=connection,
+            kind=Link.Kind.DEAL,
+            crm_id=deal.id,
+            object_id=order.pk,
+            digest=value_digest,
+        )
+        if context.page_links is not None:
+            context.page_links[deal.id] = created
         return CREATED
     changed = []
     for name, value in (
@@ -315,6 +351,20 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
         changed.append("stage")
     link(connection, Link.Kind.DEAL, deal.id, order.pk, value_digest)
     return UPDATED if changed else UNCHANGED
+
+
+def apply_safely(context: Context, deal: CrmDeal) -> str:
+    """``apply_deal`` in a savepoint: a deal Kabinet cannot accept (a value failing validation) goes to the
+    review list with the reason, and the rest of the page goes on."""
+    try:
+        with transaction.atomic():
+            return apply_deal(context, deal)
+    except ValidationError as error:
+        context.page_links = None  # the savepoint may have undone a link the cache holds
+        open_conflict(
+            context.connection, Link.Kind.DEAL, deal.id, f"{deal.title}: {'; '.join(error.messages)}", []
+        )
+        return SKIPPED
 
 
 def count(run: Run, outcome: str) -> None:
@@ -350,9 +400,9 @@ def pull(
         for _number in range(MAX_PAGES_PER_RUN):
             page = provider.deals(modified_since=since, page=checkpoint.get("page", ""))
             with transaction.atomic():
+                context.prefetch(page.deals)
                 for deal in page.deals:
-                    with transaction.atomic():
-                        count(run, apply_deal(context, deal))
+                    count(run, apply_safely(context, deal))
                     if newest is None or deal.modified_at > newest:
                         newest = deal.modified_at
                 if checkpoint.get("full"):  # seen in this resync: what is left unseen was deleted in the CRM
