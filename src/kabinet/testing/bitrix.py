@@ -28,7 +28,7 @@ STAGES = {
 
 
 class Bitrix24StandIn:
-    def __init__(self, *, application_token: str = "app-token-1", access_token: str = "") -> None:
+    def __init__(self, *, application_token: str = "app-token-1", access_token: str = "") -> None:  # noqa: S107
         self.deals: dict[str, dict[str, Any]] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.companies: dict[str, dict[str, Any]] = {}
