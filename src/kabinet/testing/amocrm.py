@@ -21,7 +21,7 @@ STATUSES = [
 
 
 class AmoCrmStandIn:
-    def __init__(self, *, account_id: int = 29_085_955, access_token: str = "amo-token-1") -> None:
+    def __init__(self, *, account_id: int = 29_085_955, access_token: str = "amo-token-1") -> None:  # noqa: S107
         self.account_id, self.access_token = account_id, access_token
         self.leads: dict[int, dict[str, Any]] = {}
         self.contacts: dict[int, dict[str, Any]] = {}
@@ -112,7 +112,7 @@ class AmoCrmStandIn:
                 status,
                 {
                     "title": title,
-                    "type": "https://httpstatus.es/%d" % status,
+                    "type": f"https://httpstatus.es/{status}",
                     "status": status,
                     "detail": detail or title,
                 },
