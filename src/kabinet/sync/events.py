@@ -53,15 +53,9 @@ def comment_text(entry: TimelineEntry, template: Any) -> str:
 
 def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs: Any) -> None:
     if not created or kwargs.get("raw") or instance.event not in WRITE_BACK or instance.actor_id is None:
-        return
-    if (
-        instance.event != "order.confirmed"
-        and instance.event != "order.declined"
-        and not instance.client_visible
-    ):
         return  # only people's actions go back: the sync's own writes have no actor, so nothing echoes
-    if instance.actor.is_staff:
-        return  # staff work in the CRM itself; the outbox carries what clients did
+    if not instance.client_visible:
+        return  # an internal entry (a file staff keep to themselves) is not the client's action
     entity, template = WRITE_BACK[instance.event]
     if entity == "deal":
         if instance.subject_type is None or instance.subject_type.model_class() is not Order:
@@ -71,6 +65,10 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
         if not instance.contact_id:
             return
         links = Link.objects.filter(kind=Link.Kind.CONTACT, object_id=instance.contact_id)
+    # One query for what is not synced at all (most portals, most clients); the author only when it is.
+    links = list(links.filter(deleted_in_crm=False, connection__is_active=True))
+    if not links or instance.actor.is_staff:
+        return  # staff work in the CRM itself; the outbox carries what clients did
     pushes = [
         Push.objects.create(
             connection_id=row.connection_id,
@@ -80,7 +78,7 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
             timeline_entry=instance.pk,
             author_id=instance.actor_id,
         )
-        for row in links.filter(deleted_in_crm=False, connection__is_active=True)
+        for row in links
     ]
     if pushes:
         from kabinet.sync.tasks import deliver_pushes
