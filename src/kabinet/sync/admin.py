@@ -140,7 +140,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "open_conflicts",
     )
     inlines = (PipelineMapInline, StageMapInline)
-    actions = ("sync_now", "resync_everything", "load_crm_pipelines", "mirror_pipelines")
+    actions = ("preview_import", "sync_now", "resync_everything", "load_crm_pipelines", "mirror_pipelines")
 
     def get_fields(self, request, obj=None):
         health = (
@@ -203,6 +203,34 @@ class ConnectionAdmin(admin.ModelAdmin):
     def webhook_url(self, connection: Connection) -> str:
         source = connection.inbox_source
         return reverse("webhooks:inbox", args=[source.path_secret]) if source else "—"
+
+    @admin.action(description=_("Preview what the next pull creates"))
+    def preview_import(self, request, queryset):
+        from kabinet.sync.engine import preview
+
+        for connection in queryset:
+            try:
+                seen = preview(connection)
+            except CrmError as error:
+                self.message_user(request, f"{connection}: {error.message}", messages.ERROR)
+                continue
+            text = _(
+                "%(name)s: %(deals)s deals read%(more)s — %(new)s new orders, %(known)s already synced, "
+                "%(hidden)s hidden, %(unmapped)s at unmapped stages, %(skipped)s in pipelines not imported; "
+                "up to %(contacts)s new contacts and %(companies)s new companies."
+            ) % {
+                "name": connection,
+                "deals": seen.deals,
+                "more": "+" if seen.more else "",
+                "new": seen.orders_new,
+                "known": seen.orders_known,
+                "hidden": seen.hidden,
+                "unmapped": seen.unmapped_stage,
+                "skipped": seen.not_imported,
+                "contacts": seen.contacts_new,
+                "companies": seen.companies_new,
+            }
+            self.message_user(request, text, messages.INFO)
 
     @admin.action(description=_("Sync now"))
     def sync_now(self, request, queryset):

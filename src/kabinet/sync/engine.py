@@ -477,3 +477,66 @@ def pull_deal(connection: Connection, deal_id: str, *, kind: str = Run.Kind.OBJE
     run.status, run.finished_at = Run.Status.OK, timezone.now()
     run.save()
     return run
+
+
+@dataclass
+class Preview:
+    """What a pull would do, read without writing anything (the first pages only)."""
+
+    deals: int = 0
+    orders_new: int = 0
+    orders_known: int = 0
+    not_imported: int = 0  # pipelines staff did not map
+    hidden: int = 0
+    unmapped_stage: int = 0
+    contacts_new: int = 0
+    companies_new: int = 0
+    more: bool = False
+
+
+def preview(connection: Connection, *, pages: int = 5, sleep: Any = None) -> Preview:
+    """Read the first ``pages`` pages of what the next pull would read and count what it would create.
+
+    Nothing is written and no contact card is fetched: people are counted by CRM id against the links, so a
+    contact Kabinet would match by a verified address counts as new here."""
+    provider = provider_for(connection, sleep=sleep)
+    context = Context.load(connection, provider)
+    since = None if not connection.cursor else connection.cursor
+    result, token = Preview(), ""
+    contacts, companies = set(), set()
+    for _number in range(pages):
+        page = provider.deals(modified_since=since, page=token)
+        known = set(
+            Link.objects.filter(
+                connection=connection, kind=Link.Kind.DEAL, crm_id__in=[d.id for d in page.deals]
+            ).values_list("crm_id", flat=True)
+        )
+        for deal in page.deals:
+            result.deals += 1
+            pipeline_map = context.pipelines.get(deal.pipeline_id)
+            stage_map = context.stages.get((deal.pipeline_id, deal.stage_id))
+            if pipeline_map is None or pipeline_map.pipeline_id is None:
+                result.not_imported += 1
+            elif stage_map is None or (stage_map.stage_id is None and not stage_map.hides):
+                result.unmapped_stage += 1
+            elif stage_map.hides:
+                result.hidden += 1
+            elif deal.id in known:
+                result.orders_known += 1
+            else:
+                result.orders_new += 1
+                contacts.add(deal.contact_id)
+                companies.add(deal.company_id)
+        token = page.next
+        if not token:
+            break
+    result.more = bool(token)
+    contacts.discard("")
+    companies.discard("")
+    linked_contacts = Link.objects.filter(connection=connection, kind=Link.Kind.CONTACT, crm_id__in=contacts)
+    linked_companies = Link.objects.filter(
+        connection=connection, kind=Link.Kind.COMPANY, crm_id__in=companies
+    )
+    result.contacts_new = len(contacts) - linked_contacts.count()
+    result.companies_new = len(companies) - linked_companies.count()
+    return result

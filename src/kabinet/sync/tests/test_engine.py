@@ -187,3 +187,35 @@ def test_the_responsible_user_becomes_the_manager_and_chosen_fields_reach_the_or
     engine.pull(fresh(connection))
     order = Order.objects.get()
     assert order.manager == manager and order.custom_fields == {"Доставка": "Курьер"}
+
+
+def test_a_preview_counts_what_the_first_import_creates_and_writes_nothing(stand):
+    crm, connection = stand
+    fill(crm, 3)
+    person = crm.add_contact("Иван")
+    crm.add_deal("Спам", pipeline_id="0", stage_id="JUNK", contact_id=person.id)
+    crm.add_deal("Чужая воронка", pipeline_id="7", stage_id="C7:NEW", contact_id=person.id)
+    seen = engine.preview(connection)
+    assert (seen.deals, seen.orders_new, seen.hidden, seen.not_imported) == (5, 3, 1, 1)
+    assert (seen.contacts_new, seen.companies_new, seen.more) == (1, 1, False)
+    assert not Order.objects.exists() and not Link.objects.exists() and not Run.objects.exists()
+
+
+def test_the_back_office_previews_syncs_and_shows_the_health(
+    client, stand, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    crm, connection = stand
+    fill(crm, 2)
+    client.force_login(f.UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:sync_connection_changelist")
+    response = client.post(
+        changelist, {"action": "preview_import", "_selected_action": [connection.pk]}, follow=True
+    )
+    assert "2 new orders" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "sync_now", "_selected_action": [connection.pk]})
+    assert Order.objects.count() == 2
+    page = client.get(reverse("admin:sync_connection_change", args=[connection.pk])).content.decode()
+    assert "/hooks/in/" in page and "2" in page
