@@ -384,6 +384,14 @@ def pull(
     unpaid account: the connection stops until staff fix it); what was applied before stays applied.
     """
     now = now or timezone.now()
+    # One pull per connection runs at a time (the job's lease): a run still "running" died with its process.
+    Run.objects.filter(
+        connection=connection, status=Run.Status.RUNNING, kind__in=[Run.Kind.PULL, Run.Kind.FULL]
+    ).update(
+        status=Run.Status.FAILED,
+        error="interrupted (the process stopped); resumed from its checkpoint",
+        finished_at=now,
+    )
     run = Run.objects.create(
         connection=connection, kind=Run.Kind.FULL if full else Run.Kind.PULL, started_at=now
     )

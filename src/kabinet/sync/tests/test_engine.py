@@ -133,6 +133,8 @@ def test_an_import_killed_in_the_middle_resumes_from_its_checkpoint_without_dupl
     assert run.status == "ok" and run.created == 25 and crm.calls.count("deals") == 3  # pages 3, 4, 5 only
     assert Order.objects.count() == 45 and Link.objects.filter(kind="deal").count() == 45
     assert fresh(connection).checkpoint == {}
+    killed = Run.objects.exclude(pk=run.pk).get()
+    assert killed.status == Run.Status.FAILED and killed.error.startswith("interrupted")
 
 
 def test_broken_credentials_stop_the_sync_and_tell_the_admins_once(stand):
