@@ -66,6 +66,20 @@ class Context:
     members: set[tuple[int, int]] = field(default_factory=set)
     # The links of the page being applied, read in one query (``prefetch``); ``None``: look each one up.
     page_links: dict[str, Link] | None = None
+    # CRM contact cards fetched for a page in one call where the vendor allows it (Bitrix ``batch``).
+    cards: dict[str, Any] = field(default_factory=dict)
+
+    def prefetch_contacts(self, deals: tuple[CrmDeal, ...]) -> None:
+        wanted = {d.contact_id for d in deals if d.contact_id and d.contact_id not in self.contacts}
+        if not wanted:
+            return
+        wanted -= set(
+            Link.objects.filter(
+                connection=self.connection, kind=Link.Kind.CONTACT, crm_id__in=wanted
+            ).values_list("crm_id", flat=True)
+        )
+        if wanted:
+            self.cards.update(self.provider.contacts(sorted(wanted)))
 
     def prefetch(self, deals: tuple[CrmDeal, ...]) -> None:
         rows = Link.objects.filter(
@@ -140,7 +154,7 @@ def resolve_contact(context: Context, crm_id: str) -> Contact | None:
     row = linked(connection, Link.Kind.CONTACT, crm_id)
     contact = Contact.objects.filter(pk=row.object_id).first() if row else None
     if contact is None:
-        person = context.provider.contact(crm_id)
+        person = context.cards.pop(crm_id) if crm_id in context.cards else context.provider.contact(crm_id)
         if person is None:
             context.contacts[crm_id] = None
             return None
@@ -409,6 +423,7 @@ def pull(
             page = provider.deals(modified_since=since, page=checkpoint.get("page", ""))
             with transaction.atomic():
                 context.prefetch(page.deals)
+                context.prefetch_contacts(page.deals)
                 for deal in page.deals:
                     count(run, apply_safely(context, deal))
                     if newest is None or deal.modified_at > newest:

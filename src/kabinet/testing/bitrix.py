@@ -193,6 +193,29 @@ class Bitrix24StandIn:
     def m_crm_company_get(self, body: dict) -> Response:
         return self.get(self.companies, body)
 
+    def m_batch(self, body: dict) -> Response:
+        """``batch``: each command as ``method?query``; HTTP 200 even when some failed."""
+        from urllib.parse import parse_qsl
+
+        results, errors = {}, {}
+        for key, command in body.get("cmd", {}).items():
+            method, _sep, query = command.partition("?")
+            answer = getattr(self, "m_" + method.replace(".", "_"))(dict(parse_qsl(query)))
+            data = json.loads(answer.get_data())
+            if answer.status_code == 200:
+                results[key] = data["result"]
+            else:
+                errors[key] = data
+        return self.envelope(
+            {
+                "result": results,
+                "result_error": errors,
+                "result_total": {},
+                "result_next": {},
+                "result_time": {},
+            }
+        )
+
     def m_crm_timeline_comment_add(self, body: dict) -> Response:
         fields = body["fields"]
         if fields.get("ENTITY_TYPE") == "deal" and str(fields.get("ENTITY_ID")) not in self.deals:

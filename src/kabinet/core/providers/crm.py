@@ -147,6 +147,10 @@ class CrmProvider(Provider):
     @abstractmethod
     def company(self, company_id: str) -> CrmCompany | None: ...
 
+    def contacts(self, contact_ids: list[str]) -> dict[str, CrmContact | None]:
+        """Several contacts at once; a vendor with a batch call overrides this (one call instead of N)."""
+        return {contact_id: self.contact(contact_id) for contact_id in contact_ids}
+
     @abstractmethod
     def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
         """Write ``text`` on the timeline of a ``deal`` or ``contact``; answers the vendor's id of the entry."""
