@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ninja",  # its Swagger page's assets from our static files, not a CDN (the CSP allows only 'self')
     "kabinet.api",
     "kabinet.webhooks",
+    "kabinet.sync",
     "kabinet.demo",
 ]
 
@@ -330,6 +331,12 @@ KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER")
 KABINET_SMSRU_URL = env_str("KABINET_SMSRU_URL", "https://sms.ru")
 KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))
 KABINET_SMS_SENDER = env_str("KABINET_SMS_SENDER", "Kabinet")
+
+# --- CRM sync (kabinet.sync; providers in kabinet.integrations.crm) -------------------------------------
+KABINET_CRM_PROVIDER = env_str("KABINET_CRM_PROVIDER")
+KABINET_SYNC_INTERVAL = env_int("KABINET_SYNC_INTERVAL", 300)  # seconds between incremental pulls
+KABINET_SYNC_RECONCILE_HOURS = env_int("KABINET_SYNC_RECONCILE_HOURS", 24)  # full resync: deletions, drift
+KABINET_BITRIX24_OAUTH_URL = env_str("KABINET_BITRIX24_OAUTH_URL", "https://oauth.bitrix.info")
 
 # --- Support tickets: email in and out -------------------------------------------------------------------
 # Replies to ticket emails go to <mailbox local part>+<signed token>@<domain>.

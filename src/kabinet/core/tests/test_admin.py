@@ -13,6 +13,10 @@ from kabinet.crm.models import Company, TimelineEntry
 from kabinet.messaging.models import Conversation
 from kabinet.notifications.models import Delivery, Notification, Preference, PushSubscription
 from kabinet.signing.models import SigningEvent
+from kabinet.sync.models import Conflict as SyncConflict
+from kabinet.sync.models import Link as SyncLink
+from kabinet.sync.models import Push as SyncPush
+from kabinet.sync.models import Run as SyncRun
 from kabinet.testing import factories as f
 from kabinet.tickets.models import TicketEmail
 from kabinet.webhooks.models import Delivery as WebhookDelivery
@@ -54,6 +58,10 @@ def test_changelist_search_and_forms_open(staff_client, model):
         InboxEvent,
         TicketEmail,
         SigningEvent,
+        SyncRun,
+        SyncLink,
+        SyncConflict,
+        SyncPush,
     )
     expected = 403 if model in read_only else 200
     assert staff_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == expected

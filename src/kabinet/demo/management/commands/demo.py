@@ -39,8 +39,17 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--data-dir", help="Folder for the database and files (also KABINET_DATA_DIR).")
         parser.add_argument("--no-jobs", action="store_true", help="Do not start the job consumer.")
+        parser.add_argument(
+            "--crm",
+            choices=["bitrix24", "amocrm"],
+            help="Also start a local stand-in of this CRM, connected.",
+        )
+        parser.add_argument(
+            "--crm-port", type=int, default=0, help="Port of the CRM stand-in (default: port + 1)."
+        )
 
     def handle(self, *args, host: str, port: int, no_jobs: bool, **options):
+        self.crm, self.crm_port = options.get("crm"), options.get("crm_port") or port + 1
         # One demo per data folder: a second one would add a second consumer on the same queue.
         try:
             with exclusive_data_folder(settings.DATA_DIR):
@@ -54,6 +63,17 @@ class Command(BaseCommand):
             self.stdout.write("Loading demo data…")
             load_demo()
         url = serve_site_url(host, port)
+        if self.crm:
+            from kabinet.demo import crm as demo_crm
+
+            crm_url, _connection, deals = demo_crm.start(
+                self.crm, host=host, port=self.crm_port, kabinet_url=f"http://{host}:{port}"
+            )
+            stage = "WON" if self.crm == "bitrix24" else "142"
+            self.stdout.write(f"CRM stand-in ({self.crm}): {crm_url}   deals {', '.join(deals)}")
+            self.stdout.write(
+                f"  move a deal in the CRM: curl -X POST {crm_url}/stand-in/move/{deals[0]}/{stage}"
+            )
         self.stdout.write(self.style.SUCCESS(f"\nKabinet demo: {url}   (back office: {url}/admin/)"))
         self.stdout.write(f"Data folder: {settings.DATA_DIR}")
         self.stdout.write(f"Every demo password: {DEMO_PASSWORD}")

@@ -1,0 +1,183 @@
+"""The CRM contract and its facade: what the ``sync`` engine calls to read a business's CRM and write back.
+
+A CRM provider talks to one vendor account (one Bitrix24 portal, one amoCRM account) with the settings of a
+``sync.Connection``; the engine never imports a provider, it builds one with :func:`connect`. Every operation
+takes and returns the dataclasses below, in the vendor's ids (always strings: Bitrix answers every value as a
+string, amoCRM as numbers). A refusal raises :class:`CrmError` with the vendor's own words and a ``code`` the
+engine acts on (stop on ``auth``/``unpaid``, back off on ``rate_limited``).
+
+Providers live under ``kabinet/integrations/crm/<vendor>/``: ``memory`` (the offline stand-in the demo and the
+tests use), ``bitrix24`` (inbound webhook URL or OAuth app, REST) and ``amocrm`` (amoCRM / Kommo API v4).
+"""
+
+from __future__ import annotations
+
+import datetime
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.providers import Provider, ProviderKind
+
+# What a stage means in the vendor's pipeline (Bitrix SEMANTICS, amoCRM's 142 / 143).
+PROCESS, SUCCESS, FAILURE = "process", "success", "failure"
+
+
+@dataclass(frozen=True)
+class CrmStage:
+    """One stage of a CRM pipeline (Bitrix ``STATUS_ID`` such as ``C1:NEW``, amoCRM status id)."""
+
+    id: str
+    name: str
+    sort: int = 0
+    semantics: str = PROCESS
+
+
+@dataclass(frozen=True)
+class CrmPipeline:
+    """A CRM pipeline (Bitrix deal category, amoCRM pipeline) with its stages in order."""
+
+    id: str
+    name: str
+    stages: tuple[CrmStage, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrmContact:
+    """A person in the CRM with the addresses on his card (phones as typed there; the engine normalises)."""
+
+    id: str
+    first_name: str
+    last_name: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrmCompany:
+    """A company in the CRM; ``inn`` when the vendor has a field for it."""
+
+    id: str
+    name: str
+    inn: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrmDeal:
+    """A deal (Bitrix) or lead (amoCRM): what becomes a Kabinet order."""
+
+    id: str
+    title: str
+    pipeline_id: str
+    stage_id: str
+    modified_at: datetime.datetime
+    amount: Decimal = Decimal("0")
+    currency: str = "RUB"
+    contact_id: str = ""
+    company_id: str = ""
+    responsible_id: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DealPage:
+    """One page of deals ordered by modification time; ``next`` is an opaque token, empty on the last page."""
+
+    deals: tuple[CrmDeal, ...]
+    next: str = ""
+
+
+class CrmError(Exception):
+    """The CRM refused. ``code``: ``auth`` (credentials broken: stop and tell staff), ``unpaid`` (the vendor's
+    account is blocked: stop), ``rate_limited`` (try later), ``not_found``, ``refused`` (anything else).
+    ``message`` is the vendor's own text, shown to staff as it came."""
+
+    STOPS = frozenset({"auth", "unpaid"})
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+    @property
+    def stops_sync(self) -> bool:
+        return self.code in self.STOPS
+
+
+class CrmProvider(Provider):
+    """A way to read one CRM account and write comments back.
+
+    ``save_config`` is called with the new settings when the provider refreshed an OAuth token, so the
+    connection stores them (encrypted) before the old refresh token stops working.
+    """
+
+    kind = "crm"
+
+    def __init__(
+        self,
+        config: Mapping[str, str] | None = None,
+        *,
+        save_config: Callable[[dict[str, str]], None] | None = None,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> None:
+        super().__init__(config)
+        self.save_config = save_config or (lambda config: None)
+        self.sleep = sleep
+
+    @abstractmethod
+    def pipelines(self) -> list[CrmPipeline]:
+        """Every deal pipeline with its stages."""
+
+    @abstractmethod
+    def deals(self, *, modified_since: datetime.datetime | None, page: str = "") -> DealPage:
+        """Deals modified at or after ``modified_since`` (all of them for ``None``), oldest change first."""
+
+    @abstractmethod
+    def deal(self, deal_id: str) -> CrmDeal | None:
+        """One deal as it is now, or ``None`` when it was deleted."""
+
+    @abstractmethod
+    def contact(self, contact_id: str) -> CrmContact | None: ...
+
+    @abstractmethod
+    def company(self, company_id: str) -> CrmCompany | None: ...
+
+    def contacts(self, contact_ids: list[str]) -> dict[str, CrmContact | None]:
+        """Several contacts at once; a vendor with a batch call overrides this (one call instead of N)."""
+        return {contact_id: self.contact(contact_id) for contact_id in contact_ids}
+
+    @abstractmethod
+    def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
+        """Write ``text`` on the timeline of a ``deal`` or ``contact``; answers the vendor's id of the entry."""
+
+    @abstractmethod
+    def webhook_deal_ids(self, body: bytes, content_type: str = "") -> list[str]:
+        """The deals an incoming event names, after the vendor's check (Bitrix ``application_token``, amoCRM
+        account id). A request that fails the check raises ``CrmError("auth", …)``."""
+
+
+registry: ProviderKind[CrmProvider] = ProviderKind(
+    "crm", label=_("CRM"), contract=CrmProvider, default="memory", pin_setting="KABINET_CRM_PROVIDER"
+)
+
+
+def providers() -> list[type[CrmProvider]]:
+    """The CRM providers staff can connect."""
+    return registry.providers()
+
+
+def connect(
+    provider_id: str,
+    config: Mapping[str, str],
+    *,
+    save_config: Callable[[dict[str, str]], None] | None = None,
+    sleep: Callable[[float], Any] | None = None,
+) -> CrmProvider:
+    """A provider for one connection. Unknown ids raise ``LookupError``; incomplete settings ``ProviderError``."""
+    provider = registry.get(provider_id)
+    return provider(config, save_config=save_config, sleep=sleep)

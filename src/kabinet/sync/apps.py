@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncConfig(AppConfig):
+    name = "kabinet.sync"
+    label = "sync"
+    verbose_name = _("CRM sync")
+
+    def ready(self) -> None:
+        from kabinet.sync import events, webhooks
+
+        events.connect()
+        webhooks.register()

@@ -1,0 +1,91 @@
+"""Client actions into the write-back outbox, in the transaction of the action.
+
+The timeline entry an action records (``order.confirmed``, ``contact.updated``…) is seen by ``post_save`` in
+the same transaction; when its order or contact came from a CRM, a :class:`Push` row is written beside it and
+a job delivers it once the transaction commits. No domain action knows about the CRM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.crm.models import Contact, Order, TimelineEntry
+from kabinet.sync.models import Link, Push
+
+# Timeline event → what the CRM reads (in the portal's language: the CRM's staff read it) and where.
+WRITE_BACK: dict[str, tuple[str, Any]] = {
+    "order.confirmed": ("deal", _("%(author)s confirmed the offer in the client portal.")),
+    "order.declined": ("deal", _("%(author)s declined the offer in the client portal.")),
+    "contact.updated": ("contact", _("%(author)s updated his contact details in the client portal.")),
+    "ticket.created": ("contact", _("%(author)s opened a request in the client portal: %(title)s")),
+    "message.client_sent": ("contact", _("%(author)s wrote to the manager in the client portal.")),
+    "file.added": ("contact", _("%(author)s uploaded a file in the client portal: %(name)s")),
+}
+
+
+def author_name(entry: TimelineEntry) -> str:
+    if entry.contact_id:
+        contact = Contact.objects.filter(pk=entry.contact_id).first()
+        if contact is not None:
+            return contact.full_name
+    return gettext("A client")
+
+
+def comment_text(entry: TimelineEntry, template: Any) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        params = {k: v for k, v in entry.data.items() if isinstance(v, str | int | float)}
+        params.setdefault("title", "")
+        params.setdefault("name", "")
+        params["author"] = author_name(entry)
+        text = str(template) % params
+        comment = str(entry.data.get("comment") or "").strip()
+        if comment:
+            text += "\n" + gettext("Comment: %(comment)s") % {"comment": comment}
+    return text
+
+
+def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw") or instance.event not in WRITE_BACK or instance.actor_id is None:
+        return  # only people's actions go back: the sync's own writes have no actor, so nothing echoes
+    if not instance.client_visible:
+        return  # an internal entry (a file staff keep to themselves) is not the client's action
+    entity, template = WRITE_BACK[instance.event]
+    if entity == "deal":
+        if instance.subject_type is None or instance.subject_type.model_class() is not Order:
+            return
+        links = Link.objects.filter(kind=Link.Kind.DEAL, object_id=instance.subject_id)
+    else:
+        if not instance.contact_id:
+            return
+        links = Link.objects.filter(kind=Link.Kind.CONTACT, object_id=instance.contact_id)
+    # One query for what is not synced at all (most portals, most clients); the author only when it is.
+    links = list(links.filter(deleted_in_crm=False, connection__is_active=True))
+    if not links or instance.actor.is_staff:
+        return  # staff work in the CRM itself; the outbox carries what clients did
+    pushes = [
+        Push.objects.create(
+            connection_id=row.connection_id,
+            entity=entity,
+            entity_id=row.crm_id,
+            text=comment_text(instance, template),
+            timeline_entry=instance.pk,
+            author_id=instance.actor_id,
+        )
+        for row in links
+    ]
+    if pushes:
+        from kabinet.sync.tasks import deliver_pushes
+
+        ids = [push.pk for push in pushes]
+        transaction.on_commit(lambda: deliver_pushes(ids))
+
+
+def connect() -> None:
+    post_save.connect(from_timeline, sender=TimelineEntry, dispatch_uid="sync-write-back")

@@ -1,0 +1,50 @@
+"""Deliver the write-back outbox: one comment per ``Push``, at least once, with backoff; staff see failures."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kabinet.core.providers.crm import CrmError
+from kabinet.sync.engine import provider_for
+from kabinet.sync.models import Connection, Push
+
+RETRY_SECONDS = (30, 120, 600, 3600, 6 * 3600, 24 * 3600)
+
+
+def deliver(push_id: int, *, sleep: Any = None) -> str:
+    """Send one pending comment. A connection stopped for its credentials keeps the comment waiting."""
+    with transaction.atomic():
+        push = Push.objects.select_for_update().select_related("connection").filter(pk=push_id).first()
+        if push is None or push.status in (Push.Status.SENT, Push.Status.DEAD):
+            return "skipped"
+        connection = push.connection
+        if connection.status == Connection.Status.STOPPED or not connection.is_active:
+            return "waiting"
+        push.attempts += 1
+        try:
+            push.remote_id = provider_for(connection, sleep=sleep).add_comment(
+                entity=push.entity, entity_id=push.entity_id, text=push.text
+            )[:64]
+        except CrmError as error:
+            push.last_error = error.message[:2000]
+            if error.code == "not_found" or push.attempts >= len(RETRY_SECONDS):
+                push.status, push.next_attempt_at = Push.Status.DEAD, None
+            else:
+                push.status = Push.Status.FAILED
+                delay = RETRY_SECONDS[push.attempts - 1]
+                push.next_attempt_at = timezone.now() + datetime.timedelta(seconds=delay)
+        else:
+            push.status, push.next_attempt_at, push.last_error = Push.Status.SENT, None, ""
+        push.save()
+        return push.status
+
+
+def due_pushes(now: datetime.datetime, limit: int = 200) -> list[int]:
+    """Pending comments and failed ones whose retry is due."""
+    pending = Push.objects.filter(status=Push.Status.PENDING)
+    retry = Push.objects.filter(status=Push.Status.FAILED, next_attempt_at__lte=now)
+    return list((pending | retry).order_by("id").values_list("pk", flat=True)[:limit])
