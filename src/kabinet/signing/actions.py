@@ -681,3 +681,19 @@ def send_reminders(*, now: datetime.datetime) -> int:
         sig_request.save(update_fields=["reminded_at", "updated_at"])
         count += 1
     return count
+
+
+@transaction.atomic
+def rotate_certificate_passwords(*, actor: Any = None) -> int:
+    """Re-encrypt the installed certificates' passwords under the current secret key
+    (``kabinet rotate_credentials``); the generated demo seal is simply made again if its key is gone."""
+    from kabinet.core import crypto
+    from kabinet.signing.models import OrganisationCertificate
+
+    count = 0
+    for installed in OrganisationCertificate.objects.select_for_update().exclude(password_token=""):
+        installed.password_token = crypto.rotate(installed.password_token, certificate.PURPOSE)
+        installed.save(update_fields=["password_token"])
+        count += 1
+    record_audit(event="signing.certificate_passwords_rotated", actor=actor, count=count)
+    return count

@@ -16,3 +16,7 @@ class SigningConfig(AppConfig):
         from kabinet.signing import personal_data
 
         personal_data.register()
+        from kabinet.core import crypto
+        from kabinet.signing.actions import rotate_certificate_passwords
+
+        crypto.on_rotation("certificate passwords", rotate_certificate_passwords)

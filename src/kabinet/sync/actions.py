@@ -147,3 +147,17 @@ def resolve_conflict(*, actor: Any, conflict: Conflict) -> Conflict:
     if conflict.kind == "deal":
         request_deal(actor=actor, connection=conflict.connection, deal_id=conflict.crm_id)
     return conflict
+
+
+@transaction.atomic
+def rotate_connection_credentials(*, actor: Any = None) -> int:
+    """Re-encrypt every connection's settings under the current secret key (``kabinet rotate_credentials``)."""
+    from kabinet.core import crypto
+
+    count = 0
+    for connection in Connection.objects.select_for_update().exclude(credentials=""):
+        connection.credentials = crypto.rotate(connection.credentials)
+        connection.save(update_fields=["credentials"])
+        count += 1
+    record_audit(event="sync.credentials_rotated", actor=actor, count=count)
+    return count

@@ -12,3 +12,7 @@ class SyncConfig(AppConfig):
 
         events.connect()
         webhooks.register()
+        from kabinet.core import crypto
+        from kabinet.sync.actions import rotate_connection_credentials
+
+        crypto.on_rotation("CRM connections", rotate_connection_credentials)
