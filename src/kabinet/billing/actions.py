@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from kabinet.billing.models import Invoice
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import in_every_language
+from kabinet.core.registry import object_url
 from kabinet.core.sequences import next_number
 from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.notices import notify_owners
@@ -46,6 +48,10 @@ def _issued(*, actor: Any, invoice: Invoice) -> None:
             "amount": str(invoice.amount),
             "currency": invoice.currency,
             "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
+            # The pay page where an app takes payments (the email's pay button); empty otherwise.
+            "pay_url": settings.SITE_URL + pay
+            if (pay := object_url("billing.invoice.pay", invoice.public_id))
+            else "",
         },
     )
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("kabinet.crm.urls")),
     path("", include("kabinet.documents.urls")),
     path("", include("kabinet.billing.urls")),
+    path("", include("kabinet.payments.urls")),
     path("", include("kabinet.notifications.urls")),
     path("", include("kabinet.messaging.urls")),
     path("", include("kabinet.api.urls")),

@@ -9,8 +9,11 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from kabinet.core import providers
+        from kabinet.core.providers.payments import registry as payments
         from kabinet.core.providers.sms import registry as sms
         from kabinet.integrations import checks  # noqa: F401 - registers the system check
+        from kabinet.integrations.payments.sandbox import SandboxPaymentProvider
+        from kabinet.integrations.payments.yookassa import YooKassaProvider
         from kabinet.integrations.sms.file import FileSmsProvider
         from kabinet.integrations.sms.memory import MemorySmsProvider
         from kabinet.integrations.sms.smsru import SmsRuProvider
@@ -18,4 +21,6 @@ class IntegrationsConfig(AppConfig):
 
         for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
             sms.register(provider)
+        for provider in (SandboxPaymentProvider, YooKassaProvider):
+            payments.register(provider)
         providers.set_store(DatabaseStore())

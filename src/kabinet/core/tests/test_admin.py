@@ -12,6 +12,7 @@ from kabinet.core.models import AuditEntry
 from kabinet.crm.models import Company, TimelineEntry
 from kabinet.messaging.models import Conversation
 from kabinet.notifications.models import Delivery, Notification, Preference, PushSubscription
+from kabinet.payments.models import Payment
 from kabinet.testing import factories as f
 from kabinet.webhooks.models import Delivery as WebhookDelivery
 from kabinet.webhooks.models import InboxEvent
@@ -50,6 +51,7 @@ def test_changelist_search_and_forms_open(staff_client, model):
         Invitation,
         WebhookDelivery,
         InboxEvent,
+        Payment,
     )
     expected = 403 if model in read_only else 200
     assert staff_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == expected

@@ -1,0 +1,393 @@
+"""Writes on payments. The invoice's paid amount and status change here only, from the ledger.
+
+The truth about an online payment is what its provider's API reports (:func:`record_provider_state`, fed by
+:mod:`kabinet.payments.sync` after a notification); the page the payer comes back to never marks anything paid.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.billing.models import OPEN_STATUSES, Invoice
+from kabinet.core.audit import record_audit
+from kabinet.core.i18n import in_every_language
+from kabinet.core.providers import payments as gateway
+from kabinet.crm.actions import change_order_stage
+from kabinet.crm.notices import notify_owners
+from kabinet.crm.timeline import record_timeline
+from kabinet.payments.models import ZERO, LedgerEntry, Payment, PaymentSettings
+from kabinet.payments.receipts import receipt_lines
+
+CENT = Decimal("0.01")
+REUSE_WITHIN = datetime.timedelta(minutes=30)
+# What a provider's method names become on our side (the rest reads as "online").
+METHODS = {"bank_card": Payment.Method.BANK_CARD, "card": Payment.Method.BANK_CARD, "sbp": Payment.Method.SBP}
+
+
+class PaymentRefused(Exception):
+    """A payment cannot start; ``message`` is a translated sentence fit for the client (never the vendor's)."""
+
+    def __init__(self, message: Any, *, field: str = "") -> None:
+        super().__init__(str(message))
+        self.message, self.field = message, field
+
+
+def payable(invoice: Invoice) -> Decimal:
+    """What is left to pay on ``invoice`` (zero when it is paid or cancelled)."""
+    if invoice.status not in OPEN_STATUSES:
+        return ZERO
+    return max(invoice.amount - invoice.paid_amount, ZERO)
+
+
+def check_amount(invoice: Invoice, amount: Decimal | None, options: PaymentSettings) -> Decimal:
+    """The amount to ask for: the whole balance, or a part where staff allow partial payments."""
+    left = payable(invoice)
+    if left <= ZERO:
+        raise PaymentRefused(_("This invoice has nothing left to pay."))
+    if amount is None or amount == left:
+        return left
+    amount = amount.quantize(CENT)
+    if not options.allow_partial:
+        raise PaymentRefused(_("This invoice can only be paid in full."), field="amount")
+    if amount > left:
+        raise PaymentRefused(_("The amount is more than is left to pay."), field="amount")
+    if amount < min(options.partial_minimum, left) or amount <= ZERO:
+        raise PaymentRefused(_("The amount is below the smallest partial payment."), field="amount")
+    return amount
+
+
+def start_payment(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    return_url: Callable[[str], str],
+    amount: Decimal | None = None,
+    customer_email: str = "",
+    customer_phone: str = "",
+    now: datetime.datetime | None = None,
+) -> Payment:
+    """Start paying ``invoice`` (already checked through the viewer's selector) at the active provider.
+
+    ``return_url(payment_public_id)`` is the absolute address the provider sends the payer back to. The same
+    open payment is handed back to a second click within half an hour, so a double click pays once. The call
+    to the provider runs outside any transaction (no row stays locked while a vendor answers); the
+    idempotency key is the payment's public id, so a retried call never creates a second payment there.
+    Raises :class:`PaymentRefused` with a sentence for the client.
+    """
+    now = now or timezone.now()
+    options = PaymentSettings.current()
+    amount = check_amount(invoice, amount, options)
+    provider_id = gateway.active_provider_id()
+    if not provider_id:
+        raise PaymentRefused(_("Online payment is not available right now. Please pay by bank transfer."))
+    reusable = (
+        Payment.objects.filter(
+            invoice=invoice,
+            provider=provider_id,
+            amount=amount,
+            status=Payment.Status.PENDING,
+            created_at__gte=now - REUSE_WITHIN,
+        )
+        .exclude(confirmation_url="")
+        .order_by("-created_at")
+        .first()
+    )
+    if reusable is not None:
+        return reusable
+    lines = receipt_lines(invoice, amount)
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            invoice=invoice,
+            amount=amount,
+            currency=invoice.currency,
+            provider=provider_id,
+            initiated_by=actor if getattr(actor, "pk", None) else None,
+            receipt={
+                "items": [
+                    {
+                        "description": line.description,
+                        "quantity": str(line.quantity),
+                        "amount": str(line.amount),
+                        "vat_code": line.vat_code,
+                    }
+                    for line in lines
+                ]
+            },
+        )
+        record_audit(event="payment.started", actor=actor, target=payment, amount=str(amount))
+    answer = gateway.create(
+        gateway.PaymentRequest(
+            invoice=invoice.public_id,
+            payment=payment.public_id,
+            amount=amount,
+            currency=invoice.currency,
+            description=f"Счёт №{invoice.number}"[:128],
+            return_url=return_url(payment.public_id),
+            idempotency_key=payment.public_id,
+            receipt=lines,
+            customer_email=customer_email,
+            customer_phone=customer_phone,
+            capture=not options.two_stage,
+        )
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if answer.accepted and answer.confirmation_url:
+            payment.status = Payment.Status.PENDING
+            payment.provider_payment_id = answer.payment_id
+            payment.confirmation_url = answer.confirmation_url
+        else:
+            payment.status = Payment.Status.FAILED
+            payment.provider_error = (answer.error or "no confirmation URL")[:300]
+        payment.save(update_fields=["status", "provider_payment_id", "confirmation_url", "provider_error"])
+    if payment.status == Payment.Status.FAILED:
+        raise PaymentRefused(
+            _(
+                "The payment service could not start the payment. "
+                "Please try again in a few minutes or pay by bank transfer."
+            )
+        )
+    return payment
+
+
+def _mismatch(state: gateway.PaymentState, payment: Payment) -> str:
+    """Why the provider's report does not match what was asked ("" when it does)."""
+    if state.amount != payment.amount or state.currency != payment.currency:
+        return f"asked {payment.amount} {payment.currency}, provider reports {state.amount} {state.currency}"
+    for key, expected in (("invoice", payment.invoice.public_id), ("payment", payment.public_id)):
+        if state.metadata.get(key) != expected:
+            return f"metadata {key}={state.metadata.get(key)!r}, expected {expected!r}"
+    return ""
+
+
+@transaction.atomic
+def record_provider_state(
+    *, state: gateway.PaymentState, actor: Any = None, now: datetime.datetime | None = None
+) -> Payment | None:
+    """Bring the payment in line with what its provider's API reports (``state`` comes from a re-fetch).
+
+    Idempotent and order-proof: a succeeded payment stays succeeded whatever arrives later (a late
+    ``waiting_for_capture``, a fifth copy of ``succeeded``), and it is credited to the invoice once. A report
+    whose amount, currency or metadata differ from what was asked is never "paid": it goes to staff.
+    Returns ``None`` for a payment Kabinet never created.
+    """
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("invoice")
+        .filter(provider=state.provider, provider_payment_id=state.payment_id)
+        .first()
+    )
+    if payment is None or not state.found:
+        return payment
+    if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.REVIEW):
+        return payment
+    if state.status in (gateway.SUCCEEDED, gateway.WAITING_FOR_CAPTURE):
+        reason = _mismatch(state, payment)
+        if reason:
+            return _to_review(payment, reason=reason, actor=actor)
+    if state.status == gateway.SUCCEEDED:
+        _credit(payment, actor=actor, method=METHODS.get(state.method, Payment.Method.ONLINE), now=now)
+    elif state.status == gateway.WAITING_FOR_CAPTURE and payment.status != Payment.Status.CANCELED:
+        payment.status = Payment.Status.WAITING_FOR_CAPTURE
+        payment.save(update_fields=["status", "updated_at"])
+    elif state.status == gateway.CANCELED:
+        payment.status = Payment.Status.CANCELED
+        payment.save(update_fields=["status", "updated_at"])
+        record_audit(event="payment.canceled", actor=actor, target=payment)
+    return payment
+
+
+def _to_review(payment: Payment, *, reason: str, actor: Any) -> Payment:
+    payment.status = Payment.Status.REVIEW
+    payment.review_reason = reason[:300]
+    payment.save(update_fields=["status", "review_reason", "updated_at"])
+    invoice = payment.invoice
+    record_timeline(
+        event="payment.review",
+        kind="payment",
+        subject=payment,
+        company=invoice.company,
+        contact=invoice.contact,
+        actor=actor,
+        client_visible=False,
+        number=invoice.number,
+    )
+    record_audit(event="payment.mismatch", actor=actor, target=payment, reason=reason[:300])
+    return payment
+
+
+def _settle_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
+    """Recompute the invoice's paid amount from its ledger and its status from that; history on a change."""
+    paid = LedgerEntry.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))["total"] or ZERO
+    old_status = invoice.status
+    invoice.paid_amount = paid
+    if invoice.status != Invoice.Status.CANCELLED:
+        if paid >= invoice.amount:
+            invoice.status = Invoice.Status.PAID
+        elif paid > ZERO:
+            invoice.status = Invoice.Status.PARTIALLY_PAID
+        else:
+            invoice.status = Invoice.Status.UNPAID
+    invoice.save(update_fields=["paid_amount", "status", "updated_at"])
+    if invoice.status != old_status:
+        # The webhooks outbox turns this entry into ``invoice.paid`` when the invoice is now paid.
+        record_timeline(
+            event="invoice.status_changed",
+            kind="invoice",
+            subject=invoice,
+            company=invoice.company,
+            contact=invoice.contact,
+            actor=actor,
+            number=invoice.number,
+            status=in_every_language(invoice.get_status_display),
+        )
+    return invoice
+
+
+def _credit(payment: Payment, *, actor: Any, method: str, now: datetime.datetime | None) -> Payment:
+    invoice = Invoice.objects.select_for_update().select_related("order").get(pk=payment.invoice_id)
+    payment.status = Payment.Status.SUCCEEDED
+    payment.method = method
+    payment.paid_at = now or timezone.now()
+    payment.save(update_fields=["status", "method", "paid_at", "updated_at"])
+    LedgerEntry.objects.create(
+        invoice=invoice,
+        payment=payment,
+        kind=LedgerEntry.Kind.PAYMENT,
+        amount=payment.amount,
+        currency=payment.currency,
+        reason=f"{payment.get_method_display()} ({payment.provider})",
+        reference=payment.provider_payment_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    record_timeline(
+        event="payment.succeeded",
+        kind="payment",
+        subject=payment,
+        company=invoice.company,
+        contact=invoice.contact,
+        actor=actor,
+        number=invoice.number,
+        amount=str(payment.amount),
+        currency=payment.currency,
+    )
+    _settle_invoice(invoice, actor=actor)
+    record_audit(
+        event="payment.succeeded", actor=actor, target=payment, amount=str(payment.amount), method=method
+    )
+    notify_owners(
+        actor=actor,
+        event="payment.succeeded",
+        company_id=invoice.company_id,
+        contact_id=invoice.contact_id,
+        url=reverse("billing:invoice", args=[invoice.public_id]),
+        subject_public_id=invoice.public_id,
+        params={"number": invoice.number, "amount": str(payment.amount), "currency": payment.currency},
+    )
+    _move_order(invoice, actor=actor)
+    payment.invoice = invoice
+    return payment
+
+
+def _move_order(invoice: Invoice, *, actor: Any) -> None:
+    """A paid invoice moves its order to the stage staff chose (when that stage is of the order's pipeline)."""
+    if invoice.status != Invoice.Status.PAID or invoice.order is None:
+        return
+    stage = PaymentSettings.current().paid_stage
+    if stage is not None and stage.pipeline_id == invoice.order.pipeline_id:
+        change_order_stage(actor=actor, order=invoice.order, stage=stage)
+
+
+@transaction.atomic
+def record_transfer(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    amount: Decimal,
+    reference: str = "",
+    now: datetime.datetime | None = None,
+) -> Payment:
+    """Staff record a bank transfer that reached the account (by hand or from a bank statement).
+
+    ``reference`` (the statement's document number and date) makes a second import of the same line a no-op.
+    """
+    if reference:
+        known = Payment.objects.filter(provider="bank_transfer", provider_payment_id=reference).first()
+        if known is not None:
+            return known
+    if amount <= ZERO or amount.quantize(CENT) != amount:
+        raise PaymentRefused(_("Enter an amount in whole kopecks above zero."), field="amount")
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        currency=invoice.currency,
+        provider="bank_transfer",
+        provider_payment_id=reference,
+        method=Payment.Method.BANK_TRANSFER,
+        initiated_by=actor if getattr(actor, "pk", None) else None,
+    )
+    return _credit(payment, actor=actor, method=Payment.Method.BANK_TRANSFER, now=now)
+
+
+def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = None) -> Payment:
+    """Staff give money back: the provider refunds first, then the ledger and the invoice follow."""
+    left = payment.amount - payment.refunded_amount
+    amount = left if amount is None else amount.quantize(CENT)
+    if payment.status != Payment.Status.SUCCEEDED or amount <= ZERO or amount > left:
+        raise PaymentRefused(_("This payment cannot be refunded by that amount."), field="amount")
+    if payment.provider != "bank_transfer":
+        answer = gateway.refund(
+            payment.provider,
+            payment.provider_payment_id,
+            amount=amount,
+            currency=payment.currency,
+            idempotency_key=f"{payment.public_id}-refund-{payment.refunded_amount}",
+        )
+        if not answer.accepted:
+            record_audit(
+                event="payment.refund_refused", actor=actor, target=payment, error=answer.error[:200]
+            )
+            raise PaymentRefused(
+                _("The payment service refused the refund: %(error)s") % {"error": answer.error}
+            )
+        reference = answer.refund_id
+    else:
+        reference = ""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
+        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        payment.refunded_amount += amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        LedgerEntry.objects.create(
+            invoice=invoice,
+            payment=payment,
+            kind=LedgerEntry.Kind.REFUND,
+            amount=-amount,
+            currency=payment.currency,
+            reason="refund",
+            reference=reference,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        record_timeline(
+            event="payment.refunded",
+            kind="payment",
+            subject=payment,
+            company=invoice.company,
+            contact=invoice.contact,
+            actor=actor,
+            number=invoice.number,
+            amount=str(amount),
+            currency=payment.currency,
+        )
+        _settle_invoice(invoice, actor=actor)
+        record_audit(event="payment.refunded", actor=actor, target=payment, amount=str(amount))
+    return payment
