@@ -391,3 +391,14 @@ def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = Non
         _settle_invoice(invoice, actor=actor)
         record_audit(event="payment.refunded", actor=actor, target=payment, amount=str(amount))
     return payment
+
+
+@transaction.atomic
+def save_payment_settings(
+    *, actor: Any, options: PaymentSettings, changed_fields: list[str]
+) -> PaymentSettings:
+    """Store how clients pay and the payee's bank details (checked: BIK, account control keys, INN, KPP)."""
+    options.full_clean()
+    options.save()
+    record_audit(event="payments.settings_saved", actor=actor, target=options, fields=sorted(changed_fields))
+    return options

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.audit import record_audit
 from kabinet.payments import actions
 from kabinet.payments.models import LedgerEntry, Payment, PaymentSettings
 
@@ -59,6 +58,4 @@ class PaymentSettingsAdmin(admin.ModelAdmin):
         return not PaymentSettings.objects.exists()
 
     def save_model(self, request, obj, form, change) -> None:
-        obj.full_clean()
-        obj.save()
-        record_audit(event="payments.settings_saved", actor=request.user, fields=sorted(form.changed_data))
+        actions.save_payment_settings(actor=request.user, options=obj, changed_fields=form.changed_data)
