@@ -327,6 +327,7 @@ KABINET_SMSRU_URL = env_str("KABINET_SMSRU_URL", "https://sms.ru")
 # Payments (docs/payments.md): a pinned provider id ("" = staff choose; nothing chosen = the offline sandbox).
 KABINET_PAYMENTS_PROVIDER = env_str("KABINET_PAYMENTS_PROVIDER")
 KABINET_YOOKASSA_URL = env_str("KABINET_YOOKASSA_URL", "https://api.yookassa.ru")
+KABINET_STRIPE_URL = env_str("KABINET_STRIPE_URL", "https://api.stripe.com")
 KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))
 KABINET_SMS_SENDER = env_str("KABINET_SMS_SENDER", "Kabinet")
 

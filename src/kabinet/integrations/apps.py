@@ -13,6 +13,7 @@ class IntegrationsConfig(AppConfig):
         from kabinet.core.providers.sms import registry as sms
         from kabinet.integrations import checks  # noqa: F401 - registers the system check
         from kabinet.integrations.payments.sandbox import SandboxPaymentProvider
+        from kabinet.integrations.payments.stripe import StripeProvider
         from kabinet.integrations.payments.yookassa import YooKassaProvider
         from kabinet.integrations.sms.file import FileSmsProvider
         from kabinet.integrations.sms.memory import MemorySmsProvider
@@ -21,6 +22,6 @@ class IntegrationsConfig(AppConfig):
 
         for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
             sms.register(provider)
-        for provider in (SandboxPaymentProvider, YooKassaProvider):
+        for provider in (SandboxPaymentProvider, YooKassaProvider, StripeProvider):
             payments.register(provider)
         providers.set_store(DatabaseStore())

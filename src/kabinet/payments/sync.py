@@ -8,13 +8,15 @@ provider's API before anything is recorded.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kabinet.core.providers import payments as gateway
 from kabinet.payments.actions import record_provider_state
 
 # Providers whose notifications come through the webhooks inbox (InboxSource.provider = this id).
-INBOX_PROVIDERS = ("yookassa",)
+INBOX_PROVIDERS = ("yookassa", "stripe")
+SIGNED_PROVIDERS = ("stripe",)  # verified by their own signature scheme before the inbox stores anything
 
 
 def sync_payment(provider_id: str, payment_id: str) -> dict[str, Any]:
@@ -38,8 +40,15 @@ def handle_inbox_event(event: Any) -> dict[str, Any]:
     return sync_payment(provider_id, notice.payment_id)
 
 
+def verify_inbox_request(source: Any, headers: Any, body: bytes) -> bool:
+    """The provider's signature over the raw body, with the endpoint secret staff stored on the source."""
+    return gateway.verify_notification(source.provider, body, headers, secret=source.secret, now=time.time())
+
+
 def register_inbox_handlers() -> None:
-    from kabinet.webhooks.inbox import register_handler
+    from kabinet.webhooks.inbox import register_handler, register_verifier
 
     for provider_id in INBOX_PROVIDERS:
         register_handler(provider_id, handle_inbox_event)
+    for provider_id in SIGNED_PROVIDERS:
+        register_verifier(provider_id, verify_inbox_request)

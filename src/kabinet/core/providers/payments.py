@@ -150,6 +150,13 @@ class PaymentProvider(Provider):
         """
         return False
 
+    def verify_notification(
+        self, body: bytes, headers: Mapping[str, str], *, secret: str, now: float
+    ) -> bool:
+        """Whether a notification is authentic by the provider's own signature (``True`` for providers that
+        sign nothing: those are checked by IP ranges and the re-fetch). ``now`` is a Unix time."""
+        return True
+
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification | None:
         """The payment a notification is about, or ``None`` for a body this provider does not send.
 
@@ -230,6 +237,17 @@ def settle_offline(provider_id: str, payment_id: str, outcome: str) -> bool:
     except (ProviderError, LookupError):
         return False
     return provider.offline and provider.settle(payment_id, outcome)
+
+
+def verify_notification(
+    provider_id: str, body: bytes, headers: Mapping[str, str], *, secret: str, now: float
+) -> bool:
+    """The provider's own signature check of an incoming notification; an unusable provider refuses."""
+    try:
+        provider = get_provider(provider_id)
+    except (ProviderError, LookupError):
+        return False
+    return provider.verify_notification(body, headers, secret=secret, now=now)
 
 
 def parse_notification(

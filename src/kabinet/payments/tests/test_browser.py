@@ -27,7 +27,9 @@ def test_a_client_pays_an_overdue_invoice_from_the_dashboard_in_two_clicks(live_
     client = f.client_user(company=company, role=Membership.Role.ADMIN, email="client@example.test")
     order = f.OrderFactory(company=company, contact=client.contact)
     in_work = f.StageFactory(pipeline=order.pipeline, client_name="In progress")
-    save_payment_settings(actor=None, options=PaymentSettings(paid_stage=in_work), changed_fields=["paid_stage"])
+    save_payment_settings(
+        actor=None, options=PaymentSettings(paid_stage=in_work), changed_fields=["paid_stage"]
+    )
     invoice = f.InvoiceFactory(
         company=company,
         contact=client.contact,
