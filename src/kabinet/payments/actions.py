@@ -294,6 +294,9 @@ def _credit(payment: Payment, *, actor: Any, method: str, now: datetime.datetime
         params={"number": invoice.number, "amount": str(payment.amount), "currency": payment.currency},
     )
     _move_order(invoice, actor=actor)
+    from kabinet.payments.tasks import tell_manager_of_payment  # the job module imports Huey's consumer setup
+
+    transaction.on_commit(lambda: tell_manager_of_payment(payment.pk))
     payment.invoice = invoice
     return payment
 

@@ -208,3 +208,16 @@ def test_the_invoice_email_carries_the_pay_link(world):
             actor=None, company=world.company, contact=world.user(Role.OWNER).contact, amount=Decimal("10.00")
         )
     assert notices[0].params["pay_url"].endswith(reverse("payments:pay", args=[invoice.public_id]))
+
+
+def test_the_manager_is_told_by_email_in_his_language(world, mailoutbox, django_capture_on_commit_callbacks):
+    manager = f.StaffFactory(email="manager@example.test", language="ru")
+    world.order.manager = manager
+    world.order.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.record_transfer(
+            actor=None, invoice=world.invoice, amount=Decimal("9900.00"), reference="п/п 1"
+        )
+    [email] = [m for m in mailoutbox if m.to == ["manager@example.test"]]
+    assert email.subject == f"Счёт №{world.invoice.number}: получено 9\u00a0900,00\u00a0₽"
+    assert "банковский перевод" in email.body and f"/admin/billing/invoice/{world.invoice.pk}/" in email.body
