@@ -405,3 +405,36 @@ def save_payment_settings(
     options.save()
     record_audit(event="payments.settings_saved", actor=actor, target=options, fields=sorted(changed_fields))
     return options
+
+
+def import_statement(
+    *, actor: Any, data: bytes, now: datetime.datetime | None = None
+) -> dict[str, list[str]]:
+    """Record the transfers of a 1C client-bank statement: each document credited to the payee's account whose
+    purpose names an open invoice (and does not exceed what is left) becomes a paid transfer. A document seen in
+    an earlier import changes nothing. Returns the documents by outcome, for staff."""
+    from kabinet.payments.statements import invoice_numbers_in, parse_statement
+
+    account = PaymentSettings.current().account
+    outcome: dict[str, list[str]] = {"recorded": [], "known": [], "unmatched": [], "not_ours": []}
+    for line in parse_statement(data):
+        label = f"№{line.number} {line.date} {line.amount} {line.payer}".strip()
+        if account and line.payee_account and line.payee_account != account:
+            outcome["not_ours"].append(label)
+            continue
+        if Payment.objects.filter(provider="bank_transfer", provider_payment_id=line.reference).exists():
+            outcome["known"].append(label)
+            continue
+        numbers = invoice_numbers_in(line.purpose)
+        invoice = (
+            Invoice.objects.filter(number__in=numbers, status__in=OPEN_STATUSES).order_by("id").first()
+            if numbers
+            else None
+        )
+        if invoice is None or line.amount <= ZERO or line.amount > payable(invoice):
+            outcome["unmatched"].append(label)
+            continue
+        record_transfer(actor=actor, invoice=invoice, amount=line.amount, reference=line.reference, now=now)
+        outcome["recorded"].append(label)
+    record_audit(event="payments.statement_imported", actor=actor, **{k: len(v) for k, v in outcome.items()})
+    return outcome

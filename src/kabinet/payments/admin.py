@@ -3,11 +3,35 @@ stage, the payee's bank details for transfers and their QR code)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.payments import actions
 from kabinet.payments.models import LedgerEntry, Payment, PaymentSettings
+from kabinet.payments.statements import StatementError
+
+STATEMENT_MAX_BYTES = 5 * 1024 * 1024
+OUTCOMES = {
+    "recorded": _("Recorded as payments"),
+    "known": _("Already imported"),
+    "unmatched": _("No open invoice found: check by hand"),
+    "not_ours": _("Not to the payee's account"),
+}
+
+
+class StatementForm(forms.Form):
+    statement = forms.FileField(label=_("Statement file (1CClientBankExchange)"))
+
+    def clean_statement(self) -> bytes:
+        upload = self.cleaned_data["statement"]
+        if upload.size > STATEMENT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload.read()
 
 
 class LedgerInline(admin.TabularInline):
@@ -37,6 +61,33 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_statement)
+        return [path("import-statement/", view, name="payments_import_statement"), *super().get_urls()]
+
+    def import_statement(self, request: HttpRequest) -> HttpResponse:
+        """Staff upload a 1C client-bank statement; its transfers become payments of the invoices they name."""
+        if not request.user.has_perm("payments.change_payment"):
+            raise PermissionDenied
+        form = StatementForm(request.POST or None, request.FILES or None)
+        results = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcome = actions.import_statement(actor=request.user, data=form.cleaned_data["statement"])
+            except StatementError as error:
+                form.add_error(
+                    "statement", _("This is not a 1C client-bank statement: %(error)s") % {"error": error}
+                )
+            else:
+                results = [(OUTCOMES[key], lines) for key, lines in outcome.items() if lines]
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "results": results,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payments/import_statement.html", context)
 
     @admin.action(description=_("Refund the whole payment"))
     def refund(self, request, queryset) -> None:
