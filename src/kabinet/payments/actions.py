@@ -6,6 +6,7 @@ The truth about an online payment is what its provider's API reports (:func:`rec
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
@@ -24,7 +25,7 @@ from kabinet.core.providers import payments as gateway
 from kabinet.crm.actions import change_order_stage
 from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline
-from kabinet.payments.models import ZERO, LedgerEntry, Payment, PaymentSettings
+from kabinet.payments.models import ZERO, AccountEntry, LedgerEntry, Payment, PaymentSettings
 from kabinet.payments.receipts import receipt_lines
 
 CENT = Decimal("0.01")
@@ -254,7 +255,7 @@ def _settle_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
 
 
 def _credit(payment: Payment, *, actor: Any, method: str, now: datetime.datetime | None) -> Payment:
-    invoice = Invoice.objects.select_for_update().select_related("order").get(pk=payment.invoice_id)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.invoice_id)
     payment.status = Payment.Status.SUCCEEDED
     payment.method = method
     payment.paid_at = now or timezone.now()
@@ -294,6 +295,7 @@ def _credit(payment: Payment, *, actor: Any, method: str, now: datetime.datetime
         params={"number": invoice.number, "amount": str(payment.amount), "currency": payment.currency},
     )
     _move_order(invoice, actor=actor)
+    _accrue_points(payment, invoice, now=payment.paid_at)
     from kabinet.payments.tasks import tell_manager_of_payment  # the job module imports Huey's consumer setup
 
     transaction.on_commit(lambda: tell_manager_of_payment(payment.pk))
@@ -438,3 +440,159 @@ def import_statement(
         outcome["recorded"].append(label)
     record_audit(event="payments.statement_imported", actor=actor, **{k: len(v) for k, v in outcome.items()})
     return outcome
+
+
+SPENDABLE = {
+    Payment.Method.POINTS: AccountEntry.Kind.POINTS,
+    Payment.Method.BALANCE: AccountEntry.Kind.BALANCE,
+}
+
+
+def _months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def _accrue_points(payment: Payment, invoice: Invoice, *, now: datetime.datetime) -> None:
+    """The bonus rule: N % of what was paid with money becomes a lot of points (pending, then active, then
+    expired). Points and balance spent on an invoice earn nothing."""
+    options = PaymentSettings.current()
+    if options.bonus_percent <= ZERO or payment.method in SPENDABLE:
+        return
+    points = (payment.amount * options.bonus_percent / 100).quantize(CENT)
+    if points <= ZERO:
+        return
+    available = now + datetime.timedelta(days=options.bonus_lock_days)
+    AccountEntry.objects.create(
+        company=invoice.company,
+        contact=invoice.contact,
+        kind=AccountEntry.Kind.POINTS,
+        source=AccountEntry.Source.BONUS_RULE,
+        amount=points,
+        currency=payment.currency,
+        reason=f"{options.bonus_percent}% № {invoice.number}",
+        payment=payment,
+        available_from=available,
+        expires_at=_months_later(available, options.bonus_expire_months)
+        if options.bonus_expire_months
+        else None,
+    )
+
+
+def _lock_owner(company: Any, contact: Any) -> None:
+    """Serialise every spending of one account: the company row (or the private person's contact row) is the
+    lock, so two simultaneous redemptions can never read the same points as free (PostgreSQL row lock; SQLite
+    transactions are IMMEDIATE, one writer at a time)."""
+    from kabinet.crm.models import Company, Contact
+
+    if company is not None:
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+    elif contact is not None:
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+
+
+@transaction.atomic
+def adjust_account(
+    *, actor: Any, company: Any, contact: Any, kind: str, amount: Decimal, reason: str
+) -> AccountEntry:
+    """Staff credit (or debit) a client's balance or points by hand; the comment is required."""
+    if not reason.strip() or amount == ZERO or amount.quantize(CENT) != amount:
+        raise PaymentRefused(_("Enter a non-zero amount in kopecks and a comment."), field="amount")
+    if kind == AccountEntry.Kind.POINTS and amount < ZERO:
+        # Points leave only by being spent against a lot (or by expiring), so every lot's rest stays known.
+        raise PaymentRefused(_("Points can only be added by hand."), field="amount")
+    _lock_owner(company, contact)
+    entry = AccountEntry.objects.create(
+        company=company,
+        contact=contact,
+        kind=kind,
+        source=AccountEntry.Source.MANUAL,
+        amount=amount,
+        reason=reason.strip()[:200],
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    record_audit(event="payments.account_adjusted", actor=actor, target=entry, kind=kind, amount=str(amount))
+    return entry
+
+
+def redeemable(invoice: Invoice, options: PaymentSettings) -> Decimal:
+    """The most of ``invoice`` still payable with points and balance (the staff-set share, less what was)."""
+    cap = (invoice.amount * options.max_redeem_share / 100).quantize(CENT)
+    used = (
+        Payment.objects.filter(
+            invoice=invoice, status=Payment.Status.SUCCEEDED, method__in=list(SPENDABLE)
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    return max(min(cap - used, payable(invoice)), ZERO)
+
+
+@transaction.atomic
+def redeem(
+    *,
+    actor: Any,
+    viewer: Any,
+    invoice: Invoice,
+    method: str,
+    amount: Decimal,
+    now: datetime.datetime | None = None,
+) -> Payment:
+    """Pay part of ``invoice`` (checked through the viewer's selector) with points or the prepaid balance.
+
+    Inside one transaction holding the account's lock: what is free is read, the entries are written
+    (points from the soonest-expiring active lots first), and the invoice is credited like any payment.
+    """
+    from kabinet.payments.selectors import account_entries_visible_to, point_lots
+
+    now = now or timezone.now()
+    if method not in SPENDABLE:
+        raise PaymentRefused(_("Choose points or balance."), field="method")
+    amount = amount.quantize(CENT)
+    options = PaymentSettings.current()
+    if amount <= ZERO or amount > redeemable(invoice, options):
+        raise PaymentRefused(_("This is more than may be paid with points or balance."), field="amount")
+    _lock_owner(invoice.company, invoice.contact)
+    entries = account_entries_visible_to(viewer)
+    kind = SPENDABLE[method]
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        currency=invoice.currency,
+        provider=method,
+        method=method,
+        initiated_by=actor if getattr(actor, "pk", None) else None,
+    )
+    common = {
+        "company": invoice.company,
+        "contact": invoice.contact,
+        "kind": kind,
+        "source": AccountEntry.Source.REDEMPTION,
+        "currency": invoice.currency,
+        "reason": f"№ {invoice.number}",
+        "payment": payment,
+        "actor": actor if getattr(actor, "pk", None) else None,
+    }
+    if kind == AccountEntry.Kind.BALANCE:
+        free = entries.filter(kind=kind).aggregate(total=Sum("amount"))["total"] or ZERO
+        if amount > free:
+            raise PaymentRefused(_("There is not enough on the balance."), field="amount")
+        AccountEntry.objects.create(amount=-amount, **common)
+    else:
+        need = amount
+        usable = [
+            lot
+            for lot in point_lots(entries)
+            if (lot.available_from is None or lot.available_from <= now)
+            and (lot.expires_at is None or lot.expires_at > now)
+        ]
+        for lot in usable:
+            take = min(lot.left, need)
+            AccountEntry.objects.create(amount=-take, lot=lot, **common)
+            need -= take
+            if need <= ZERO:
+                break
+        if need > ZERO:
+            raise PaymentRefused(_("There are not enough active points."), field="amount")
+    return _credit(payment, actor=actor, method=method, now=now)

@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.payments import actions
-from kabinet.payments.models import LedgerEntry, Payment, PaymentSettings
+from kabinet.payments.models import AccountEntry, LedgerEntry, Payment, PaymentSettings
 from kabinet.payments.statements import StatementError
 
 STATEMENT_MAX_BYTES = 5 * 1024 * 1024
@@ -110,3 +110,47 @@ class PaymentSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         actions.save_payment_settings(actor=request.user, options=obj, changed_fields=form.changed_data)
+
+
+@admin.register(AccountEntry)
+class AccountEntryAdmin(admin.ModelAdmin):
+    """The balance and points ledger: read-only, except a manual entry with a comment (saved by the action)."""
+
+    list_display = [
+        "created_at",
+        "company",
+        "contact",
+        "kind",
+        "source",
+        "amount",
+        "reason",
+        "expires_at",
+        "actor",
+    ]
+    list_filter = ["kind", "source"]
+    search_fields = ["company__name", "contact__last_name", "reason"]
+    list_select_related = ["company", "contact", "actor"]
+    autocomplete_fields = ["company", "contact"]
+    fields = ["company", "contact", "kind", "amount", "reason"]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            saved = actions.adjust_account(
+                actor=request.user,
+                company=obj.company,
+                contact=obj.contact,
+                kind=obj.kind,
+                amount=obj.amount,
+                reason=obj.reason,
+            )
+        except actions.PaymentRefused as refusal:
+            self.message_user(request, str(refusal.message), messages.ERROR)
+            return
+        obj.pk = saved.pk

@@ -37,6 +37,8 @@ class Payment(PublicModel):
         BANK_CARD = "bank_card", _("bank card")
         SBP = "sbp", _("Faster Payments System (SBP)")
         BANK_TRANSFER = "bank_transfer", _("bank transfer")
+        POINTS = "points", _("bonus points")
+        BALANCE = "balance", _("prepaid balance")
 
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice")
@@ -148,6 +150,25 @@ class PaymentSettings(models.Model):
         verbose_name=_("stage of a paid order"),
         help_text=_("Where an order moves when its invoice is paid (empty: it stays where it is)."),
     )
+    bonus_percent = models.DecimalField(
+        _("bonus points, % of paid amounts"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_("0: no points. One point pays one unit of the invoice's currency."),
+    )
+    bonus_lock_days = models.PositiveIntegerField(
+        _("points usable after (days)"), default=0, help_text=_("New points wait this long before use.")
+    )
+    bonus_expire_months = models.PositiveIntegerField(
+        _("points expire after (months)"), default=0, help_text=_("0: points never expire.")
+    )
+    max_redeem_share = models.DecimalField(
+        _("share of an invoice payable with points or balance, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+    )
     payee_name = models.CharField(_("payee name"), max_length=160, blank=True)
     payee_inn = models.CharField(_("payee INN"), max_length=12, blank=True, validators=[v.validate_inn])
     payee_kpp = models.CharField(_("payee KPP"), max_length=9, blank=True, validators=[v.validate_kpp])
@@ -202,3 +223,80 @@ class PaymentSettings(models.Model):
 
 
 CACHE_KEY = "kabinet:payments:settings"
+
+
+class AccountEntry(models.Model):
+    """One movement on a client's prepaid balance or bonus points: never a counter, always an entry.
+
+    The balance is the sum of the balance entries. Points come in lots (a positive entry: pending until
+    ``available_from``, active until ``expires_at``, then expired); spending points writes a negative entry
+    against the lot it uses (``lot``), so what is left of each lot, and when it expires, is always known.
+    """
+
+    class Kind(models.TextChoices):
+        BALANCE = "balance", _("balance")
+        POINTS = "points", _("bonus points")
+
+    class Source(models.TextChoices):
+        PAYMENT = "payment", _("payment")
+        REFUND = "refund", _("refund")
+        MANUAL = "manual", _("by staff")
+        BONUS_RULE = "bonus_rule", _("bonus rule")
+        REDEMPTION = "redemption", _("paid an invoice")
+
+    company = models.ForeignKey(
+        "crm.Company",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+    )
+    contact = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    reason = models.CharField(_("reason"), max_length=200)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("payment")
+    )
+    lot = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="spent", verbose_name=_("lot")
+    )
+    available_from = models.DateTimeField(_("available from"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("balance or points entry")
+        verbose_name_plural = _("balance and points entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "kind", "created_at"], name="payments_account_company"),
+            models.Index(fields=["contact", "kind", "created_at"], name="payments_account_contact"),
+        ]
+        constraints = [
+            # A payment earns its points once, whatever the number of notifications.
+            models.UniqueConstraint(
+                fields=["payment"], condition=models.Q(source="bonus_rule"), name="payments_bonus_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

@@ -6,12 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from kabinet.billing.models import OPEN_STATUSES, Invoice
-from kabinet.core.registry import DetailPanel, register_detail_panel, register_object_link
+from kabinet.core.registry import (
+    DashboardCard,
+    DetailPanel,
+    register_card,
+    register_detail_panel,
+    register_object_link,
+)
 from kabinet.payments.models import PaymentSettings
 from kabinet.payments.qr import gost_string, qr_svg
-from kabinet.payments.selectors import paid_payments_of
+from kabinet.payments.selectors import account_totals, paid_payments_of
 
 PAY_LINK = "billing.invoice.pay"  # billing asks ``object_url(PAY_LINK, public_id)`` without knowing this app
 
@@ -32,7 +39,18 @@ def invoice_panel(request: HttpRequest, invoice: Invoice) -> dict[str, Any] | No
     return context
 
 
+def account_card(request: HttpRequest) -> dict[str, Any] | None:
+    """Balance and points on the dashboard (one query); hidden while the client has neither."""
+    if not request.viewer.is_client:
+        return None
+    totals = account_totals(request.viewer, now=timezone.now())
+    return totals if any(totals[k] for k in ("balance", "points", "pending")) else None
+
+
 def register() -> None:
+    register_card(
+        DashboardCard(key="account", template="payments/cards/account.html", context=account_card, order=25)
+    )
     register_object_link(PAY_LINK, "payments:pay")
     register_detail_panel(
         DetailPanel(key="payments", subject="invoice", template="payments/panel.html", context=invoice_panel)

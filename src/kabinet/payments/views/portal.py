@@ -6,19 +6,26 @@ import contextlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer
 from kabinet.core.providers import payments as gateway
-from kabinet.payments.actions import PaymentRefused, payable, start_payment
-from kabinet.payments.forms import PayForm, SandboxForm
+from kabinet.payments.actions import PaymentRefused, payable, redeem, redeemable, start_payment
+from kabinet.payments.forms import PayForm, RedeemForm, SandboxForm
 from kabinet.payments.models import Payment, PaymentSettings
-from kabinet.payments.selectors import payment_for_viewer, sandbox_payment_for_viewer
+from kabinet.payments.selectors import (
+    account_entries_visible_to,
+    account_summary,
+    payment_for_viewer,
+    sandbox_payment_for_viewer,
+)
 from kabinet.payments.sync import sync_payment
 
 
@@ -49,10 +56,20 @@ def pay(request: HttpRequest, public_id: str) -> HttpResponse:
                 messages.error(request, str(refusal.message))
         else:
             return HttpResponseRedirect(payment.confirmation_url)
+    spend = redeemable(invoice, options) if left and options.max_redeem_share > 0 else 0
+    summary = account_summary(request.viewer, now=timezone.now()) if spend else None
     return render(
         request,
         "payments/pay.html",
-        {"invoice": invoice, "left": left, "form": form, "partial": options.allow_partial},
+        {
+            "invoice": invoice,
+            "left": left,
+            "form": form,
+            "partial": options.allow_partial,
+            "spend": spend,
+            "summary": summary,
+            "redeem_form": RedeemForm(initial={"amount": spend}),
+        },
         status=200 if request.method == "GET" or not form.errors else 400,
     )
 
@@ -101,3 +118,49 @@ def sandbox(request: HttpRequest, payment_id: str) -> HttpResponse:
             return HttpResponseRedirect(back)
         messages.error(request, _("This payment can no longer be changed."))
     return render(request, "payments/sandbox.html", {"payment": payment, "back": back})
+
+
+@login_required
+@require_POST
+def redeem_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Pay part of an invoice with bonus points or the prepaid balance (up to the share staff allow)."""
+    try:
+        invoice = invoice_for_viewer(request.viewer, public_id)
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    form = RedeemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter how much to pay with points or balance."))
+        return HttpResponseRedirect(reverse("payments:pay", args=[invoice.public_id]))
+    try:
+        redeem(
+            actor=request.user,
+            viewer=request.viewer,
+            invoice=invoice,
+            method=form.cleaned_data["method"],
+            amount=form.cleaned_data["amount"],
+        )
+    except PaymentRefused as refusal:
+        messages.error(request, str(refusal.message))
+        return HttpResponseRedirect(reverse("payments:pay", args=[invoice.public_id]))
+    messages.success(request, _("Paid with points or balance. Thank you!"))
+    return HttpResponseRedirect(reverse("billing:invoice", args=[invoice.public_id]))
+
+
+ENTRIES_PER_PAGE = 20
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The client's prepaid balance and bonus points: what is usable, pending, expiring, and every entry."""
+    if not request.viewer.is_client:
+        raise Http404
+    summary = account_summary(request.viewer, now=timezone.now())
+    entries = account_entries_visible_to(request.viewer).order_by("-created_at", "-id")
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/account.html",
+        {"summary": summary, "page": page, "entries": page.object_list, "query": ""},
+    )
