@@ -151,7 +151,7 @@ class PaymentSettings(models.Model):
         help_text=_("Where an order moves when its invoice is paid (empty: it stays where it is)."),
     )
     bonus_percent = models.DecimalField(
-        _("bonus points, % of paid amounts"),
+        _("bonus points, percent of paid amounts"),
         max_digits=5,
         decimal_places=2,
         default=ZERO,
@@ -164,7 +164,7 @@ class PaymentSettings(models.Model):
         _("points expire after (months)"), default=0, help_text=_("0: points never expire.")
     )
     max_redeem_share = models.DecimalField(
-        _("share of an invoice payable with points or balance, %"),
+        _("share of an invoice payable with points or balance (percent)"),
         max_digits=5,
         decimal_places=2,
         default=ZERO,
