@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from kabinet.billing.models import Invoice
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import in_every_language
+from kabinet.core.registry import object_url
 from kabinet.core.sequences import next_number
 from kabinet.crm.models import Company, Contact, Order
 from kabinet.crm.notices import notify_owners
@@ -48,6 +50,10 @@ def _issued(*, actor: Any, invoice: Invoice) -> None:
             "amount": str(invoice.amount),
             "currency": invoice.currency,
             "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
+            # The pay page where an app takes payments (the email's pay button); empty otherwise.
+            "pay_url": settings.SITE_URL + pay
+            if (pay := object_url("billing.invoice.pay", invoice.public_id))
+            else "",
         },
     )
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kabinet.api",
     "kabinet.webhooks",
     "kabinet.sync",
+    "kabinet.payments",
     "kabinet.demo",
 ]
 
@@ -329,6 +330,10 @@ DEFAULT_FROM_EMAIL = env_str("KABINET_EMAIL_FROM", "Kabinet <noreply@kabinet.loc
 KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER")
 # SMS.ru's API (a test stand may point elsewhere).
 KABINET_SMSRU_URL = env_str("KABINET_SMSRU_URL", "https://sms.ru")
+# Payments (docs/payments.md): a pinned provider id ("" = staff choose; nothing chosen = the offline sandbox).
+KABINET_PAYMENTS_PROVIDER = env_str("KABINET_PAYMENTS_PROVIDER")
+KABINET_YOOKASSA_URL = env_str("KABINET_YOOKASSA_URL", "https://api.yookassa.ru")
+KABINET_STRIPE_URL = env_str("KABINET_STRIPE_URL", "https://api.stripe.com")
 KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))
 KABINET_SMS_SENDER = env_str("KABINET_SMS_SENDER", "Kabinet")
 

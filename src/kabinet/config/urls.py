@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/signatures/", include("kabinet.signing.staff_urls")),
     path("", include("kabinet.billing.urls")),
     path("", include("kabinet.bookings.urls")),
+    path("", include("kabinet.payments.urls")),
     path("", include("kabinet.notifications.urls")),
     path("", include("kabinet.messaging.urls")),
     path("", include("kabinet.api.urls")),

@@ -16,7 +16,6 @@ from django.utils import timezone
 from kabinet.accounts.actions import create_account, save_sign_in_settings
 from kabinet.accounts.models import RegistrationMode, SignInSettings, User
 from kabinet.billing.actions import issue_invoice
-from kabinet.billing.models import Invoice
 from kabinet.crm import actions as crm
 from kabinet.crm.models import BankAccount, Membership, Pipeline, Stage
 from kabinet.demo import identifiers
@@ -26,6 +25,7 @@ from kabinet.documents.actions import issue_document
 from kabinet.documents.models import Document
 from kabinet.files.actions import store_bytes
 from kabinet.files.models import ClientFile
+from kabinet.payments.actions import record_transfer
 from kabinet.portal.actions import save_portal_settings
 from kabinet.portal.models import PortalSettings
 from kabinet.signing.actions import request_signature
@@ -381,7 +381,7 @@ def load_demo(*, seed: int = 2026) -> None:
                     contact=contact,
                 )
                 paid = stage_index >= 3
-                issue_invoice(
+                invoice = issue_invoice(
                     actor=manager,
                     company=company,
                     contact=contact,
@@ -389,9 +389,11 @@ def load_demo(*, seed: int = 2026) -> None:
                     amount=order.amount,
                     due_date=today + datetime.timedelta(days=-5 if stage_index == 2 and who == "ivan" else 7),
                     file=pdf,
-                    status=Invoice.Status.PAID if paid else Invoice.Status.UNPAID,
-                    paid_amount=order.amount if paid else Decimal("0"),
                 )
+                if paid:  # paid by bank transfer, recorded by staff: the invoice page shows when and how
+                    record_transfer(
+                        actor=manager, invoice=invoice, amount=order.amount, reference=f"п/п {invoice.number}"
+                    )
 
     for who in ("anna", "boris"):
         contact, company = people[who]
@@ -563,6 +565,35 @@ def load_demo(*, seed: int = 2026) -> None:
     )
     _demo_chat(manager, people)
     load_bookings(manager=manager, people=people)
+    _demo_payments(admin, rng)
+
+
+def _demo_payments(admin: User, rng: random.Random) -> None:
+    """Paying works out of the box: the offline sandbox provider, partial payments, the stage a paid order
+    moves to, and the payee's bank details for the transfer QR code."""
+    from kabinet.payments.actions import save_payment_settings
+    from kabinet.payments.models import PaymentSettings
+
+    inn, bik = identifiers.inn10(rng), "044525225"
+    paid_stage = Stage.objects.filter(
+        pipeline__is_default=True, pipeline__kind=Pipeline.Kind.ORDER, name="В работе"
+    )
+    save_payment_settings(
+        actor=admin,
+        options=PaymentSettings(
+            allow_partial=True,
+            partial_minimum=Decimal("1000.00"),
+            paid_stage=paid_stage.first(),
+            payee_name="ООО «Кабинет Демо»",
+            payee_inn=inn,
+            payee_kpp=identifiers.kpp(inn),
+            bank_name="ПАО Сбербанк",
+            bic=bik,
+            account=identifiers.ru_account(rng, bik),
+            correspondent_account=identifiers.ru_correspondent_account(bik),
+        ),
+        changed_fields=["payee_name"],
+    )
 
 
 def _demo_chat(manager: User, people: dict) -> None:

@@ -10,11 +10,15 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from kabinet.core import crypto, providers
         from kabinet.core.providers.crm import registry as crm
+        from kabinet.core.providers.payments import registry as payments
         from kabinet.core.providers.sms import registry as sms
         from kabinet.integrations import checks  # noqa: F401 - registers the system check
         from kabinet.integrations.crm.amocrm import AmoCrmProvider
         from kabinet.integrations.crm.bitrix24 import Bitrix24Provider
         from kabinet.integrations.crm.memory import MemoryCrmProvider
+        from kabinet.integrations.payments.sandbox import SandboxPaymentProvider
+        from kabinet.integrations.payments.stripe import StripeProvider
+        from kabinet.integrations.payments.yookassa import YooKassaProvider
         from kabinet.integrations.sms.file import FileSmsProvider
         from kabinet.integrations.sms.memory import MemorySmsProvider
         from kabinet.integrations.sms.smsru import SmsRuProvider
@@ -24,6 +28,8 @@ class IntegrationsConfig(AppConfig):
             sms.register(provider)
         for provider in (MemoryCrmProvider, Bitrix24Provider, AmoCrmProvider):
             crm.register(provider)
+        for provider in (SandboxPaymentProvider, YooKassaProvider, StripeProvider):
+            payments.register(provider)
         providers.set_store(DatabaseStore())
         from kabinet.integrations.actions import rotate_credentials
 

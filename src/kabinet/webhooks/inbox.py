@@ -26,12 +26,21 @@ from kabinet.webhooks.signing import verify as verify_standard
 
 Handler = Callable[[InboxEvent], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+# A provider with a signature scheme of its own (Stripe's ``Stripe-Signature``): (source, headers, body) → ok.
+Verifier = Callable[[InboxSource, Any, bytes], bool]
+VERIFIERS: dict[str, Verifier] = {}
 RETRY_SECONDS = (10, 60, 300, 1800, 7200, 21600, 43200, 86400)
 TOLERANCE_SECONDS = 300
 
 
 def register_handler(provider: str, handler: Handler) -> None:
     HANDLERS[provider] = handler
+
+
+def register_verifier(provider: str, verifier: Verifier) -> None:
+    """Check this provider's requests with ``verifier`` (on top of the source's IP ranges), whatever the
+    source's ``verification`` says."""
+    VERIFIERS[provider] = verifier
 
 
 def verified(source: InboxSource, request: HttpRequest, body: bytes) -> bool:
@@ -41,6 +50,9 @@ def verified(source: InboxSource, request: HttpRequest, body: bytes) -> bool:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))  # noqa: S104
         if not any(address in ipaddress.ip_network(n, strict=False) for n in networks):
             return False
+    own = VERIFIERS.get(source.provider)
+    if own is not None:
+        return own(source, request.headers, body)
     kind = source.verification
     if kind == InboxSource.Verification.NONE:
         return True

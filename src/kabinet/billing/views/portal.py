@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from kabinet.billing.forms import InvoiceFilterForm
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to, latest_invoice_for_viewer
+from kabinet.core.registry import detail_panels
 from kabinet.files.views import file_response
 
 INVOICES_PER_PAGE = 20
@@ -64,7 +65,12 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         invoice = invoice_for_viewer(request.viewer, public_id)
     except Invoice.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "billing/detail.html", {"invoice": invoice})
+    panels = []  # what other apps add (payments: the pay button, the QR code, the payments made)
+    for panel in detail_panels("invoice"):
+        context = panel.context(request, invoice)
+        if context is not None:
+            panels.append({"key": panel.key, "template": panel.template, "context": context})
+    return render(request, "billing/detail.html", {"invoice": invoice, "panels": panels})
 
 
 @login_required

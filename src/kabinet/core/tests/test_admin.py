@@ -12,6 +12,7 @@ from kabinet.core.models import AuditEntry
 from kabinet.crm.models import Company, TimelineEntry
 from kabinet.messaging.models import Conversation
 from kabinet.notifications.models import Delivery, Notification, Preference, PushSubscription
+from kabinet.payments.models import Payment
 from kabinet.signing.models import SigningEvent
 from kabinet.sync.models import Conflict as SyncConflict
 from kabinet.sync.models import Link as SyncLink
@@ -62,6 +63,7 @@ def test_changelist_search_and_forms_open(staff_client, model):
         SyncLink,
         SyncConflict,
         SyncPush,
+        Payment,
     )
     expected = 403 if model in read_only else 200
     assert staff_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == expected

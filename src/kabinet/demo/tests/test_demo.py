@@ -61,6 +61,12 @@ def test_demo_world_is_complete_and_valid():
         Invoice.objects.values_list("status", flat=True)
     )
     assert any(i.is_overdue for i in Invoice.objects.all())
+    from kabinet.payments.models import Payment, PaymentSettings
+
+    options = PaymentSettings.current()
+    assert options.has_bank_details and options.allow_partial and options.paid_stage is not None
+    paid = Invoice.objects.filter(status=Invoice.Status.PAID)
+    assert paid.exists() and Payment.objects.filter(status="succeeded").count() == paid.count()
     assert ClientFile.objects.filter(direction=ClientFile.Direction.FROM_CLIENT).exists()
     assert all(f.file.read(5) == b"%PDF-" for f in ClientFile.objects.filter(content_type="application/pdf"))
 

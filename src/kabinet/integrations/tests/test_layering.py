@@ -21,6 +21,7 @@ DOMAINS = (
     "billing",
     "notifications",
     "messaging",
+    "payments",
 )
 
 

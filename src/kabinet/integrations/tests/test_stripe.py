@@ -1,0 +1,196 @@
+"""Stripe against its documented requests and answers (Checkout Sessions, refunds, signed webhooks), served by a
+local HTTP server; notifications go through the real webhooks inbox."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from werkzeug import Response
+
+from kabinet.billing.models import Invoice
+from kabinet.integrations.payments.stripe import signature_ok
+from kabinet.payments.models import LedgerEntry, Payment
+from kabinet.testing.matrix import Role
+from kabinet.testing.payments import STRIPE_KEY, use_stripe
+from kabinet.webhooks import actions as webhook_actions
+from kabinet.webhooks.models import InboxEvent, InboxSource, OutboxEvent
+
+pytestmark = pytest.mark.django_db
+SESSION_ID = "cs_test_a1b2c3d4e5f6g7h8i9j0"
+ENDPOINT_SECRET = "whsec_test_0123456789abcdef"
+
+
+def documented_session(
+    status: str = "open", payment_status: str = "unpaid", metadata: dict | None = None
+) -> dict:
+    return {
+        "id": SESSION_ID,
+        "object": "checkout.session",
+        "amount_subtotal": 990000,
+        "amount_total": 990000,
+        "client_reference_id": (metadata or {}).get("invoice"),
+        "currency": "rub",
+        "customer_email": "owner@example.test",
+        "livemode": False,
+        "metadata": metadata or {},
+        "mode": "payment",
+        "payment_intent": "pi_3MtwBwLkdIwHu7ix28a3tqPa" if status == "complete" else None,
+        "payment_status": payment_status,
+        "status": status,
+        "url": f"https://checkout.stripe.com/c/pay/{SESSION_ID}" if status == "open" else None,
+    }
+
+
+def event(event_id: str, kind: str, session: dict) -> bytes:
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "api_version": "2024-06-20",
+            "type": kind,
+            "data": {"object": session},
+        }
+    ).encode()
+
+
+def signed(body: bytes, *, secret: str = ENDPOINT_SECRET, at: float | None = None) -> dict[str, str]:
+    stamp = int(time.time() if at is None else at)
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={stamp},v1={digest}"}
+
+
+@pytest.fixture
+def api(settings, httpserver):
+    use_stripe(settings, httpserver.url_for(""))
+    state = {"status": "open", "payment_status": "unpaid", "metadata": {}, "forms": []}
+
+    def create(request):
+        form = request.form.to_dict()
+        state["forms"].append((dict(request.headers), form))
+        state["metadata"] = {"invoice": form["metadata[invoice]"], "payment": form["metadata[payment]"]}
+        return Response(
+            json.dumps(documented_session(metadata=state["metadata"])), 200, content_type="application/json"
+        )
+
+    def get(request):
+        body = documented_session(state["status"], state["payment_status"], state["metadata"])
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    httpserver.expect_request("/v1/checkout/sessions", method="POST").respond_with_handler(create)
+    httpserver.expect_request(f"/v1/checkout/sessions/{SESSION_ID}", method="GET").respond_with_handler(get)
+    return state
+
+
+def _source() -> InboxSource:
+    return webhook_actions.save_inbox_source(
+        actor=None,
+        source=InboxSource(
+            provider="stripe", verification=InboxSource.Verification.NONE, event_id_field="id"
+        ),
+        secret=ENDPOINT_SECRET,
+    )
+
+
+def _post(source: InboxSource, body: bytes, headers: dict[str, str]):
+    return Client().post(
+        f"/hooks/in/{source.path_secret}/", body, content_type="application/json", headers=headers
+    )
+
+
+def test_a_checkout_session_is_created_with_the_documented_form(world, api):
+    answer = world.client_for(Role.OWNER).post(reverse("payments:pay", args=[world.invoice.public_id]))
+    assert (
+        answer.status_code == 302 and answer["Location"] == f"https://checkout.stripe.com/c/pay/{SESSION_ID}"
+    )
+    [(headers, form)] = api["forms"]
+    payment = Payment.objects.get()
+    assert (
+        headers["Authorization"] == f"Bearer {STRIPE_KEY}" and headers["Idempotency-Key"] == payment.public_id
+    )
+    assert form["mode"] == "payment" and form["line_items[0][price_data][currency]"] == "rub"
+    assert form["line_items[0][price_data][unit_amount]"] == "990000"  # kopecks, an integer
+    assert (
+        form["metadata[invoice]"] == world.invoice.public_id
+        and form["metadata[payment]"] == payment.public_id
+    )
+    assert form["success_url"].endswith(reverse("payments:return", args=[payment.public_id]))
+
+
+def test_signed_events_replayed_pay_once_and_forged_or_stale_ones_are_refused(
+    world, api, django_capture_on_commit_callbacks
+):
+    world.client_for(Role.OWNER).post(reverse("payments:pay", args=[world.invoice.public_id]))
+    source = _source()
+    completed = event(
+        "evt_1", "checkout.session.completed", documented_session("complete", "paid", api["metadata"])
+    )
+    assert _post(source, completed, signed(completed, secret="whsec_wrong")).status_code == 401
+    assert _post(source, completed, signed(completed, at=time.time() - 301)).status_code == 401
+    assert _post(source, completed, {}).status_code == 401
+    assert not InboxEvent.objects.exists()
+    api.update(status="complete", payment_status="paid")
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [_post(source, completed, signed(completed)).status_code for _ in range(5)]
+    assert answers == [202, 200, 200, 200, 200]
+    payment = Payment.objects.get()
+    world.invoice.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED and world.invoice.status == Invoice.Status.PAID
+    assert LedgerEntry.objects.count() == 1 and OutboxEvent.objects.filter(type="invoice.paid").count() == 1
+
+
+def test_a_signed_event_the_api_does_not_confirm_pays_nothing(world, api, django_capture_on_commit_callbacks):
+    world.client_for(Role.OWNER).post(reverse("payments:pay", args=[world.invoice.public_id]))
+    lie = event(
+        "evt_2", "checkout.session.completed", documented_session("complete", "paid", api["metadata"])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(_source(), lie, signed(lie)).status_code == 202
+    world.invoice.refresh_from_db()
+    assert (
+        world.invoice.status == Invoice.Status.UNPAID
+        and Payment.objects.get().status == Payment.Status.PENDING
+    )
+    api["status"] = "expired"
+    expired = event(
+        "evt_3", "checkout.session.expired", documented_session("expired", "unpaid", api["metadata"])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(InboxSource.objects.get(), expired, signed(expired))
+    assert Payment.objects.get().status == Payment.Status.CANCELED
+
+
+def test_the_signature_accepts_any_v1_during_a_secret_roll():
+    body = b'{"id": "evt_1"}'
+    now = 1_800_000_000
+    good = hmac.new(b"whsec_new", f"{now}.".encode() + body, hashlib.sha256).hexdigest()
+    assert signature_ok(body, f"t={now},v1={'0' * 64},v1={good}", "whsec_new", now=now + 299)
+    assert not signature_ok(body, f"t={now},v1={good}", "whsec_new", now=now + 301)
+    assert not signature_ok(body, f"t={now},v0={good}", "whsec_new", now=now)
+
+
+def test_a_refund_names_the_sessions_payment_intent(httpserver, settings):
+    from kabinet.integrations.payments.stripe import StripeProvider
+
+    settings.KABINET_STRIPE_URL = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request(f"/v1/checkout/sessions/{SESSION_ID}").respond_with_json(
+        documented_session("complete", "paid")
+    )
+    httpserver.expect_request("/v1/refunds", method="POST").respond_with_json(
+        {"id": "re_1Nispe2eZvKYlo2Cd31jOCgZ", "object": "refund", "amount": 90000, "status": "succeeded"}
+    )
+    result = StripeProvider({"secret_key": STRIPE_KEY}, sleep=lambda s: None).refund(
+        SESSION_ID, amount=Decimal("900.00"), currency="RUB", idempotency_key="r1"
+    )
+    assert result.accepted and result.refund_id == "re_1Nispe2eZvKYlo2Cd31jOCgZ"
+    refund_request = httpserver.log[-1][0]
+    assert refund_request.form.to_dict() == {
+        "payment_intent": "pi_3MtwBwLkdIwHu7ix28a3tqPa",
+        "amount": "90000",
+    }

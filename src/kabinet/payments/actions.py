@@ -1,0 +1,598 @@
+"""Writes on payments. The invoice's paid amount and status change here only, from the ledger.
+
+The truth about an online payment is what its provider's API reports (:func:`record_provider_state`, fed by
+:mod:`kabinet.payments.sync` after a notification); the page the payer comes back to never marks anything paid.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.billing.models import OPEN_STATUSES, Invoice
+from kabinet.core.audit import record_audit
+from kabinet.core.i18n import in_every_language
+from kabinet.core.providers import payments as gateway
+from kabinet.crm.actions import change_order_stage
+from kabinet.crm.notices import notify_owners
+from kabinet.crm.timeline import record_timeline
+from kabinet.payments.models import ZERO, AccountEntry, LedgerEntry, Payment, PaymentSettings
+from kabinet.payments.receipts import receipt_lines
+
+CENT = Decimal("0.01")
+REUSE_WITHIN = datetime.timedelta(minutes=30)
+# What a provider's method names become on our side (the rest reads as "online").
+METHODS = {"bank_card": Payment.Method.BANK_CARD, "card": Payment.Method.BANK_CARD, "sbp": Payment.Method.SBP}
+
+
+class PaymentRefused(Exception):
+    """A payment cannot start; ``message`` is a translated sentence fit for the client (never the vendor's)."""
+
+    def __init__(self, message: Any, *, field: str = "") -> None:
+        super().__init__(str(message))
+        self.message, self.field = message, field
+
+
+def payable(invoice: Invoice) -> Decimal:
+    """What is left to pay on ``invoice`` (zero when it is paid or cancelled)."""
+    if invoice.status not in OPEN_STATUSES:
+        return ZERO
+    return max(invoice.amount - invoice.paid_amount, ZERO)
+
+
+def check_amount(invoice: Invoice, amount: Decimal | None, options: PaymentSettings) -> Decimal:
+    """The amount to ask for: the whole balance, or a part where staff allow partial payments."""
+    left = payable(invoice)
+    if left <= ZERO:
+        raise PaymentRefused(_("This invoice has nothing left to pay."))
+    if amount is None or amount == left:
+        return left
+    amount = amount.quantize(CENT)
+    if not options.allow_partial:
+        raise PaymentRefused(_("This invoice can only be paid in full."), field="amount")
+    if amount > left:
+        raise PaymentRefused(_("The amount is more than is left to pay."), field="amount")
+    if amount < min(options.partial_minimum, left) or amount <= ZERO:
+        raise PaymentRefused(_("The amount is below the smallest partial payment."), field="amount")
+    return amount
+
+
+def start_payment(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    return_url: Callable[[str], str],
+    amount: Decimal | None = None,
+    customer_email: str = "",
+    customer_phone: str = "",
+    now: datetime.datetime | None = None,
+) -> Payment:
+    """Start paying ``invoice`` (already checked through the viewer's selector) at the active provider.
+
+    ``return_url(payment_public_id)`` is the absolute address the provider sends the payer back to. The same
+    open payment is handed back to a second click within half an hour, so a double click pays once. The call
+    to the provider runs outside any transaction (no row stays locked while a vendor answers); the
+    idempotency key is the payment's public id, so a retried call never creates a second payment there.
+    Raises :class:`PaymentRefused` with a sentence for the client.
+    """
+    now = now or timezone.now()
+    options = PaymentSettings.current()
+    amount = check_amount(invoice, amount, options)
+    provider_id = gateway.active_provider_id()
+    if not provider_id:
+        raise PaymentRefused(_("Online payment is not available right now. Please pay by bank transfer."))
+    reusable = (
+        Payment.objects.filter(
+            invoice=invoice,
+            provider=provider_id,
+            amount=amount,
+            status=Payment.Status.PENDING,
+            created_at__gte=now - REUSE_WITHIN,
+        )
+        .exclude(confirmation_url="")
+        .order_by("-created_at")
+        .first()
+    )
+    if reusable is not None:
+        return reusable
+    lines = receipt_lines(invoice, amount)
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            invoice=invoice,
+            amount=amount,
+            currency=invoice.currency,
+            provider=provider_id,
+            initiated_by=actor if getattr(actor, "pk", None) else None,
+            receipt={
+                "items": [
+                    {
+                        "description": line.description,
+                        "quantity": str(line.quantity),
+                        "amount": str(line.amount),
+                        "vat_code": line.vat_code,
+                    }
+                    for line in lines
+                ]
+            },
+        )
+        record_audit(event="payment.started", actor=actor, target=payment, amount=str(amount))
+    answer = gateway.create(
+        gateway.PaymentRequest(
+            invoice=invoice.public_id,
+            payment=payment.public_id,
+            amount=amount,
+            currency=invoice.currency,
+            description=f"Счёт №{invoice.number}"[:128],
+            return_url=return_url(payment.public_id),
+            idempotency_key=payment.public_id,
+            receipt=lines,
+            customer_email=customer_email,
+            customer_phone=customer_phone,
+            capture=not options.two_stage,
+        )
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if answer.accepted and answer.confirmation_url:
+            payment.status = Payment.Status.PENDING
+            payment.provider_payment_id = answer.payment_id
+            payment.confirmation_url = answer.confirmation_url
+        else:
+            payment.status = Payment.Status.FAILED
+            payment.provider_error = (answer.error or "no confirmation URL")[:300]
+        payment.save(update_fields=["status", "provider_payment_id", "confirmation_url", "provider_error"])
+    if payment.status == Payment.Status.FAILED:
+        raise PaymentRefused(
+            _(
+                "The payment service could not start the payment. "
+                "Please try again in a few minutes or pay by bank transfer."
+            )
+        )
+    return payment
+
+
+def _mismatch(state: gateway.PaymentState, payment: Payment) -> str:
+    """Why the provider's report does not match what was asked ("" when it does)."""
+    if state.amount != payment.amount or state.currency != payment.currency:
+        return f"asked {payment.amount} {payment.currency}, provider reports {state.amount} {state.currency}"
+    for key, expected in (("invoice", payment.invoice.public_id), ("payment", payment.public_id)):
+        if state.metadata.get(key) != expected:
+            return f"metadata {key}={state.metadata.get(key)!r}, expected {expected!r}"
+    return ""
+
+
+@transaction.atomic
+def record_provider_state(
+    *, state: gateway.PaymentState, actor: Any = None, now: datetime.datetime | None = None
+) -> Payment | None:
+    """Bring the payment in line with what its provider's API reports (``state`` comes from a re-fetch).
+
+    Idempotent and order-proof: a succeeded payment stays succeeded whatever arrives later (a late
+    ``waiting_for_capture``, a fifth copy of ``succeeded``), and it is credited to the invoice once. A report
+    whose amount, currency or metadata differ from what was asked is never "paid": it goes to staff.
+    Returns ``None`` for a payment Kabinet never created.
+    """
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("invoice")
+        .filter(provider=state.provider, provider_payment_id=state.payment_id)
+        .first()
+    )
+    if payment is None or not state.found:
+        return payment
+    if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.REVIEW):
+        return payment
+    if state.status in (gateway.SUCCEEDED, gateway.WAITING_FOR_CAPTURE):
+        reason = _mismatch(state, payment)
+        if reason:
+            return _to_review(payment, reason=reason, actor=actor)
+    if state.status == gateway.SUCCEEDED:
+        _credit(payment, actor=actor, method=METHODS.get(state.method, Payment.Method.ONLINE), now=now)
+    elif state.status == gateway.WAITING_FOR_CAPTURE and payment.status != Payment.Status.CANCELED:
+        payment.status = Payment.Status.WAITING_FOR_CAPTURE
+        payment.save(update_fields=["status", "updated_at"])
+    elif state.status == gateway.CANCELED:
+        payment.status = Payment.Status.CANCELED
+        payment.save(update_fields=["status", "updated_at"])
+        record_audit(event="payment.canceled", actor=actor, target=payment)
+    return payment
+
+
+def _to_review(payment: Payment, *, reason: str, actor: Any) -> Payment:
+    payment.status = Payment.Status.REVIEW
+    payment.review_reason = reason[:300]
+    payment.save(update_fields=["status", "review_reason", "updated_at"])
+    invoice = payment.invoice
+    record_timeline(
+        event="payment.review",
+        kind="payment",
+        subject=payment,
+        company=invoice.company,
+        contact=invoice.contact,
+        actor=actor,
+        client_visible=False,
+        number=invoice.number,
+    )
+    record_audit(event="payment.mismatch", actor=actor, target=payment, reason=reason[:300])
+    return payment
+
+
+def _settle_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
+    """Recompute the invoice's paid amount from its ledger and its status from that; history on a change."""
+    paid = LedgerEntry.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))["total"] or ZERO
+    old_status = invoice.status
+    invoice.paid_amount = paid
+    if invoice.status != Invoice.Status.CANCELLED:
+        if paid >= invoice.amount:
+            invoice.status = Invoice.Status.PAID
+        elif paid > ZERO:
+            invoice.status = Invoice.Status.PARTIALLY_PAID
+        else:
+            invoice.status = Invoice.Status.UNPAID
+    invoice.save(update_fields=["paid_amount", "status", "updated_at"])
+    if invoice.status != old_status:
+        # The webhooks outbox turns this entry into ``invoice.paid`` when the invoice is now paid.
+        record_timeline(
+            event="invoice.status_changed",
+            kind="invoice",
+            subject=invoice,
+            company=invoice.company,
+            contact=invoice.contact,
+            actor=actor,
+            number=invoice.number,
+            status=in_every_language(invoice.get_status_display),
+        )
+    return invoice
+
+
+def _credit(payment: Payment, *, actor: Any, method: str, now: datetime.datetime | None) -> Payment:
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.invoice_id)
+    payment.status = Payment.Status.SUCCEEDED
+    payment.method = method
+    payment.paid_at = now or timezone.now()
+    payment.save(update_fields=["status", "method", "paid_at", "updated_at"])
+    LedgerEntry.objects.create(
+        invoice=invoice,
+        payment=payment,
+        kind=LedgerEntry.Kind.PAYMENT,
+        amount=payment.amount,
+        currency=payment.currency,
+        reason=f"{payment.get_method_display()} ({payment.provider})",
+        reference=payment.provider_payment_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    record_timeline(
+        event="payment.succeeded",
+        kind="payment",
+        subject=payment,
+        company=invoice.company,
+        contact=invoice.contact,
+        actor=actor,
+        number=invoice.number,
+        amount=str(payment.amount),
+        currency=payment.currency,
+    )
+    _settle_invoice(invoice, actor=actor)
+    record_audit(
+        event="payment.succeeded", actor=actor, target=payment, amount=str(payment.amount), method=method
+    )
+    notify_owners(
+        actor=actor,
+        event="payment.succeeded",
+        company_id=invoice.company_id,
+        contact_id=invoice.contact_id,
+        url=reverse("billing:invoice", args=[invoice.public_id]),
+        subject_public_id=invoice.public_id,
+        params={"number": invoice.number, "amount": str(payment.amount), "currency": payment.currency},
+    )
+    _move_order(invoice, actor=actor)
+    _accrue_points(payment, invoice, now=payment.paid_at)
+    from kabinet.payments.tasks import tell_manager_of_payment  # the job module imports Huey's consumer setup
+
+    transaction.on_commit(lambda: tell_manager_of_payment(payment.pk))
+    payment.invoice = invoice
+    return payment
+
+
+def _move_order(invoice: Invoice, *, actor: Any) -> None:
+    """A paid invoice moves its order to the stage staff chose (when that stage is of the order's pipeline)."""
+    if invoice.status != Invoice.Status.PAID or invoice.order is None:
+        return
+    stage = PaymentSettings.current().paid_stage
+    if stage is not None and stage.pipeline_id == invoice.order.pipeline_id:
+        change_order_stage(actor=actor, order=invoice.order, stage=stage)
+
+
+@transaction.atomic
+def record_transfer(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    amount: Decimal,
+    reference: str = "",
+    now: datetime.datetime | None = None,
+) -> Payment:
+    """Staff record a bank transfer that reached the account (by hand or from a bank statement).
+
+    ``reference`` (the statement's document number and date) makes a second import of the same line a no-op.
+    """
+    if reference:
+        known = Payment.objects.filter(provider="bank_transfer", provider_payment_id=reference).first()
+        if known is not None:
+            return known
+    if amount <= ZERO or amount.quantize(CENT) != amount:
+        raise PaymentRefused(_("Enter an amount in whole kopecks above zero."), field="amount")
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        currency=invoice.currency,
+        provider="bank_transfer",
+        provider_payment_id=reference,
+        method=Payment.Method.BANK_TRANSFER,
+        initiated_by=actor if getattr(actor, "pk", None) else None,
+    )
+    return _credit(payment, actor=actor, method=Payment.Method.BANK_TRANSFER, now=now)
+
+
+def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = None) -> Payment:
+    """Staff give money back: the provider refunds first, then the ledger and the invoice follow."""
+    left = payment.amount - payment.refunded_amount
+    amount = left if amount is None else amount.quantize(CENT)
+    if payment.status != Payment.Status.SUCCEEDED or amount <= ZERO or amount > left:
+        raise PaymentRefused(_("This payment cannot be refunded by that amount."), field="amount")
+    if payment.provider != "bank_transfer":
+        answer = gateway.refund(
+            payment.provider,
+            payment.provider_payment_id,
+            amount=amount,
+            currency=payment.currency,
+            idempotency_key=f"{payment.public_id}-refund-{payment.refunded_amount}",
+        )
+        if not answer.accepted:
+            record_audit(
+                event="payment.refund_refused", actor=actor, target=payment, error=answer.error[:200]
+            )
+            raise PaymentRefused(
+                _("The payment service refused the refund: %(error)s") % {"error": answer.error}
+            )
+        reference = answer.refund_id
+    else:
+        reference = ""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
+        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        payment.refunded_amount += amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        LedgerEntry.objects.create(
+            invoice=invoice,
+            payment=payment,
+            kind=LedgerEntry.Kind.REFUND,
+            amount=-amount,
+            currency=payment.currency,
+            reason="refund",
+            reference=reference,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        record_timeline(
+            event="payment.refunded",
+            kind="payment",
+            subject=payment,
+            company=invoice.company,
+            contact=invoice.contact,
+            actor=actor,
+            number=invoice.number,
+            amount=str(amount),
+            currency=payment.currency,
+        )
+        _settle_invoice(invoice, actor=actor)
+        record_audit(event="payment.refunded", actor=actor, target=payment, amount=str(amount))
+    return payment
+
+
+@transaction.atomic
+def save_payment_settings(
+    *, actor: Any, options: PaymentSettings, changed_fields: list[str]
+) -> PaymentSettings:
+    """Store how clients pay and the payee's bank details (checked: BIK, account control keys, INN, KPP)."""
+    options.full_clean()
+    options.save()
+    record_audit(event="payments.settings_saved", actor=actor, target=options, fields=sorted(changed_fields))
+    return options
+
+
+def import_statement(
+    *, actor: Any, data: bytes, now: datetime.datetime | None = None
+) -> dict[str, list[str]]:
+    """Record the transfers of a 1C client-bank statement: each document credited to the payee's account whose
+    purpose names an open invoice (and does not exceed what is left) becomes a paid transfer. A document seen in
+    an earlier import changes nothing. Returns the documents by outcome, for staff."""
+    from kabinet.payments.statements import invoice_numbers_in, parse_statement
+
+    account = PaymentSettings.current().account
+    outcome: dict[str, list[str]] = {"recorded": [], "known": [], "unmatched": [], "not_ours": []}
+    for line in parse_statement(data):
+        label = f"№{line.number} {line.date} {line.amount} {line.payer}".strip()
+        if account and line.payee_account and line.payee_account != account:
+            outcome["not_ours"].append(label)
+            continue
+        if Payment.objects.filter(provider="bank_transfer", provider_payment_id=line.reference).exists():
+            outcome["known"].append(label)
+            continue
+        numbers = invoice_numbers_in(line.purpose)
+        invoice = (
+            Invoice.objects.filter(number__in=numbers, status__in=OPEN_STATUSES).order_by("id").first()
+            if numbers
+            else None
+        )
+        if invoice is None or line.amount <= ZERO or line.amount > payable(invoice):
+            outcome["unmatched"].append(label)
+            continue
+        record_transfer(actor=actor, invoice=invoice, amount=line.amount, reference=line.reference, now=now)
+        outcome["recorded"].append(label)
+    record_audit(event="payments.statement_imported", actor=actor, **{k: len(v) for k, v in outcome.items()})
+    return outcome
+
+
+SPENDABLE = {
+    Payment.Method.POINTS: AccountEntry.Kind.POINTS,
+    Payment.Method.BALANCE: AccountEntry.Kind.BALANCE,
+}
+
+
+def _months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def _accrue_points(payment: Payment, invoice: Invoice, *, now: datetime.datetime) -> None:
+    """The bonus rule: N % of what was paid with money becomes a lot of points (pending, then active, then
+    expired). Points and balance spent on an invoice earn nothing."""
+    options = PaymentSettings.current()
+    if options.bonus_percent <= ZERO or payment.method in SPENDABLE:
+        return
+    points = (payment.amount * options.bonus_percent / 100).quantize(CENT)
+    if points <= ZERO:
+        return
+    available = now + datetime.timedelta(days=options.bonus_lock_days)
+    AccountEntry.objects.create(
+        company=invoice.company,
+        contact=invoice.contact,
+        kind=AccountEntry.Kind.POINTS,
+        source=AccountEntry.Source.BONUS_RULE,
+        amount=points,
+        currency=payment.currency,
+        reason=f"{options.bonus_percent}% № {invoice.number}",
+        payment=payment,
+        available_from=available,
+        expires_at=_months_later(available, options.bonus_expire_months)
+        if options.bonus_expire_months
+        else None,
+    )
+
+
+def _lock_owner(company: Any, contact: Any) -> None:
+    """Serialise every spending of one account: the company row (or the private person's contact row) is the
+    lock, so two simultaneous redemptions can never read the same points as free (PostgreSQL row lock; SQLite
+    transactions are IMMEDIATE, one writer at a time)."""
+    from kabinet.crm.models import Company, Contact
+
+    if company is not None:
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+    elif contact is not None:
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+
+
+@transaction.atomic
+def adjust_account(
+    *, actor: Any, company: Any, contact: Any, kind: str, amount: Decimal, reason: str
+) -> AccountEntry:
+    """Staff credit (or debit) a client's balance or points by hand; the comment is required."""
+    if not reason.strip() or amount == ZERO or amount.quantize(CENT) != amount:
+        raise PaymentRefused(_("Enter a non-zero amount in kopecks and a comment."), field="amount")
+    if kind == AccountEntry.Kind.POINTS and amount < ZERO:
+        # Points leave only by being spent against a lot (or by expiring), so every lot's rest stays known.
+        raise PaymentRefused(_("Points can only be added by hand."), field="amount")
+    _lock_owner(company, contact)
+    entry = AccountEntry.objects.create(
+        company=company,
+        contact=contact,
+        kind=kind,
+        source=AccountEntry.Source.MANUAL,
+        amount=amount,
+        reason=reason.strip()[:200],
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    record_audit(event="payments.account_adjusted", actor=actor, target=entry, kind=kind, amount=str(amount))
+    return entry
+
+
+def redeemable(invoice: Invoice, options: PaymentSettings) -> Decimal:
+    """The most of ``invoice`` still payable with points and balance (the staff-set share, less what was)."""
+    cap = (invoice.amount * options.max_redeem_share / 100).quantize(CENT)
+    used = (
+        Payment.objects.filter(
+            invoice=invoice, status=Payment.Status.SUCCEEDED, method__in=list(SPENDABLE)
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    return max(min(cap - used, payable(invoice)), ZERO)
+
+
+@transaction.atomic
+def redeem(
+    *,
+    actor: Any,
+    viewer: Any,
+    invoice: Invoice,
+    method: str,
+    amount: Decimal,
+    now: datetime.datetime | None = None,
+) -> Payment:
+    """Pay part of ``invoice`` (checked through the viewer's selector) with points or the prepaid balance.
+
+    Inside one transaction holding the account's lock: what is free is read, the entries are written
+    (points from the soonest-expiring active lots first), and the invoice is credited like any payment.
+    """
+    from kabinet.payments.selectors import account_entries_visible_to, point_lots
+
+    now = now or timezone.now()
+    if method not in SPENDABLE:
+        raise PaymentRefused(_("Choose points or balance."), field="method")
+    amount = amount.quantize(CENT)
+    options = PaymentSettings.current()
+    if amount <= ZERO or amount > redeemable(invoice, options):
+        raise PaymentRefused(_("This is more than may be paid with points or balance."), field="amount")
+    _lock_owner(invoice.company, invoice.contact)
+    entries = account_entries_visible_to(viewer)
+    kind = SPENDABLE[method]
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        currency=invoice.currency,
+        provider=method,
+        method=method,
+        initiated_by=actor if getattr(actor, "pk", None) else None,
+    )
+    common = {
+        "company": invoice.company,
+        "contact": invoice.contact,
+        "kind": kind,
+        "source": AccountEntry.Source.REDEMPTION,
+        "currency": invoice.currency,
+        "reason": f"№ {invoice.number}",
+        "payment": payment,
+        "actor": actor if getattr(actor, "pk", None) else None,
+    }
+    if kind == AccountEntry.Kind.BALANCE:
+        free = entries.filter(kind=kind).aggregate(total=Sum("amount"))["total"] or ZERO
+        if amount > free:
+            raise PaymentRefused(_("There is not enough on the balance."), field="amount")
+        AccountEntry.objects.create(amount=-amount, **common)
+    else:
+        need = amount
+        usable = [
+            lot
+            for lot in point_lots(entries)
+            if (lot.available_from is None or lot.available_from <= now)
+            and (lot.expires_at is None or lot.expires_at > now)
+        ]
+        for lot in usable:
+            take = min(lot.left, need)
+            AccountEntry.objects.create(amount=-take, lot=lot, **common)
+            need -= take
+            if need <= ZERO:
+                break
+        if need > ZERO:
+            raise PaymentRefused(_("There are not enough active points."), field="amount")
+    return _credit(payment, actor=actor, method=method, now=now)

@@ -1,0 +1,82 @@
+"""The GOST R 56042-2014 bank-transfer string and its QR code on the invoice page."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kabinet.demo import identifiers
+from kabinet.payments.actions import save_payment_settings
+from kabinet.payments.models import PaymentSettings
+from kabinet.payments.qr import MAX_BYTES, gost_string, qr_svg
+from kabinet.testing import factories as f
+from kabinet.testing.matrix import Role
+
+pytestmark = pytest.mark.django_db
+BIK = "044525225"
+ACCOUNT = identifiers.ru_account(random.Random(1), BIK)
+CORRESPONDENT = identifiers.ru_correspondent_account(BIK)
+
+
+def payee(**fields) -> PaymentSettings:
+    values = {
+        "payee_name": "ООО «Ромашка»",
+        "payee_inn": "7707083893",
+        "payee_kpp": "773601001",
+        "bank_name": "ПАО Сбербанк",
+        "bic": BIK,
+        "account": ACCOUNT,
+        "correspondent_account": CORRESPONDENT,
+        **fields,
+    }
+    return PaymentSettings(**values)
+
+
+def test_the_string_has_the_mandatory_block_the_amount_in_kopecks_and_the_purpose():
+    invoice = f.InvoiceFactory.build(number="СЧ-00042", issued_on=datetime.date(2026, 12, 1))
+    text = gost_string(payee(), invoice, Decimal("56000.50"))
+    assert text == (
+        "ST00012|Name=ООО «Ромашка»|PersonalAcc=" + ACCOUNT + "|BankName=ПАО Сбербанк|BIC=044525225"
+        "|CorrespAcc=" + CORRESPONDENT + "|PayeeINN=7707083893|KPP=773601001|Sum=5600050"
+        "|Purpose=Оплата по счёту №СЧ-00042 от 01.12.2026"
+    )
+    assert len(text.encode()) <= MAX_BYTES
+
+
+def test_separators_never_leak_into_values_and_a_long_purpose_is_clipped_within_300_bytes():
+    invoice = f.InvoiceFactory.build(number="N" * 200, issued_on=datetime.date(2026, 12, 1))
+    text = gost_string(payee(payee_name="ООО |Name=Подделка"), invoice, Decimal("1"))
+    assert "|Name=Подделка" not in text and text.count("|Name=") == 1
+    assert len(text.encode()) <= MAX_BYTES and "|Sum=100|" in text
+
+
+def test_no_bank_details_no_qr():
+    assert gost_string(PaymentSettings(), f.InvoiceFactory.build(), Decimal("1")) is None
+
+
+def test_bank_details_are_checked_by_their_control_keys():
+    wrong = ACCOUNT[:-1] + str((int(ACCOUNT[-1]) + 1) % 10)
+    with pytest.raises(ValidationError) as error:
+        save_payment_settings(actor=None, options=payee(account=wrong), changed_fields=["account"])
+    assert "account" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        save_payment_settings(actor=None, options=payee(payee_inn="7707083894"), changed_fields=["payee_inn"])
+
+
+def test_the_invoice_page_shows_the_qr_code_of_what_is_left_to_pay(world):
+    save_payment_settings(actor=None, options=payee(), changed_fields=["payee_name"])
+    world.invoice.paid_amount = Decimal("900.00")
+    world.invoice.status = "partially_paid"
+    world.invoice.save()
+    body = world.client_for(Role.OWNER).get(reverse("billing:invoice", args=[world.invoice.public_id]))
+    text = gost_string(PaymentSettings.current(), world.invoice, Decimal("9000.00"))
+    assert "|Sum=900000|" in text
+    page = body.content.decode()
+    # The SVG on the page is the symbol segno encodes from exactly that string.
+    assert qr_svg(text, title=f"QR {world.invoice.number}") in page
+    assert 'aria-label="QR code with the payment details"' in page and ACCOUNT in page
