@@ -124,6 +124,11 @@ class SignInSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Sign-in settings"))
 
+    def save(self, *args, **kwargs) -> None:
+        # The one row: it is read by this key (pk 1), whatever the database's sequence has reached.
+        self.pk = 1
+        super().save(*args, **kwargs)
+
     @classmethod
     def current(cls) -> SignInSettings:
         """The settings row, created with the defaults on first use."""

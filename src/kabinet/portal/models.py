@@ -102,6 +102,12 @@ class PortalSettings(models.Model):
         verbose_name = _("portal settings")
         verbose_name_plural = _("portal settings")
 
+    def save(self, *args, **kwargs) -> None:
+        # The one row: readers look it up by this key, so a row saved under another (a database sequence
+        # past 1) would be invisible to them.
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
     def __str__(self) -> str:
         return str(_("Portal settings"))
 

@@ -223,3 +223,20 @@ def test_staff_without_contact_sees_no_client_menu(world):
     client.force_login(staff)
     # Staff get the staff menu (without permissions: Start and the back office), never the client's sections.
     assert nav_labels(client.get(reverse("portal:glossary")).content.decode()) == ["staff", "admin"]
+
+
+def test_the_settings_row_is_the_one_readers_find_whatever_the_sequence_has_reached():
+    """On PostgreSQL a sequence does not go back when a test rolls back: a row created without a key got
+    pk 7, nobody found it, and emails went out as «Kabinet» (seen only in a full run)."""
+    from kabinet.accounts.models import SignInSettings
+    from kabinet.portal.config import forget_portal_config
+
+    PortalSettings.objects.create(title="Первый")
+    PortalSettings.objects.all().delete()  # the sequence stays past 1
+    PortalSettings.objects.create(title="Кабинет клиента")
+    forget_portal_config()
+    assert portal_config().title == "Кабинет клиента"
+    SignInSettings.objects.create(idle_timeout_minutes=7)
+    SignInSettings.objects.all().delete()
+    SignInSettings.objects.create(idle_timeout_minutes=9)
+    assert SignInSettings.current().idle_timeout_minutes == 9
