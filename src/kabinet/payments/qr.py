@@ -52,4 +52,4 @@ def gost_string(payee: PaymentSettings, invoice: Invoice, amount: Decimal) -> st
 
 def qr_svg(text: str, *, title: str) -> str:
     """The QR code as inline SVG (error correction M, as bank apps read printed codes best)."""
-    return segno.make(text, error="m", micro=False).svg_inline(scale=4, title=title, border=4)
+    return segno.make(text, error="m", micro=False).svg_inline(scale=4, title=title, border=4, omitsize=True)

@@ -77,21 +77,25 @@ def test_member_follows_an_order_confirms_the_offer_and_pays_attention_to_invoic
     go(page, "orders")
     page.get_by_label("Search", exact=True).fill("ОБУЧЕНИЕ")
     page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/orders/?q=*")  # the filtered page itself, not the list it replaces
     assert page.locator(".order-card").count() == 1
     page.get_by_label("Status").select_option("won")
     page.get_by_label("Search", exact=True).fill("")
     page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**status=won*")
     assert page.locator(".order-card").count() == 1
     fits(page, viewport)
     screenshot(page, f"04-orders-{size}")
 
-    # Invoices: the overdue one explains itself, the PDF is one click away, and no dead "pay" button.
+    # Invoices: the overdue one explains itself, the PDF and paying are one click away.
     go(page, "invoices")
     page.get_by_label("Status").select_option("overdue")
     page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**status=overdue*")
     page.locator(".row .title a").first.click()
     assert page.get_by_text("The due date has passed.").is_visible()
     assert page.get_by_role("link", name="Open the PDF").is_visible()
+    assert page.get_by_role("link", name="Pay online").is_visible()  # a way to pay, not a dead button
     assert page.locator("main button").count() == 0
     fits(page, viewport)
     screenshot(page, f"05-invoice-overdue-{size}")
