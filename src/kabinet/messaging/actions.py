@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -107,6 +107,10 @@ def _post(
     ]
     if stored:
         message.attachments.add(*stored)
+    # Read now, inside the transaction: the answer is built after the commit, and a query then (the
+    # database gone a moment later) would turn a stored message into an error answer, and the person would
+    # send it again.
+    prefetch_related_objects([message], "attachments")
     preview = _preview(body, len(stored))
     updates: dict[str, Any] = {
         "last_message_id": message.pk,

@@ -23,7 +23,8 @@ from kabinet.messaging.models import Message
 from kabinet.tickets.models import TicketMessage
 print(json.dumps({"chat": list(Message.objects.values_list("body", flat=True)),
                   "reply": list(TicketMessage.objects.values_list("body", flat=True)),
-                  "upload": list(ClientFile.objects.values_list("original_name", flat=True))}))
+                  "upload": [name.removesuffix(".pdf")
+                             for name in ClientFile.objects.values_list("original_name", flat=True)]}))
 """
 SUCCESS = {"chat": 201, "reply": 302, "upload": 302}
 # The reader's language is unknown while the database is away (it is stored there): the portal's default.
@@ -50,7 +51,7 @@ def test_a_database_restart_loses_no_accepted_write_and_stores_no_refused_one(st
         if kind == "reply":
             return key, post(base, f"/tickets/{ticket}/reply/", client, {"body": key}, json_answer=False)
         return key, post(
-            base, "/files/", client, {}, {"upload": (key, b"%PDF-1.4 " + key.encode())}, json_answer=False
+            base, "/files/", client, {}, {"upload": (f"{key}.pdf", b"%PDF-1.4 " + key.encode())}, json_answer=False
         )
 
     def writer(kind: str) -> None:
