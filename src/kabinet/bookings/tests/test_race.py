@@ -94,8 +94,8 @@ def test_two_clients_racing_for_one_slot_exactly_one_wins(tmp_path):
     assert stored == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint is PostgreSQL's")
-def test_postgresql_refuses_an_overlap_whatever_code_writes_it():
+def test_the_database_refuses_an_overlap_whatever_code_writes_it():
+    """PostgreSQL by its exclusion constraint, SQLite by its triggers (migrations 0002 and 0004)."""
     from django.db import IntegrityError, transaction
 
     branch = f.BranchFactory()
@@ -113,3 +113,22 @@ def test_postgresql_refuses_an_overlap_whatever_code_writes_it():
             held_from=booking.held_from,
             held_until=booking.held_until,
         )
+
+
+def test_the_database_refuses_moving_a_booking_onto_another_but_not_onto_itself():
+    from django.db import IntegrityError, transaction
+
+    branch = f.BranchFactory()
+    service = f.ServiceFactory(branch=branch)
+    f.working_specialist(branch=branch, services=[service])
+    first = f.book_for(contact=f.client_user(company=None).contact, company=None, service=service)
+    second = f.book_for(
+        contact=f.client_user(company=None).contact,
+        company=None,
+        service=service,
+        specialist=first.specialist,
+        at="14:00",
+    )
+    Booking.objects.filter(pk=first.pk).update(held_until=first.held_until)  # itself: no conflict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Booking.objects.filter(pk=second.pk).update(held_from=first.held_from, held_until=first.held_until)

@@ -28,7 +28,7 @@ def test_manager_start_page_queues_inbox_and_client_card(live_url, page, viewpor
     page.goto(live_url + "/")
     page.wait_for_url(live_url + "/staff/")
     queues = page.locator("[data-queue]")
-    assert queues.count() == 3  # chats, tickets, orders: the demo manager may open all three
+    assert queues.count() == 4  # chats, tickets, orders, signatures: the demo manager may open all four
     assert page.locator('[data-queue="inbox"] .queue-count').is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert_accessible(page)
