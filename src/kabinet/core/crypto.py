@@ -87,6 +87,17 @@ def decrypt_text(token: str, purpose: str) -> str:
         ) from error
 
 
+def rotate_column(queryset, field: str, purpose: str = CREDENTIALS) -> int:
+    """Re-encrypt ``field`` of every row of ``queryset`` that has a value, under the current key (rows locked;
+    call inside the caller's transaction); answers how many values were rewritten."""
+    count = 0
+    for row in queryset.select_for_update().exclude(**{field: ""}):
+        setattr(row, field, rotate(getattr(row, field), purpose))
+        row.save(update_fields=[field])
+        count += 1
+    return count
+
+
 # Re-encryptions to run after a rotation of the secret key: name → function(actor) answering a count.
 _ROTATIONS: dict[str, Callable[..., int]] = {}
 

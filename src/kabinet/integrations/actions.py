@@ -88,10 +88,6 @@ def remove_provider(*, actor: Any, account: ProviderAccount, request: HttpReques
 @transaction.atomic
 def rotate_credentials(*, actor: Any = None) -> int:
     """Re-encrypt every stored setting under the current secret key (after a key rotation); answers the count."""
-    count = 0
-    for account in ProviderAccount.objects.select_for_update().exclude(credentials=""):
-        account.credentials = crypto.rotate(account.credentials)
-        account.save(update_fields=["credentials"])
-        count += 1
+    count = crypto.rotate_column(ProviderAccount.objects.all(), "credentials")
     record_audit(event="integrations.credentials_rotated", actor=actor, count=count)
     return count

@@ -690,10 +690,6 @@ def rotate_certificate_passwords(*, actor: Any = None) -> int:
     from kabinet.core import crypto
     from kabinet.signing.models import OrganisationCertificate
 
-    count = 0
-    for installed in OrganisationCertificate.objects.select_for_update().exclude(password_token=""):
-        installed.password_token = crypto.rotate(installed.password_token, certificate.PURPOSE)
-        installed.save(update_fields=["password_token"])
-        count += 1
+    count = crypto.rotate_column(OrganisationCertificate.objects.all(), "password_token", certificate.PURPOSE)
     record_audit(event="signing.certificate_passwords_rotated", actor=actor, count=count)
     return count

@@ -154,10 +154,6 @@ def rotate_connection_credentials(*, actor: Any = None) -> int:
     """Re-encrypt every connection's settings under the current secret key (``kabinet rotate_credentials``)."""
     from kabinet.core import crypto
 
-    count = 0
-    for connection in Connection.objects.select_for_update().exclude(credentials=""):
-        connection.credentials = crypto.rotate(connection.credentials)
-        connection.save(update_fields=["credentials"])
-        count += 1
+    count = crypto.rotate_column(Connection.objects.all(), "credentials")
     record_audit(event="sync.credentials_rotated", actor=actor, count=count)
     return count

@@ -120,17 +120,13 @@ def retry_inbox_event(*, actor: Any, event: InboxEvent) -> None:
 def rotate_stored_secrets(*, actor: Any = None) -> int:
     """Re-encrypt every endpoint's and incoming source's secret under the current secret key (after a key
     rotation, before the old key leaves the fallbacks); answers how many values were rewritten."""
-    count = 0
-    for endpoint in WebhookEndpoint.objects.select_for_update():
-        endpoint.secret_encrypted = crypto.rotate(endpoint.secret_encrypted, crypto.WEBHOOK_SECRETS)
-        endpoint.previous_secret_encrypted = crypto.rotate(
-            endpoint.previous_secret_encrypted, crypto.WEBHOOK_SECRETS
+    count = sum(
+        crypto.rotate_column(queryset, field, crypto.WEBHOOK_SECRETS)
+        for queryset, field in (
+            (WebhookEndpoint.objects.all(), "secret_encrypted"),
+            (WebhookEndpoint.objects.all(), "previous_secret_encrypted"),
+            (InboxSource.objects.all(), "secret_encrypted"),
         )
-        endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
-        count += 1 + bool(endpoint.previous_secret_encrypted)
-    for source in InboxSource.objects.select_for_update().exclude(secret_encrypted=""):
-        source.secret_encrypted = crypto.rotate(source.secret_encrypted, crypto.WEBHOOK_SECRETS)
-        source.save(update_fields=["secret_encrypted"])
-        count += 1
+    )
     record_audit(event="webhooks.secrets_rotated", actor=actor, count=count)
     return count
