@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts import codes
-from kabinet.accounts.directory import directory
+from kabinet.accounts.directory import directory, enrolment_contact
 from kabinet.accounts.models import ConsentAcceptance, Invitation, SignInSettings, User
 from kabinet.accounts.personal_data import personal_data_sources
 from kabinet.core.audit import client_ip, record_audit
@@ -89,6 +89,43 @@ def user_for_phone(phone: str) -> User | None:
     ids = set(directory().user_ids_by_phone(phone))
     users = list(User.objects.filter(pk__in=ids, is_active=True)[:2]) if ids else []
     return users[0] if len(users) == 1 else None
+
+
+@transaction.atomic
+def enrol_by_phone(*, phone: str, request: HttpRequest | None = None) -> User | None:
+    """An account for the one contact a trusted source lets sign in by ``phone`` without an invitation
+    (``directory.enrolment_contact``: a contact synced from a CRM connection with sign-in by the phone on the
+    deal switched on), joined to that contact; None when there is no such contact.
+
+    Called only when the phone signs nobody in yet, after the code request passed its rate limits, so the
+    SMS code can go out. The account has no password and its phone is **not verified**: only the code typed
+    back proves it (allauth then calls ``set_phone_verified``); a code never entered leaves an account
+    that cannot sign in without one. Its email is the contact's first free address, unverified, else an
+    address under ``.invalid`` (reserved, never delivered) until the person adds his own.
+    """
+    from allauth.account.models import EmailAddress
+
+    public_id = enrolment_contact(phone)
+    card = directory().card(public_id) if public_id else None
+    if card is None or card.user_id is not None:
+        return None
+    email = next(
+        (
+            e
+            for e in card.emails
+            if account_for_address(e) is None and not EmailAddress.objects.filter(email__iexact=e).exists()
+        ),
+        f"{secrets.token_hex(8)}@phone.invalid",
+    )
+    user = User.objects.create_user(email=email, password=None, full_name=card.full_name[:200])
+    user.phone = phone  # unverified until the code comes back
+    user.save(update_fields=["phone"])
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    directory().link_user(actor=None, contact_public_id=card.public_id, user=user)
+    record_audit(
+        event="account.enrolled_by_phone", actor=None, target=user, request=request, contact=public_id
+    )
+    return user
 
 
 @transaction.atomic
@@ -412,9 +449,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation_message.txt", context)
         html = render_to_string("accounts/email/invitation_message.html", context)
-    send_mail(
-        " ".join(subject.split()), body, from_email(), [invitation.email], html_message=html
-    )
+    send_mail(" ".join(subject.split()), body, from_email(), [invitation.email], html_message=html)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ calls :func:`directory`. Without an installed directory (accounts used alone) ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -98,3 +98,26 @@ def set_directory(implementation: ContactDirectory) -> None:
 
 def directory() -> ContactDirectory:
     return _directory
+
+
+# --- sign-in without an invitation: contacts a trusted source vouches for ---------------------------------
+
+PhoneEnrolment = Callable[[str], list[str]]
+_enrolments: dict[str, PhoneEnrolment] = {}
+
+
+def register_phone_enrolment(key: str, source: PhoneEnrolment) -> None:
+    """Let ``source`` name contacts that may sign in by ``phone`` without an invitation.
+
+    ``source(phone)`` answers the public ids of the contacts **without an account** that carry ``phone``
+    (E.164) as a verified number and that the source vouches for (the CRM sync: contacts synced from a
+    connection where staff switched on sign-in by the phone on the deal). Registered from an
+    ``AppConfig.ready()``; ``key`` makes registering twice harmless."""
+    _enrolments[key] = source
+
+
+def enrolment_contact(phone: str) -> str | None:
+    """The one contact that may sign in by ``phone`` without an invitation, or None (none, or several:
+    a number on two contacts signs nobody in)."""
+    found = {pid for source in _enrolments.values() for pid in source(phone)}
+    return found.pop() if len(found) == 1 else None

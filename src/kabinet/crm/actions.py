@@ -235,6 +235,32 @@ def create_order(
 
 
 @transaction.atomic
+def set_order_hidden(*, actor: Any, order: Order, hidden: bool) -> Order:
+    """Take an order out of the client's cabinet (``hidden``) or put it back.
+
+    A hidden order is left out of every client read (``orders_visible_to``, the history, the notices) and
+    staff keep seeing it; nothing is deleted, so showing it again brings back its history as it was. The
+    timeline entry is internal: clients are never told that something was hidden from them.
+    """
+    if order.hidden == hidden:
+        return order
+    order.hidden = hidden
+    order.save(update_fields=["hidden", "updated_at"])
+    record_timeline(
+        event="order.hidden" if hidden else "order.shown",
+        kind="order",
+        subject=order,
+        company=order.company,
+        contact=order.contact,
+        actor=actor,
+        client_visible=False,
+        number=order.number,
+    )
+    record_audit(event="order.hidden" if hidden else "order.shown", actor=actor, target=order)
+    return order
+
+
+@transaction.atomic
 def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
     """Move an order to another stage of its pipeline; closing stages stamp ``closed_at``."""
     if stage.pipeline_id != order.pipeline_id:
@@ -257,7 +283,7 @@ def change_order_stage(*, actor: Any, order: Order, stage: Stage) -> Order:
         stage_id=stage.pk,
     )
     record_audit(event="order.stage_changed", actor=actor, target=order, stage=stage.pk)
-    if not stage.tells_client:
+    if not stage.tells_client or order.hidden:
         return order
     notify_owners(
         actor=actor,

@@ -13,6 +13,9 @@ TIMELINE = {
     "order.updated": _("Order №%(number)s was updated"),
     "order.confirmed": _("Order №%(number)s was confirmed"),
     "order.declined": _("Order №%(number)s was declined"),
+    # staff only (the entries are internal): the CRM moved the order to a stage clients do not see, and back
+    "order.hidden": _("Order №%(number)s was hidden from the client"),
+    "order.shown": _("Order №%(number)s is shown to the client again"),
     "company.updated": _("Company details of %(name)s were updated"),
     "contact.updated": _("Contact details of %(name)s were updated"),
     "colleague.invited": _("%(name)s was given access to the company"),

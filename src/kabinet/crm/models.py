@@ -379,6 +379,9 @@ class Order(PublicModel):
     due_date = models.DateField(_("planned completion"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # Taken out of the cabinet (a CRM stage the business hides, after the order was shown): every client read
+    # (the one selector, history, notices) leaves it out until it is shown again; staff still see it.
+    hidden = models.BooleanField(_("hidden from the client"), default=False)
 
     class Meta:
         verbose_name = _("order")
@@ -392,6 +395,8 @@ class Order(PublicModel):
             models.Index(fields=["stage"], name="crm_order_stage"),
             # The status filter of the order list, for the largest scope (a company admin's).
             models.Index(fields=["company", "stage", "created_at", "id"], name="crm_order_company_stage"),
+            # The few hidden orders, read as a subquery by the history and the notices (partial: tiny).
+            models.Index(fields=["public_id"], condition=models.Q(hidden=True), name="crm_order_hidden"),
         ]
 
     def __str__(self) -> str:

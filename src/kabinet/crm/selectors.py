@@ -30,11 +30,12 @@ from kabinet.crm.models import (
 def orders_visible_to(viewer: Viewer, *, updated_since: datetime.datetime | None = None) -> QuerySet[Order]:
     """Orders the viewer may see: the company's for a company admin, his own for a member.
 
-    ``updated_since`` keeps the ones changed since then (the API's incremental sync).
+    ``updated_since`` keeps the ones changed since then (the API's incremental sync). Hidden orders (a CRM
+    stage the business keeps from clients) are left out everywhere: lists, counters, details, API, sockets.
     """
-    return changed_since(scope_to_viewer(Order.objects.all(), viewer), updated_since).select_related(
-        "stage", "pipeline"
-    )
+    return changed_since(
+        scope_to_viewer(Order.objects.filter(hidden=False), viewer), updated_since
+    ).select_related("stage", "pipeline")
 
 
 def order_for_viewer(viewer: Viewer, public_id: str) -> Order:
@@ -59,10 +60,23 @@ def order_items_visible_to(viewer: Viewer, order: Order) -> QuerySet[OrderItem]:
 def timeline_visible_to(
     viewer: Viewer, *, updated_since: datetime.datetime | None = None
 ) -> QuerySet[TimelineEntry]:
-    """The client's history: only client-visible entries, within the viewer's scope."""
+    """The client's history: only client-visible entries, within the viewer's scope, none about a hidden
+    order (a subquery on the partial index of hidden orders: no extra query)."""
     return changed_since(
-        scope_to_viewer(TimelineEntry.objects.filter(client_visible=True), viewer), updated_since
+        scope_to_viewer(
+            TimelineEntry.objects.filter(client_visible=True).exclude(
+                kind="order", subject_public_id__in=hidden_order_ids()
+            ),
+            viewer,
+        ),
+        updated_since,
     )
+
+
+def hidden_order_ids() -> QuerySet[Order]:
+    """The public ids of hidden orders, as a subquery for reads that name orders by public id (history,
+    notices)."""
+    return Order.objects.filter(hidden=True).values("public_id")
 
 
 def history_of(viewer: Viewer, subject: Order) -> QuerySet[TimelineEntry]:

@@ -22,3 +22,7 @@ class MessagingConfig(AppConfig):
         from kabinet.messaging.selectors import messages_visible_to
 
         register_subject(Message, messages_visible_to)  # chat files stay as personal as the chat
+
+        from kabinet.messaging import orders
+
+        orders.connect()  # open order pages follow their order live

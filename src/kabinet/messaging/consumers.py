@@ -36,7 +36,7 @@ from django.utils import translation
 from kabinet.accounts import session_policy
 from kabinet.core.viewer import ANONYMOUS, Viewer
 from kabinet.crm.viewer import build_viewer
-from kabinet.messaging import actions, payloads
+from kabinet.messaging import actions, orders, payloads
 from kabinet.messaging.selectors import CAN_READ, conversations_visible_to, staff_permissions
 from kabinet.notifications import actions as notification_actions
 from kabinet.notifications.realtime import STAFF_GROUP, contact_group
@@ -258,6 +258,9 @@ class PortalConsumer(KabinetConsumer):
 
     async def chat_conversation(self, event: dict[str, Any]) -> None:
         return  # staff-side bookkeeping (assignment): nothing for the client
+
+    async def order_changed(self, event: dict[str, Any]) -> None:
+        await self.forward(orders.order_event, event["id"], str(event.get("order", "")))
 
     def handle(self, viewer: Viewer, kind: Any, content: dict[str, Any]) -> None:
         if kind == "read":

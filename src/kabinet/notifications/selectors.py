@@ -9,6 +9,7 @@ from kabinet.core.branding import language_of
 from kabinet.core.counting import scalar
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.crm.models import Contact, ContactPhone
+from kabinet.crm.selectors import hidden_order_ids
 from kabinet.notifications.channels import Recipient
 from kabinet.notifications.events import event_kinds
 from kabinet.notifications.models import Notification, Preference, PushSubscription
@@ -21,10 +22,16 @@ def notifications_visible_to(viewer: Viewer) -> QuerySet[Notification]:
 
     Notices are personal: a company admin does not read his colleagues' notices (each colleague gets his
     own). The company scope is the same rule as everywhere (``scope_to_viewer``), narrowed to the recipient.
+    Notices about an order the business has since hidden are left out (a subquery: public ids are random,
+    so no other kind's subject can collide with an order's).
     """
     if not viewer.is_client:
         return Notification.objects.none()
-    return scope_to_viewer(Notification.objects.all(), viewer).filter(contact_id=viewer.contact_id)
+    return (
+        scope_to_viewer(Notification.objects.all(), viewer)
+        .filter(contact_id=viewer.contact_id)
+        .exclude(subject_public_id__in=hidden_order_ids())
+    )
 
 
 def notification_for_viewer(viewer: Viewer, public_id: str) -> Notification:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.providers.crm import CrmError, providers, registry
+from kabinet.crm.custom_fields import parse_specs
 from kabinet.sync import actions
 from kabinet.sync.models import Conflict, Connection, Link, PipelineMap, Push, Run, StageMap
 
@@ -33,7 +34,7 @@ def settings_shown(connection: Connection | None) -> list[tuple[str, Any, Any]]:
 class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
-        fields = ("name", "provider", "is_active", "custom_fields", "managers")
+        fields = ("name", "provider", "is_active", "phone_sign_in", "custom_fields", "managers")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,6 +65,11 @@ class ConnectionForm(forms.ModelForm):
                     initial=self.stored.get(item.name, item.default),
                     help_text=item.help_text,
                 )
+
+    def clean_custom_fields(self) -> Any:
+        value = self.cleaned_data.get("custom_fields")
+        parse_specs(value)  # a clear error at the field, naming the field code that is wrong
+        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -164,6 +170,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             "provider",
             "is_active",
             *(n for n, _p, _i in settings_shown(obj)),
+            "phone_sign_in",
             "custom_fields",
             "managers",
             *health,

@@ -8,10 +8,11 @@ class SyncConfig(AppConfig):
     verbose_name = _("CRM sync")
 
     def ready(self) -> None:
-        from kabinet.sync import events, webhooks
+        from kabinet.sync import enrolment, events, webhooks
 
         events.connect()
         webhooks.register()
+        enrolment.register()  # sign-in by the phone on the deal, where a connection allows it
         from kabinet.core import crypto
         from kabinet.sync.actions import rotate_connection_credentials
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from kabinet.core.providers.crm import CrmDeal, CrmError, CrmProvider, connect
 from kabinet.crm import actions as crm
 from kabinet.crm import validators
+from kabinet.crm.custom_fields import parse_specs
 from kabinet.crm.models import Company, Contact, ContactEmail, ContactPhone, Membership, Order
 from kabinet.sync.models import Conflict, Connection, Link, PipelineMap, Run, StageMap
 
@@ -239,13 +240,17 @@ def resolve_company(context: Context, crm_id: str) -> Company | None:
     return company
 
 
-def custom_fields(connection: Connection, deal: CrmDeal) -> dict[str, str]:
-    """The CRM fields staff chose to show, under their client-facing labels."""
-    return {
-        label: str(deal.fields.get(code, ""))
-        for code, label in (connection.custom_fields or {}).items()
-        if deal.fields.get(code) not in (None, "")
-    }
+def custom_fields(connection: Connection, deal: CrmDeal) -> list[dict[str, Any]]:
+    """The CRM fields staff chose to show, with their labels per language and their type
+    (``crm.custom_fields``), in staff's order; the order page formats them for each reader."""
+    try:
+        specs = parse_specs(connection.custom_fields)
+    except ValidationError:  # saved before the form checked it: show nothing rather than guess
+        logger.warning("connection %s: custom fields not understood", connection.pk)
+        return []
+    return [
+        spec.row(deal.fields[spec.code]) for spec in specs if deal.fields.get(spec.code) not in (None, "")
+    ]
 
 
 def deal_digest(context: Context, deal: CrmDeal) -> str:
@@ -284,9 +289,14 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
         )
         return SKIPPED
     if stage_map.hides:
-        # Not yet shown: stays out of the cabinet. Already shown: it keeps its last client-facing stage (a
-        # client is never told a stage the business hides), and staff see it skipped in the log.
-        return SKIPPED
+        # Not yet shown: stays out of the cabinet. Already shown: taken out of it (``Order.hidden``), keeping
+        # its last client-facing stage for the day it comes back (a client is never told a hidden stage).
+        if order is None:
+            return SKIPPED
+        hidden_before = order.hidden
+        crm.set_order_hidden(actor=None, order=order, hidden=True)
+        link(connection, Link.Kind.DEAL, deal.id, order.pk, deal_digest(context, deal))
+        return UNCHANGED if hidden_before else UPDATED
     stage = stage_map.stage
     if stage.pipeline_id != pipeline_map.pipeline_id:
         open_conflict(
@@ -360,6 +370,9 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
         changed.append("manager")
     if changed:
         crm.save_order(actor=None, order=order, changed_fields=changed)
+    if order.hidden:  # back at a stage clients see: shown again first, so the client is told of that stage
+        crm.set_order_hidden(actor=None, order=order, hidden=False)
+        changed.append("hidden")
     if order.stage_id != stage.pk:
         crm.change_order_stage(actor=None, order=order, stage=stage)
         changed.append("stage")

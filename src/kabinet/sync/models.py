@@ -41,7 +41,19 @@ class Connection(PublicModel):
         _("custom fields shown to clients"),
         default=dict,
         blank=True,
-        help_text=_('The CRM field code and the label clients read, e.g. {"UF_CRM_DELIVERY": "Delivery"}.'),
+        help_text=_(
+            'The CRM field code and the label clients read, e.g. {"UF_CRM_DELIVERY": "Delivery"}; or label per '
+            'language and type (text, number, date, money, list), e.g. {"UF_CRM_READY": {"label": {"en": '
+            '"Ready by", "pl": "Gotowe do"}, "type": "date"}} (docs/crm.md).'
+        ),
+    )
+    phone_sign_in = models.BooleanField(
+        _("sign-in by the phone on the deal"),
+        default=False,
+        help_text=_(
+            "A person whose phone is on a contact synced from this CRM signs in with an SMS code without an "
+            "invitation: his account is made at his first sign-in and joined to that contact."
+        ),
     )
     managers = models.JSONField(
         _("responsible users"),

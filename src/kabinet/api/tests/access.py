@@ -281,6 +281,12 @@ def _other_stage(world: World) -> dict:
     return {"stage": stage.pk}
 
 
+def _hide_order(order) -> None:
+    from kabinet.crm.actions import set_order_hidden
+
+    set_order_hidden(actor=None, order=order, hidden=True)
+
+
 ROUTES = [
     RouteCase(url_name="api-v1:api-root", url=lambda w: reverse("api-v1:api-root"), expect=everyone(404)),
     RouteCase(
@@ -303,6 +309,22 @@ ROUTES = [
         lambda w: reverse("api-v1:me_order", args=[w.order.public_id]),
         detail=True,
         markers=_markers_mine("order", "number"),
+    ),
+    RouteCase(  # an order the CRM hid after it was shown: the client API leaves it out too
+        url_name="api-v1:me_orders",
+        label="api-v1:me_orders (hidden order)",
+        url=lambda w: reverse("api-v1:me_orders"),
+        setup=lambda w: _hide_order(w.order),
+        expect=SESSION_LIST,
+        check_json=True,
+        markers=lambda w: {w.order.number: set(), w.foreign["order"].number: {Role.OTHER_CLIENT}},
+    ),
+    RouteCase(
+        url_name="api-v1:me_order",
+        label="api-v1:me_order (hidden order)",
+        url=lambda w: reverse("api-v1:me_order", args=[w.order.public_id]),
+        setup=lambda w: _hide_order(w.order),
+        expect={**SESSION_DETAIL, Role.OWNER: 404, Role.COMPANY_ADMIN: 404},
     ),
     *_read_cases(
         "me_invoices",

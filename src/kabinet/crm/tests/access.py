@@ -28,6 +28,19 @@ def _history(world) -> None:
         )
 
 
+def _hide(world) -> None:
+    """The CRM moved the owner's order to a stage the business hides, after it had been shown (with history)."""
+    from kabinet.crm.actions import set_order_hidden
+
+    _history(world)
+    set_order_hidden(actor=None, order=world.order, hidden=True)
+
+
+def _hidden_marker(world) -> dict:
+    # Nobody reads it any more, the owner and his company admin included; the other company's order stays.
+    return {world.order.title: set(), world.foreign["order"].title: {Role.OTHER_CLIENT}}
+
+
 def _owner_pid(world) -> str:
     return world.user(Role.OWNER).contact.public_id
 
@@ -66,6 +79,32 @@ ROUTES = [
         label="crm:order (unknown id)",
         url=lambda w: reverse("crm:order", args=["A" * 22]),
         expect={**dict.fromkeys(CLIENT_ROLES, 404), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
+    ),
+    RouteCase(
+        url_name="crm:orders",
+        label="crm:orders (hidden order)",
+        url=lambda w: reverse("crm:orders"),
+        setup=_hide,
+        expect=CLIENT_PAGE,
+        markers=_hidden_marker,
+    ),
+    RouteCase(
+        url_name="crm:order",
+        label="crm:order (hidden order)",
+        url=lambda w: reverse("crm:order", args=[w.order.public_id]),
+        setup=_hide,
+        expect={**dict.fromkeys(CLIENT_ROLES, 404), Role.STAFF: 404, Role.ANONYMOUS: LOGIN},
+    ),
+    RouteCase(
+        url_name="crm:history",
+        label="crm:history (hidden order)",
+        url=lambda w: reverse("crm:history"),
+        setup=_hide,
+        expect=CLIENT_PAGE,
+        markers=lambda w: {
+            f"История {w.order.title}": set(),
+            f"История {w.foreign['order'].title}": {Role.OTHER_CLIENT},
+        },
     ),
     RouteCase(
         url_name="crm:order_decision",

@@ -23,6 +23,7 @@ from kabinet.core.i18n import columns
 from kabinet.core.registry import detail_panels, object_url
 from kabinet.core.search import Folded
 from kabinet.crm import actions, verification
+from kabinet.crm.custom_fields import shown as shown_fields
 from kabinet.crm.forms import (
     STATUS_CLOSED,
     STATUS_OPEN,
@@ -203,6 +204,7 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "history": history,
             "panels": panels,
             "manager": _manager_of(order),
+            "custom_fields": shown_fields(order),
             "decision_form": DecisionForm() if asks else None,
             "next_on_confirm": by_id.get(stage.confirm_stage_id) if asks else None,
             "next_on_decline": by_id.get(stage.decline_stage_id) if asks else None,

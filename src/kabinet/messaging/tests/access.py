@@ -123,7 +123,42 @@ ROUTES = [
     ),
 ]
 
+
+def orders_move(w: World) -> None:
+    """Both companies' orders move to a stage that sends no notice: only the live order event carries it."""
+    from kabinet.crm.actions import change_order_stage
+    from kabinet.testing.factories import StageFactory
+
+    for order, name in ((w.order, "LIVE-STAGE-OWNER"), (w.foreign["order"], "LIVE-STAGE-FOREIGN")):
+        change_order_stage(
+            actor=None, order=order, stage=StageFactory(pipeline=order.pipeline, client_name=name)
+        )
+
+
+def owners_order_hidden(w: World) -> None:
+    from kabinet.crm.actions import set_order_hidden
+
+    set_order_hidden(actor=None, order=w.order, hidden=True)
+
+
 SOCKETS = [
+    SocketCase(
+        path="/ws/portal/",
+        label="portal socket: orders move (open order pages follow)",
+        accept={**dict.fromkeys(CLIENT_ROLES, True), Role.STAFF: False, Role.ANONYMOUS: False},
+        trigger=orders_move,
+        markers=lambda w: {
+            "LIVE-STAGE-OWNER": {Role.OWNER, Role.COMPANY_ADMIN},
+            "LIVE-STAGE-FOREIGN": {Role.OTHER_CLIENT},
+        },
+    ),
+    SocketCase(  # the tabs that showed it learn it is gone (and reload); nobody else hears of it
+        path="/ws/portal/",
+        label="portal socket: an order is hidden",
+        accept={**dict.fromkeys(CLIENT_ROLES, True), Role.STAFF: False, Role.ANONYMOUS: False},
+        trigger=owners_order_hidden,
+        markers=lambda w: {w.order.public_id: {Role.OWNER, Role.COMPANY_ADMIN}, w.order.title: set()},
+    ),
     SocketCase(
         path="/ws/portal/",
         label="portal socket: team replies to two clients of different companies",

@@ -34,6 +34,12 @@ def signed_in(clients, *, staff) -> dict:
     }
 
 
+def _hide_order(order) -> None:
+    from kabinet.crm.actions import set_order_hidden
+
+    set_order_hidden(actor=None, order=order, hidden=True)
+
+
 ROUTES = [
     RouteCase(
         url_name="portal:home",
@@ -52,6 +58,18 @@ ROUTES = [
             w.invoice.number: {Role.OWNER, Role.COMPANY_ADMIN},
             w.foreign["invoice"].number: {Role.OTHER_CLIENT},
         },
+    ),
+    RouteCase(  # an order the CRM hid after it was shown: off the dashboard for everybody
+        url_name="portal:home",
+        label="portal:home (hidden order)",
+        url=lambda w: reverse("portal:home"),
+        setup=lambda w: _hide_order(w.order),
+        expect={
+            **dict.fromkeys((Role.OWNER, Role.COLLEAGUE, Role.COMPANY_ADMIN, Role.OTHER_CLIENT), 200),
+            Role.STAFF: (302, "/staff/"),
+            Role.ANONYMOUS: (302, "/accounts/login/"),
+        },
+        markers=lambda w: {w.order.title: set(), w.foreign["order"].title: {Role.OTHER_CLIENT}},
     ),
     RouteCase(
         url_name="portal:switch_company",

@@ -188,7 +188,15 @@ def test_the_responsible_user_becomes_the_manager_and_chosen_fields_reach_the_or
     crm.update_deal(deal.id, responsible_id="37")
     engine.pull(fresh(connection))
     order = Order.objects.get()
-    assert order.manager == manager and order.custom_fields == {"Доставка": "Курьер"}
+    assert order.manager == manager
+    assert order.custom_fields == [
+        {
+            "code": "UF_CRM_DELIVERY",
+            "label": dict.fromkeys(("ru", "en", "pl"), "Доставка"),
+            "type": "text",
+            "value": "Курьер",
+        }
+    ]
 
 
 def test_a_preview_counts_what_the_first_import_creates_and_writes_nothing(stand):
@@ -221,3 +229,52 @@ def test_the_back_office_previews_syncs_and_shows_the_health(
     assert Order.objects.count() == 2
     page = client.get(reverse("admin:sync_connection_change", args=[connection.pk])).content.decode()
     assert "/hooks/in/" in page and "2" in page
+
+
+def test_a_shown_order_moved_to_a_hiding_stage_leaves_the_cabinet_and_comes_back(stand):
+    from django.test import RequestFactory
+
+    from kabinet.crm.selectors import orders_visible_to, timeline_visible_to
+    from kabinet.crm.viewer import build_viewer
+    from kabinet.notifications.selectors import notifications_visible_to
+
+    crm, connection = stand
+    [deal] = fill(crm, 1)
+    engine.pull(connection)
+    order = Order.objects.get()
+    user = f.UserFactory()
+    Contact.objects.filter(pk=order.contact_id).update(user=user)
+    crm.update_deal(deal.id, stage_id="WON")  # a final stage: the client is told
+    engine.pull(fresh(connection))
+
+    def viewer():
+        request = RequestFactory().get("/")
+        request.user, request.session = user, {}
+        return build_viewer(request)
+
+    assert orders_visible_to(viewer()).count() == 1 and notifications_visible_to(viewer()).exists()
+    assert timeline_visible_to(viewer()).filter(subject_public_id=order.public_id).exists()
+
+    crm.update_deal(deal.id, stage_id="JUNK")
+    run = engine.pull(fresh(connection))
+    order.refresh_from_db()
+    assert run.updated == 1 and order.hidden and order.stage.client_name == "Сделка успешна"
+    assert not orders_visible_to(viewer()).exists()
+    assert not timeline_visible_to(viewer()).filter(subject_public_id=order.public_id).exists()
+    assert not notifications_visible_to(viewer()).exists()
+    assert TimelineEntry.objects.filter(event="order.hidden", client_visible=False).count() == 1
+    assert engine.pull(fresh(connection)).updated == 0  # read again: nothing more happens
+
+    crm.update_deal(deal.id, stage_id="WORK")
+    run = engine.pull(fresh(connection))
+    order.refresh_from_db()
+    assert run.updated == 1 and not order.hidden and order.stage.client_name == "В работе"
+    assert orders_visible_to(viewer()).get() == order
+    assert timeline_visible_to(viewer()).filter(subject_public_id=order.public_id).exists()
+
+
+def test_a_deal_first_seen_at_a_hiding_stage_is_never_imported(stand):
+    crm, connection = stand
+    person = crm.add_contact("Иван")
+    crm.add_deal("Спам", pipeline_id="0", stage_id="JUNK", contact_id=person.id)
+    assert engine.pull(connection).skipped == 1 and not Order.objects.exists()

@@ -105,7 +105,30 @@
     }, 300);
   }
 
+  // An open order page follows its order: on a change it loads itself again (through the same view, so the
+  // same selector decides what shows) and swaps the order's part; an order no longer visible reloads the page.
+  const orderBox = document.querySelector("[data-order-live]");
+  let orderLoading = null;
+  function refreshOrder(data) {
+    if (!orderBox || data.order !== orderBox.dataset.order) return;
+    if (data.gone) { location.reload(); return; }
+    clearTimeout(orderLoading);
+    orderLoading = setTimeout(async () => {
+      const response = await fetch(location.href, {credentials: "same-origin"});
+      if (!response.ok) { location.reload(); return; }
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector("[data-order-live]");
+      if (!fresh) return;
+      const stageOf = (box) => { const el = box.querySelector("[data-order-stage]"); return el ? el.textContent : ""; };
+      const before = stageOf(orderBox);
+      orderBox.innerHTML = fresh.innerHTML;
+      const now = stageOf(orderBox);
+      if (now && now !== before) toast(orderBox.dataset.movedLabel + " " + now);
+    }, 300);
+  }
+
   function onEvent(data) {
+    if (data.type === "order") { refreshOrder(data); return; }
     if (data.type === "hello") {
       if ("unread_messages" in data) setBadge("messages", data.unread_messages);
       if ("unread_notifications" in data) setBadge("notifications", data.unread_notifications);
