@@ -36,6 +36,9 @@ def test_inviting_another_companys_client_adds_nothing_and_reveals_nothing(
     boris = world.user(Role.OTHER_CLIENT)
     boris.language = "en"
     boris.save(update_fields=["language"])
+    # A name nobody else in the world can carry (a random «Иванов» is a part of a colleague's «Ивановна»).
+    boris.contact.last_name = "Zzyzxowski"
+    boris.contact.save(update_fields=["last_name"])
     boris_phone = world.client_for(Role.OTHER_CLIENT)
     before = boris_phone.get(reverse("portal:home")).wsgi_request.viewer.active.public_id
 
