@@ -286,10 +286,10 @@ def update_invoice(request: HttpRequest, invoice_id: str, payload: s.InvoiceUpda
     """Change the fields sent (amounts, dates, a payment status). Needs ``If-Match``."""
     request.auth.require("invoices", WRITE)
     changes = payload.dict(exclude_unset=True)
-    for field in ("amount", "paid_amount"):
+    for field in ("amount", "paid_amount", "partial_minimum"):
         if changes.get(field) is not None:
             changes[field] = Decimal(changes[field])
-    nullable = {"due_date"}
+    nullable = {"due_date", "partial_minimum"}
     refused = [f for f, v in changes.items() if v is None and f not in nullable]
     if refused:
         raise Problem(

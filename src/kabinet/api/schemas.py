@@ -96,10 +96,20 @@ class InvoiceOut(OwnedOut):
     issued_on: datetime.date
     due_date: datetime.date | None
     order: str | None
+    partial_payment: Literal["default", "allow", "forbid"] = Field(
+        "default", description="Staff's partial-payment rule of this invoice; ``default``: the portal's."
+    )
+    partial_minimum: str | None = Field(
+        None, description="The smallest partial payment of this invoice; ``null``: the portal's."
+    )
 
     @staticmethod
     def resolve_status(obj: Any) -> str:
         return obj.client_status
+
+    @staticmethod
+    def resolve_partial_minimum(obj: Any) -> str | None:
+        return None if obj.partial_minimum is None else str(obj.partial_minimum)
 
     @staticmethod
     def resolve_amount(obj: Any) -> str:
@@ -335,6 +345,8 @@ class InvoiceUpdate(Schema):
     due_date: datetime.date | None = None
     issued_on: datetime.date | None = None
     status: Literal["unpaid", "partially_paid", "paid"] | None = None
+    partial_payment: Literal["default", "allow", "forbid"] | None = None
+    partial_minimum: str | None = Field(None, pattern=AMOUNT, description="``null``: the portal's minimum.")
 
 
 class DocumentIn(Schema):

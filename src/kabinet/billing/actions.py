@@ -125,7 +125,16 @@ def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> 
 
 
 # What an integrator may change on an issued invoice; the number, the client and the order stay as issued.
-UPDATABLE = ("amount", "paid_amount", "currency", "due_date", "issued_on", "status")
+UPDATABLE = (
+    "amount",
+    "paid_amount",
+    "currency",
+    "due_date",
+    "issued_on",
+    "status",
+    "partial_payment",
+    "partial_minimum",
+)
 
 
 @transaction.atomic

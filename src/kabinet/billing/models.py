@@ -1,10 +1,11 @@
-"""Invoices (first version: amounts, due date, status, PDF). Payments arrive in a later issue."""
+"""Invoices: amounts, due date, status, PDF, and staff's partial-payment rule (payments are the payments app's)."""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,11 @@ class Invoice(PublicModel):
         PARTIALLY_PAID = "partially_paid", _("partially paid")
         PAID = "paid", _("paid")
         CANCELLED = "cancelled", _("cancelled")
+
+    class PartialPayment(models.TextChoices):
+        DEFAULT = "default", _("as the payment settings say")
+        ALLOW = "allow", _("allowed")
+        FORBID = "forbid", _("in full only")
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     company = models.ForeignKey(
@@ -53,6 +59,22 @@ class Invoice(PublicModel):
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.UNPAID, db_index=True
+    )
+    # Staff's rule for this invoice; "default" follows the portal-wide payment settings (payments app).
+    partial_payment = models.CharField(
+        _("partial payments"),
+        max_length=8,
+        choices=PartialPayment.choices,
+        default=PartialPayment.DEFAULT,
+    )
+    partial_minimum = models.DecimalField(
+        _("smallest partial payment of this invoice"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Empty: the smallest partial payment of the payment settings."),
     )
     file = models.ForeignKey(
         ClientFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("PDF")

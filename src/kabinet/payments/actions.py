@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,19 +49,34 @@ def payable(invoice: Invoice) -> Decimal:
     return max(invoice.amount - invoice.paid_amount, ZERO)
 
 
+def partial_rule(invoice: Invoice, options: PaymentSettings) -> tuple[bool, Decimal]:
+    """Whether ``invoice`` may be paid in parts, and the smallest part: the invoice's own rule, set by staff,
+    overrides the portal-wide payment settings ("default" and an empty minimum follow them)."""
+    if invoice.partial_payment == Invoice.PartialPayment.ALLOW:
+        allowed = True
+    elif invoice.partial_payment == Invoice.PartialPayment.FORBID:
+        allowed = False
+    else:
+        allowed = options.allow_partial
+    minimum = invoice.partial_minimum if invoice.partial_minimum is not None else options.partial_minimum
+    return allowed, minimum
+
+
 def check_amount(invoice: Invoice, amount: Decimal | None, options: PaymentSettings) -> Decimal:
-    """The amount to ask for: the whole balance, or a part where staff allow partial payments."""
+    """The amount to ask for: the whole balance, or a part where staff allow partial payments (the
+    invoice's own rule first, see :func:`partial_rule`)."""
     left = payable(invoice)
     if left <= ZERO:
         raise PaymentRefused(_("This invoice has nothing left to pay."))
     if amount is None or amount == left:
         return left
     amount = amount.quantize(CENT)
-    if not options.allow_partial:
+    allowed, minimum = partial_rule(invoice, options)
+    if not allowed:
         raise PaymentRefused(_("This invoice can only be paid in full."), field="amount")
     if amount > left:
         raise PaymentRefused(_("The amount is more than is left to pay."), field="amount")
-    if amount < min(options.partial_minimum, left) or amount <= ZERO:
+    if amount < min(minimum, left) or amount <= ZERO:
         raise PaymentRefused(_("The amount is below the smallest partial payment."), field="amount")
     return amount
 
@@ -201,10 +216,69 @@ def record_provider_state(
         payment.status = Payment.Status.WAITING_FOR_CAPTURE
         payment.save(update_fields=["status", "updated_at"])
     elif state.status == gateway.CANCELED:
+        held = payment.status == Payment.Status.WAITING_FOR_CAPTURE
         payment.status = Payment.Status.CANCELED
-        payment.save(update_fields=["status", "updated_at"])
-        record_audit(event="payment.canceled", actor=actor, target=payment)
+        # The provider's reason (a hold that expired: ``expired_on_capture``, ``automatic``) is for staff.
+        payment.provider_error = state.error[:300] or payment.provider_error
+        payment.save(update_fields=["status", "provider_error", "updated_at"])
+        record_audit(
+            event="payment.canceled", actor=actor, target=payment, held=held, reason=state.error[:100]
+        )
     return payment
+
+
+HELD = Payment.Status.WAITING_FOR_CAPTURE
+
+
+def _held(payment: Payment) -> Payment:
+    payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
+    if payment.status != HELD or not payment.provider_payment_id:
+        raise PaymentRefused(_("Only a payment whose money is held can be captured or released."))
+    return payment
+
+
+def _after_hold_call(payment: Payment, state: gateway.PaymentState, *, actor: Any, event: str) -> Payment:
+    """Record what the provider answered to a capture or a release. A refusal is re-checked with a fetch: a
+    hold that expired meanwhile comes back cancelled, and is recorded so (the money went back to the payer)."""
+    if not state.found:
+        record_audit(event=f"{event}_refused", actor=actor, target=payment, error=state.error[:200])
+        fresh = gateway.fetch(payment.provider, payment.provider_payment_id)
+        if fresh.found:
+            record_provider_state(state=fresh, actor=actor)
+        payment.refresh_from_db()
+        if payment.status == Payment.Status.CANCELED:
+            raise PaymentRefused(
+                _("The hold has expired: the payment service gave the money back to the payer.")
+            )
+        raise PaymentRefused(_("The payment service refused: %(error)s") % {"error": state.error})
+    with transaction.atomic():
+        record_audit(event=event, actor=actor, target=payment, amount=str(payment.amount))
+        return record_provider_state(state=state, actor=actor) or payment
+
+
+def capture_payment(*, actor: Any, payment: Payment) -> Payment:
+    """Staff take the money a two-stage payment holds (``waiting_for_capture``): the provider captures the
+    whole amount first (idempotency key per payment), then its answer is recorded like any report — the
+    invoice is credited once. Raises :class:`PaymentRefused` (not held, refused, or the hold expired)."""
+    payment = _held(payment)
+    state = gateway.capture(
+        payment.provider,
+        payment.provider_payment_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        idempotency_key=f"{payment.public_id}-capture",
+    )
+    return _after_hold_call(payment, state, actor=actor, event="payment.capture")
+
+
+def release_payment(*, actor: Any, payment: Payment) -> Payment:
+    """Staff cancel a two-stage payment without taking the money (the hold goes back to the payer); the
+    invoice stays as it was. Raises :class:`PaymentRefused`."""
+    payment = _held(payment)
+    state = gateway.cancel(
+        payment.provider, payment.provider_payment_id, idempotency_key=f"{payment.public_id}-cancel"
+    )
+    return _after_hold_call(payment, state, actor=actor, event="payment.release")
 
 
 def _to_review(payment: Payment, *, reason: str, actor: Any) -> Payment:
@@ -255,7 +329,9 @@ def _settle_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
 
 
 def _credit(payment: Payment, *, actor: Any, method: str, now: datetime.datetime | None) -> Payment:
-    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.invoice_id)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.invoice_id)
+    )
     payment.status = Payment.Status.SUCCEEDED
     payment.method = method
     payment.paid_at = now or timezone.now()
@@ -344,12 +420,20 @@ def record_transfer(
 
 
 def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = None) -> Payment:
-    """Staff give money back: the provider refunds first, then the ledger and the invoice follow."""
+    """Staff give money back (the whole rest, or ``amount``): the provider refunds first, then the ledger and
+    the invoice follow.
+
+    A payment made with points or the prepaid balance gives them back to the client's account (no provider is
+    asked); points a money payment earned are taken back in proportion to what is refunded (see
+    :func:`_reverse_points`). Raises :class:`PaymentRefused`.
+    """
+    # What is left to refund is read from the row, not from the caller's copy (which may predate a refund).
+    payment = Payment.objects.get(pk=payment.pk)
     left = payment.amount - payment.refunded_amount
     amount = left if amount is None else amount.quantize(CENT)
     if payment.status != Payment.Status.SUCCEEDED or amount <= ZERO or amount > left:
         raise PaymentRefused(_("This payment cannot be refunded by that amount."), field="amount")
-    if payment.provider != "bank_transfer":
+    if payment.provider != "bank_transfer" and payment.method not in SPENDABLE:
         answer = gateway.refund(
             payment.provider,
             payment.provider_payment_id,
@@ -370,6 +454,8 @@ def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = Non
     with transaction.atomic():
         payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
         invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        if amount > payment.amount - payment.refunded_amount:  # a refund of the same payment got in between
+            raise PaymentRefused(_("This payment cannot be refunded by that amount."), field="amount")
         payment.refunded_amount += amount
         payment.save(update_fields=["refunded_amount", "updated_at"])
         LedgerEntry.objects.create(
@@ -382,20 +468,108 @@ def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = Non
             reference=reference,
             actor=actor if getattr(actor, "pk", None) else None,
         )
-        record_timeline(
-            event="payment.refunded",
-            kind="payment",
-            subject=payment,
-            company=invoice.company,
-            contact=invoice.contact,
-            actor=actor,
-            number=invoice.number,
-            amount=str(amount),
-            currency=payment.currency,
-        )
+        _payment_history("payment.refunded", payment, invoice, actor=actor, amount=amount)
         _settle_invoice(invoice, actor=actor)
+        _reverse_points(payment, invoice, amount=amount, actor=actor)
         record_audit(event="payment.refunded", actor=actor, target=payment, amount=str(amount))
     return payment
+
+
+def _reverse_points(payment: Payment, invoice: Invoice, *, amount: Decimal, actor: Any) -> None:
+    """The account side of a refund of ``amount`` (inside the refund's transaction, under the account's lock).
+
+    - Paid with the prepaid balance: ``amount`` returns to the balance.
+    - Paid with points: ``amount`` points return to the lots they came from (the latest-expiring first), each
+      keeping its own dates, so the lot's rest and expiry stay true; never more than this payment took.
+    - Paid with money that earned points: the earned share of what is now refunded in total is taken back,
+      from the payment's own lot first, then from the soonest-expiring active lots; what the client already
+      spent beyond that is not taken (the audit records the shortfall). A full refund takes back all of it.
+    """
+    from kabinet.payments.selectors import point_lots
+
+    by = actor if getattr(actor, "pk", None) else None
+    common = {
+        "company": invoice.company,
+        "contact": invoice.contact,
+        "source": AccountEntry.Source.REFUND,
+        "currency": payment.currency,
+        "reason": f"№ {invoice.number}",
+        "payment": payment,
+        "actor": by,
+    }
+    if payment.method == Payment.Method.BALANCE:
+        _lock_owner(invoice.company, invoice.contact)
+        AccountEntry.objects.create(kind=AccountEntry.Kind.BALANCE, amount=amount, **common)
+        _payment_history("balance.returned", payment, invoice, actor=actor, amount=amount)
+        return
+    owner = AccountEntry.objects.filter(company=invoice.company, contact=invoice.contact)
+    if payment.method == Payment.Method.POINTS:
+        _lock_owner(invoice.company, invoice.contact)
+        spent = {}  # lot id → what this payment took from it, less what refunds already gave back
+        for entry in owner.filter(payment=payment, kind=AccountEntry.Kind.POINTS, lot__isnull=False):
+            spent[entry.lot_id] = spent.get(entry.lot_id, ZERO) - entry.amount
+        lots = AccountEntry.objects.filter(pk__in=[k for k, v in spent.items() if v > ZERO]).order_by(
+            F("expires_at").desc(nulls_first=True), "-id"
+        )
+        need = amount
+        for lot in lots:
+            give = min(spent[lot.pk], need)
+            AccountEntry.objects.create(kind=AccountEntry.Kind.POINTS, amount=give, lot=lot, **common)
+            need -= give
+            if need <= ZERO:
+                break
+        _payment_history(
+            "points.returned", payment, invoice, actor=actor, amount=amount - need, points=str(amount - need)
+        )
+        return
+    earned = owner.filter(payment=payment, source=AccountEntry.Source.BONUS_RULE).first()
+    if earned is None:
+        return
+    _lock_owner(invoice.company, invoice.contact)
+    taken = -(
+        owner.filter(
+            payment=payment, source=AccountEntry.Source.REFUND, kind=AccountEntry.Kind.POINTS
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    # The share of everything refunded so far, less what earlier refunds took: no rounding drift, and a
+    # refund of the whole payment takes back exactly what it earned.
+    due = (earned.amount * payment.refunded_amount / payment.amount).quantize(CENT) - taken
+    if due <= ZERO:
+        return
+    lots = sorted(point_lots(owner), key=lambda lot: lot.pk != earned.pk)  # its own lot first
+    need = due
+    for lot in lots:
+        take = min(lot.left, need)
+        AccountEntry.objects.create(kind=AccountEntry.Kind.POINTS, amount=-take, lot=lot, **common)
+        need -= take
+        if need <= ZERO:
+            break
+    _payment_history(
+        "points.taken_back", payment, invoice, actor=actor, amount=due - need, points=str(due - need)
+    )
+    if need > ZERO:
+        record_audit(
+            event="payments.points_short", actor=actor, target=payment, due=str(due), short=str(need)
+        )
+
+
+def _payment_history(
+    event: str, payment: Payment, invoice: Invoice, *, actor: Any, amount: Decimal, **data: str
+) -> None:
+    """A payment's entry in the client's history: the invoice number and the amount with its currency."""
+    record_timeline(
+        event=event,
+        kind="payment",
+        subject=payment,
+        company=invoice.company,
+        contact=invoice.contact,
+        actor=actor,
+        number=invoice.number,
+        amount=str(amount),
+        currency=payment.currency,
+        **data,
+    )
 
 
 @transaction.atomic
@@ -523,7 +697,7 @@ def redeemable(invoice: Invoice, options: PaymentSettings) -> Decimal:
     used = (
         Payment.objects.filter(
             invoice=invoice, status=Payment.Status.SUCCEEDED, method__in=list(SPENDABLE)
-        ).aggregate(total=Sum("amount"))["total"]
+        ).aggregate(total=Sum(F("amount") - F("refunded_amount")))["total"]
         or ZERO
     )
     return max(min(cap - used, payable(invoice)), ZERO)

@@ -53,7 +53,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_select_related = ["invoice"]
     readonly_fields = [f.name for f in Payment._meta.fields]
     inlines = [LedgerInline]
-    actions = ["refund"]
+    actions = ["capture", "release", "refund"]
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
@@ -88,6 +88,23 @@ class PaymentAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/payments/import_statement.html", context)
+
+    @admin.action(description=_("Capture the held money"), permissions=["change"])
+    def capture(self, request, queryset) -> None:
+        self._hold_action(request, queryset, actions.capture_payment, _("%(payment)s captured."))
+
+    @admin.action(description=_("Cancel the held payment (give the money back)"), permissions=["change"])
+    def release(self, request, queryset) -> None:
+        self._hold_action(request, queryset, actions.release_payment, _("%(payment)s cancelled."))
+
+    def _hold_action(self, request, queryset, action, done) -> None:
+        for payment in queryset:
+            try:
+                action(actor=request.user, payment=payment)
+            except actions.PaymentRefused as refusal:
+                self.message_user(request, f"{payment}: {refusal.message}", messages.ERROR)
+            else:
+                self.message_user(request, done % {"payment": payment})
 
     @admin.action(description=_("Refund the whole payment"))
     def refund(self, request, queryset) -> None:

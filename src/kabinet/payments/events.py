@@ -10,6 +10,11 @@ TIMELINE = {
     "payment.succeeded": _("Payment of %(money)s for invoice №%(number)s was received"),
     "payment.refunded": _("%(money)s for invoice №%(number)s was refunded"),
     "payment.review": _("A payment for invoice №%(number)s is being checked"),
+    "points.returned": _("%(points)s bonus points paid for invoice №%(number)s were returned"),
+    "points.taken_back": _(
+        "%(points)s bonus points earned with invoice №%(number)s were taken back after a refund"
+    ),
+    "balance.returned": _("%(money)s paid from the balance for invoice №%(number)s were returned to it"),
 }
 
 NOTICES = (

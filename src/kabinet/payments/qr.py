@@ -23,6 +23,12 @@ def _clean(value: str) -> str:
     return " ".join(value.replace("|", " ").replace("=", " ").split())
 
 
+def purpose_of(invoice: Invoice) -> str:
+    """The payment purpose the bank reads (in Russian whatever the reader's language: it goes into the bank's
+    payment order, and the statement import finds the invoice by its number in it)."""
+    return _clean(f"Оплата по счёту №{invoice.number} от {invoice.issued_on:%d.%m.%Y}")
+
+
 def gost_string(payee: PaymentSettings, invoice: Invoice, amount: Decimal) -> str | None:
     """The payment string for ``amount`` of ``invoice`` (``None`` when staff entered no bank details)."""
     if not payee.has_bank_details:
@@ -40,7 +46,7 @@ def gost_string(payee: PaymentSettings, invoice: Invoice, amount: Decimal) -> st
     if payee.payee_kpp:
         fields.append(("KPP", payee.payee_kpp))
     fields.append(("Sum", str(kopecks)))
-    purpose = _clean(f"Оплата по счёту №{invoice.number} от {invoice.issued_on:%d.%m.%Y}")
+    purpose = purpose_of(invoice)
     text = "|".join([HEADER, *(f"{k}={v}" for k, v in fields)])
     room = MAX_BYTES - len(text.encode()) - len("|Purpose=")
     if room > 0:

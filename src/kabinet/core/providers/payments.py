@@ -143,6 +143,11 @@ class PaymentProvider(Provider):
         """Capture a held (two-stage) payment. Providers without holds report the payment as it is."""
         return self.fetch_payment(payment_id)
 
+    def cancel(self, payment_id: str, *, idempotency_key: str) -> PaymentState:
+        """Release a held (two-stage) payment without taking the money; the answer is the payment after it
+        (``found=False`` with the provider's text when it refused). Providers without holds report it as is."""
+        return self.fetch_payment(payment_id)
+
     def settle(self, payment_id: str, outcome: str) -> bool:
         """Offline providers only: the payer's choice on the local payment page (``succeeded``/``canceled``).
 
@@ -223,11 +228,22 @@ def refund(
 def capture(
     provider_id: str, payment_id: str, *, amount: Decimal, currency: str, idempotency_key: str
 ) -> PaymentState:
+    """Capture a held payment at its provider: the answer is the payment after it (``found=False`` with the
+    provider's text when it refused, e.g. a hold that expired)."""
     try:
         provider = get_provider(provider_id)
     except (ProviderError, LookupError) as error:
         return PaymentState(provider=provider_id, payment_id=payment_id, found=False, error=str(error))
     return provider.capture(payment_id, amount=amount, currency=currency, idempotency_key=idempotency_key)
+
+
+def cancel(provider_id: str, payment_id: str, *, idempotency_key: str) -> PaymentState:
+    """Release a held payment at its provider (see :meth:`PaymentProvider.cancel`)."""
+    try:
+        provider = get_provider(provider_id)
+    except (ProviderError, LookupError) as error:
+        return PaymentState(provider=provider_id, payment_id=payment_id, found=False, error=str(error))
+    return provider.cancel(payment_id, idempotency_key=idempotency_key)
 
 
 def settle_offline(provider_id: str, payment_id: str, outcome: str) -> bool:

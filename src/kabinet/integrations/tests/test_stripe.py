@@ -194,3 +194,81 @@ def test_a_refund_names_the_sessions_payment_intent(httpserver, settings):
         "payment_intent": "pi_3MtwBwLkdIwHu7ix28a3tqPa",
         "amount": "90000",
     }
+
+
+def test_staff_capture_a_held_checkout_payment(world, httpserver, settings):
+    """Manual capture: the completed session's PaymentIntent waits in ``requires_capture`` until captured."""
+    from kabinet.payments import actions
+    from kabinet.payments.models import PaymentSettings
+
+    use_stripe(settings, httpserver.url_for(""))
+    PaymentSettings.objects.create(two_stage=True)
+    state = {"intent": "requires_capture", "metadata": {}}
+    intent_id = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+
+    def create(request):
+        form = request.form.to_dict()
+        assert form["payment_intent_data[capture_method]"] == "manual"
+        state["metadata"] = {"invoice": form["metadata[invoice]"], "payment": form["metadata[payment]"]}
+        return Response(
+            json.dumps(documented_session(metadata=state["metadata"])), 200, content_type="application/json"
+        )
+
+    def get(request):
+        body = documented_session("complete", "unpaid", state["metadata"])
+        if request.args.get("expand[]") == "payment_intent":
+            body["payment_intent"] = {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": 990000,
+                "amount_capturable": 990000 if state["intent"] == "requires_capture" else 0,
+                "capture_method": "manual",
+                "currency": "rub",
+                "status": state["intent"],
+            }
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    def capture(request):
+        assert request.form.to_dict() == {"amount_to_capture": "990000"}
+        state["intent"] = "succeeded"
+        return Response(
+            json.dumps({"id": intent_id, "object": "payment_intent", "status": "succeeded"}),
+            200,
+            content_type="application/json",
+        )
+
+    httpserver.expect_request("/v1/checkout/sessions", method="POST").respond_with_handler(create)
+    httpserver.expect_request(f"/v1/checkout/sessions/{SESSION_ID}", method="GET").respond_with_handler(get)
+    httpserver.expect_request(f"/v1/payment_intents/{intent_id}/capture", method="POST").respond_with_handler(
+        capture
+    )
+    world.client_for(Role.OWNER).post(reverse("payments:pay", args=[world.invoice.public_id]))
+    from kabinet.payments.sync import sync_payment
+
+    sync_payment("stripe", SESSION_ID)
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.WAITING_FOR_CAPTURE
+    captured = actions.capture_payment(actor=None, payment=payment)
+    assert captured.status == Payment.Status.SUCCEEDED
+    capture_request = next(r for r, _ in httpserver.log if r.path.endswith("/capture"))
+    assert capture_request.headers["Idempotency-Key"] == f"{payment.public_id}-capture"
+    world.invoice.refresh_from_db()
+    assert world.invoice.status == Invoice.Status.PAID
+
+
+def test_a_stripe_hold_cancelled_automatically_is_recorded(httpserver, settings):
+    from kabinet.integrations.payments.stripe import StripeProvider
+    from kabinet.payments.actions import record_provider_state
+
+    settings.KABINET_STRIPE_URL = httpserver.url_for("").rstrip("/")
+    body = documented_session("complete", "unpaid")
+    body["payment_intent"] = {
+        "id": "pi_1",
+        "object": "payment_intent",
+        "status": "canceled",
+        "cancellation_reason": "automatic",
+    }
+    httpserver.expect_request(f"/v1/checkout/sessions/{SESSION_ID}").respond_with_json(body)
+    state = StripeProvider({"secret_key": STRIPE_KEY}, sleep=lambda s: None).fetch_payment(SESSION_ID)
+    assert state.status == "canceled" and state.error == "automatic"
+    assert record_provider_state(state=state) is None  # a session Kabinet never created changes nothing

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from werkzeug import Response
 
 from kabinet.billing.models import Invoice
@@ -272,3 +273,104 @@ def test_a_different_amount_at_the_provider_goes_to_staff(world, api, django_cap
     payment = Payment.objects.get()
     world.invoice.refresh_from_db()
     assert payment.status == Payment.Status.REVIEW and world.invoice.status == Invoice.Status.UNPAID
+
+
+def _held_payment(world, api, client) -> Payment:
+    """A two-stage payment the payer authorised: YooKassa reports ``waiting_for_capture``."""
+    from kabinet.payments.models import PaymentSettings
+
+    PaymentSettings.objects.create(two_stage=True)
+    client.post(reverse("payments:pay", args=[world.invoice.public_id]))
+    api["status"] = "waiting_for_capture"
+    from kabinet.payments.sync import sync_payment
+
+    sync_payment("yookassa", PAYMENT_ID)
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.WAITING_FOR_CAPTURE
+    return payment
+
+
+def test_staff_capture_a_held_payment_with_the_documented_call(world, api, yookassa):
+    from kabinet.core.audit import AuditEntry
+    from kabinet.payments import actions
+    from kabinet.testing import factories as f
+
+    payment = _held_payment(world, api, world.client_for(Role.OWNER))
+    assert json.loads(yookassa.log[0][0].data)["capture"] is False
+    world.invoice.refresh_from_db()
+    assert world.invoice.status == Invoice.Status.UNPAID  # held money is not paid money
+
+    def capture(request):
+        api["status"] = "succeeded"
+        return Response(
+            json.dumps(documented_payment("succeeded", metadata=api["metadata"])),
+            200,
+            content_type="application/json",
+        )
+
+    yookassa.expect_request(f"/v3/payments/{PAYMENT_ID}/capture", method="POST").respond_with_handler(capture)
+    staff = f.StaffFactory()
+    captured = actions.capture_payment(actor=staff, payment=payment)
+    assert captured.status == Payment.Status.SUCCEEDED
+    request = yookassa.log[-1][0]
+    assert request.headers["Idempotence-Key"] == f"{payment.public_id}-capture"
+    assert json.loads(request.data) == {"amount": {"value": "9900.00", "currency": "RUB"}}
+    world.invoice.refresh_from_db()
+    assert world.invoice.status == Invoice.Status.PAID and LedgerEntry.objects.count() == 1
+    assert AuditEntry.objects.filter(event="payment.capture", actor=staff).exists()
+    with pytest.raises(actions.PaymentRefused):  # captured once: nothing is held any more
+        actions.capture_payment(actor=staff, payment=payment)
+
+
+def test_staff_release_a_held_payment_and_the_invoice_stays_unpaid(world, api, yookassa):
+    from kabinet.core.audit import AuditEntry
+    from kabinet.payments import actions
+
+    payment = _held_payment(world, api, world.client_for(Role.OWNER))
+    canceled = documented_payment("canceled", metadata=api["metadata"])
+    canceled["cancellation_details"] = {"party": "merchant", "reason": "canceled_by_merchant"}
+    yookassa.expect_request(f"/v3/payments/{PAYMENT_ID}/cancel", method="POST").respond_with_json(canceled)
+    released = actions.release_payment(actor=None, payment=payment)
+    assert released.status == Payment.Status.CANCELED and released.provider_error == "canceled_by_merchant"
+    request = yookassa.log[-1][0]
+    assert (
+        request.headers["Idempotence-Key"] == f"{payment.public_id}-cancel" and json.loads(request.data) == {}
+    )
+    world.invoice.refresh_from_db()
+    assert world.invoice.status == Invoice.Status.UNPAID and not LedgerEntry.objects.exists()
+    assert AuditEntry.objects.filter(event="payment.release").exists()
+
+
+def test_a_hold_that_expired_is_recorded_cancelled(world, api, yookassa, django_capture_on_commit_callbacks):
+    from kabinet.payments import actions
+
+    payment = _held_payment(world, api, world.client_for(Role.OWNER))
+    # YooKassa cancels the hold itself and says so; staff's late capture is refused with its documented error.
+    api["status"] = "canceled"
+    yookassa.expect_request(f"/v3/payments/{PAYMENT_ID}/capture", method="POST").respond_with_json(
+        {
+            "type": "error",
+            "id": "ab56a6b5-c0a8-4d1f-8a3b-1d1c0b6e0a11",
+            "code": "invalid_request",
+            "description": "Payment is in canceled status",
+        },
+        status=400,
+    )
+    with pytest.raises(actions.PaymentRefused) as refused:
+        actions.capture_payment(actor=None, payment=payment)
+    with translation.override("en"):
+        assert "hold has expired" in str(refused.value.message)
+    payment.refresh_from_db()
+    world.invoice.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELED and world.invoice.status == Invoice.Status.UNPAID
+
+
+def test_the_expiry_notification_cancels_the_held_payment(world, api, django_capture_on_commit_callbacks):
+    payment = _held_payment(world, api, world.client_for(Role.OWNER))
+    api["status"] = "canceled"
+    expired = documented_payment("canceled", metadata=api["metadata"])
+    expired["cancellation_details"] = {"party": "yoo_money", "reason": "expired_on_capture"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(_source(), notification("payment.canceled", expired)).status_code == 202
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELED and not LedgerEntry.objects.exists()

@@ -35,7 +35,28 @@ def _points(world) -> None:
         )
 
 
+def _bank_details(world) -> None:
+    """Staff entered the payee's bank details, so open invoices have a payment slip."""
+    from kabinet.payments.actions import save_payment_settings
+    from kabinet.payments.tests.test_qr import payee
+
+    save_payment_settings(actor=None, options=payee(), changed_fields=[])
+
+
 ROUTES = [
+    RouteCase(
+        url_name="payments:slip",
+        url=lambda w: reverse("payments:slip", args=[w.invoice.public_id]),
+        setup=_bank_details,
+        expect=owner_only(),
+        markers=lambda w: {w.invoice.number: {Role.OWNER, Role.COMPANY_ADMIN}},
+    ),
+    RouteCase(
+        url_name="payments:slip",
+        label="payments:slip (no bank details)",
+        url=lambda w: reverse("payments:slip", args=[w.invoice.public_id]),
+        expect={**owner_only(), Role.OWNER: 404, Role.COMPANY_ADMIN: 404},
+    ),
     RouteCase(
         url_name="payments:account",
         url=lambda w: reverse("payments:account"),

@@ -60,3 +60,24 @@ def test_a_client_pays_an_overdue_invoice_from_the_dashboard_in_two_clicks(live_
     order.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID and order.stage == in_work
     context.close()
+
+
+def test_the_payment_slip_reads_at_360_px_and_passes_axe(live_url, browser):
+    from kabinet.payments.tests.test_qr import payee
+
+    company = f.CompanyFactory(name="Acme LLC")
+    client = f.client_user(company=company, role=Membership.Role.ADMIN, email="slip@example.test")
+    save_payment_settings(actor=None, options=payee(), changed_fields=["payee_name"])
+    invoice = f.InvoiceFactory(company=company, contact=client.contact)
+    context = browser.new_context(viewport=MOBILE, locale="en-US")
+    page = context.new_page()
+    open_session_as(page, live_url, client)
+    page.goto(f"{live_url}/invoices/{invoice.public_id}/")
+    page.get_by_role("link", name="Payment slip to print").click()
+    page.wait_for_url(re.compile(rf".*/invoices/{invoice.public_id}/slip/$"))
+    assert page.get_by_role("img", name="QR code with the payment details").is_visible()
+    assert page.get_by_text("ООО «Ромашка»").is_visible()
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    screenshot(page, "payments-slip-360")
+    context.close()

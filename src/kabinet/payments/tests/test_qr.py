@@ -80,3 +80,21 @@ def test_the_invoice_page_shows_the_qr_code_of_what_is_left_to_pay(world):
     # The SVG on the page is the symbol segno encodes from exactly that string.
     assert qr_svg(text, title=f"QR {world.invoice.number}") in page
     assert 'aria-label="QR code with the payment details"' in page and ACCOUNT in page
+
+
+def test_the_printable_payment_slip_carries_the_details_and_the_qr_code(world):
+    client = world.client_for(Role.OWNER)
+    url = reverse("payments:slip", args=[world.invoice.public_id])
+    assert client.get(url).status_code == 404  # no bank details yet: no slip
+    save_payment_settings(actor=None, options=payee(), changed_fields=["payee_name"])
+    invoice_page = client.get(reverse("billing:invoice", args=[world.invoice.public_id])).content.decode()
+    assert url in invoice_page
+    page = client.get(url).content.decode()
+    text = gost_string(PaymentSettings.current(), world.invoice, Decimal("9900.00"))
+    assert qr_svg(text, title=f"QR {world.invoice.number}") in page
+    for detail in ("ООО «Ромашка»", "7707083893", "773601001", ACCOUNT, CORRESPONDENT, BIK, "ПАО Сбербанк"):
+        assert detail in page
+    assert f"Оплата по счёту №{world.invoice.number}" in page and "@media print" in page
+    world.invoice.paid_amount, world.invoice.status = world.invoice.amount, "paid"
+    world.invoice.save()
+    assert client.get(url).status_code == 404  # nothing left to pay

@@ -17,9 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer
 from kabinet.core.providers import payments as gateway
-from kabinet.payments.actions import PaymentRefused, payable, redeem, redeemable, start_payment
+from kabinet.payments.actions import (
+    PaymentRefused,
+    partial_rule,
+    payable,
+    redeem,
+    redeemable,
+    start_payment,
+)
 from kabinet.payments.forms import PayForm, RedeemForm, SandboxForm
 from kabinet.payments.models import Payment, PaymentSettings
+from kabinet.payments.qr import gost_string, purpose_of, qr_svg
 from kabinet.payments.selectors import (
     account_entries_visible_to,
     account_summary,
@@ -38,6 +46,7 @@ def pay(request: HttpRequest, public_id: str) -> HttpResponse:
     except Invoice.DoesNotExist as exc:
         raise Http404 from exc
     options = PaymentSettings.current()
+    partial, minimum = partial_rule(invoice, options)
     left = payable(invoice)
     form = PayForm(request.POST if request.method == "POST" else None, initial={"amount": left})
     if request.method == "POST" and left and form.is_valid():
@@ -45,7 +54,7 @@ def pay(request: HttpRequest, public_id: str) -> HttpResponse:
             payment = start_payment(
                 actor=request.user,
                 invoice=invoice,
-                amount=form.cleaned_data["amount"] if options.allow_partial else None,
+                amount=form.cleaned_data["amount"] if partial else None,
                 return_url=lambda pid: request.build_absolute_uri(reverse("payments:return", args=[pid])),
                 customer_email=request.user.email,
             )
@@ -65,7 +74,8 @@ def pay(request: HttpRequest, public_id: str) -> HttpResponse:
             "invoice": invoice,
             "left": left,
             "form": form,
-            "partial": options.allow_partial,
+            "partial": partial and left > minimum,
+            "minimum": min(minimum, left),
             "spend": spend,
             "summary": summary,
             "redeem_form": RedeemForm(initial={"amount": spend}),
@@ -145,6 +155,36 @@ def redeem_view(request: HttpRequest, public_id: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("payments:pay", args=[invoice.public_id]))
     messages.success(request, _("Paid with points or balance. Thank you!"))
     return HttpResponseRedirect(reverse("billing:invoice", args=[invoice.public_id]))
+
+
+@login_required
+@require_GET
+def slip(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The printable payment slip of an open invoice: the payee's bank details, the purpose, what is left to
+    pay and the GOST R 56042 QR code, to pay by bank transfer (404 while staff entered no bank details).
+
+    A page, not a PDF: the invoice PDFs are uploaded files, and a PDF page set in the 14 standard fonts cannot
+    carry Cyrillic (no font subsetter is in the lock); the browser prints this page, Cyrillic and all."""
+    try:
+        invoice = invoice_for_viewer(request.viewer, public_id)
+    except Invoice.DoesNotExist as exc:
+        raise Http404 from exc
+    options = PaymentSettings.current()
+    left = payable(invoice)
+    payload = gost_string(options, invoice, left) if left else None
+    if payload is None:
+        raise Http404
+    return render(
+        request,
+        "payments/slip.html",
+        {
+            "invoice": invoice,
+            "payee": options,
+            "left": left,
+            "purpose": purpose_of(invoice),
+            "qr": qr_svg(payload, title=f"QR {invoice.number}"),
+        },
+    )
 
 
 ENTRIES_PER_PAGE = 20

@@ -19,6 +19,7 @@ from kabinet.core.providers.payments import (
     CANCELED,
     PENDING,
     SUCCEEDED,
+    WAITING_FOR_CAPTURE,
     PaymentCreated,
     PaymentProvider,
     PaymentRequest,
@@ -54,6 +55,7 @@ class SandboxPaymentProvider(PaymentProvider):
                 "metadata": {"invoice": request.invoice, "payment": request.payment},
                 "return_url": request.return_url,
                 "refunded": "0",
+                "capture": request.capture,  # False: "pay" only holds the money until captured
             }
             cache.set(_key(payment_id), record, KEEP_SECONDS)
             cache.set(_idempotency_key(request.idempotency_key), payment_id, KEEP_SECONDS)
@@ -85,9 +87,35 @@ class SandboxPaymentProvider(PaymentProvider):
         if record is None or outcome not in (SUCCEEDED, CANCELED):
             return False
         if record["status"] == PENDING:  # a settled payment stays as it is, as at a real provider
-            record["status"] = outcome
+            held = outcome == SUCCEEDED and not record.get("capture", True)
+            record["status"] = WAITING_FOR_CAPTURE if held else outcome
             cache.set(_key(payment_id), record, KEEP_SECONDS)
         return True
+
+    def _release(self, payment_id: str, outcome: str) -> PaymentState:
+        record = cache.get(_key(payment_id))
+        if record is None or record["status"] != WAITING_FOR_CAPTURE:
+            return PaymentState(
+                provider=self.id,
+                payment_id=payment_id,
+                found=False,
+                error="payment is not waiting for capture",
+            )
+        record["status"] = outcome
+        cache.set(_key(payment_id), record, KEEP_SECONDS)
+        return self.fetch_payment(payment_id)
+
+    def capture(
+        self, payment_id: str, *, amount: Decimal, currency: str, idempotency_key: str
+    ) -> PaymentState:
+        return self._release(payment_id, SUCCEEDED)
+
+    def cancel(self, payment_id: str, *, idempotency_key: str) -> PaymentState:
+        return self._release(payment_id, CANCELED)
+
+    def expire_hold(self, payment_id: str) -> bool:
+        """The sandbox's stand-in for a hold nobody captured in time: the provider cancels it itself."""
+        return self._release(payment_id, CANCELED).found
 
     def refund(
         self, payment_id: str, *, amount: Decimal, currency: str, idempotency_key: str

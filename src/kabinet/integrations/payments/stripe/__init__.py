@@ -8,7 +8,11 @@ The documented calls (``Authorization: Bearer <secret key>``, form-encoded bodie
   status "open", payment_status "unpaid", amount_total, currency, metadata, payment_intent}``;
 - ``GET /v1/checkout/sessions/{id}`` → the session (``status`` open | complete | expired, ``payment_status``
   paid | unpaid | no_payment_required);
-- ``POST /v1/refunds`` with ``payment_intent`` and ``amount`` → ``{id "re_…", status}``.
+- ``POST /v1/refunds`` with ``payment_intent`` and ``amount`` → ``{id "re_…", status}``;
+- two-stage (``payment_intent_data[capture_method]=manual``): the completed session's PaymentIntent waits in
+  ``requires_capture`` (read with ``expand[]=payment_intent``); ``POST /v1/payment_intents/{id}/capture``
+  (``amount_to_capture``) takes the money, ``POST /v1/payment_intents/{id}/cancel`` releases it, and Stripe
+  cancels a hold nobody captured in 7 days itself (``cancellation_reason`` ``automatic``).
 
 Amounts are integers in the currency's minor unit (kopecks, cents), except for Stripe's zero-decimal
 currencies. Errors: ``{"error": {"type", "code", "message"}}`` with HTTP 400/401/402/404/429/5xx; 429 and 5xx are
@@ -37,6 +41,7 @@ from kabinet.core.providers.payments import (
     CANCELED,
     PENDING,
     SUCCEEDED,
+    WAITING_FOR_CAPTURE,
     PaymentCreated,
     PaymentNotification,
     PaymentProvider,
@@ -49,7 +54,24 @@ from kabinet.integrations.base import ConfigField, HttpClient, RetryPolicy, shar
 TOLERANCE_SECONDS = 300
 RETRY = RetryPolicy(attempts=3, statuses=frozenset({429, 500, 502, 503, 504}))
 ZERO_DECIMAL = frozenset(
-    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
+    [
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    ]
 )  # Stripe's list of currencies without a minor unit
 SESSION_EVENTS = frozenset(
     {
@@ -171,15 +193,25 @@ class StripeProvider(PaymentProvider):
         )
 
     def fetch_payment(self, payment_id: str) -> PaymentState:
-        data, error = self.call("GET", f"/v1/checkout/sessions/{payment_id}")
+        data, error = self.call("GET", f"/v1/checkout/sessions/{payment_id}?expand[]=payment_intent")
         if error:
             return PaymentState(provider=self.id, payment_id=payment_id, found=False, error=error)
         currency = str(data.get("currency") or "").upper()
         status = PENDING
+        intent = data.get("payment_intent") if isinstance(data.get("payment_intent"), dict) else {}
+        reason = ""
         if data.get("status") == "complete" and data.get("payment_status") == "paid":
             status = SUCCEEDED
         elif data.get("status") == "expired":
             status = CANCELED
+        elif data.get("status") == "complete" and intent:
+            # A two-stage payment: the session is complete while its PaymentIntent holds (or held) the money.
+            status = {
+                "requires_capture": WAITING_FOR_CAPTURE,
+                "succeeded": SUCCEEDED,
+                "canceled": CANCELED,
+            }.get(str(intent.get("status")), PENDING)
+            reason = str(intent.get("cancellation_reason") or "")
         metadata = data.get("metadata") or {}
         return PaymentState(
             provider=self.id,
@@ -190,17 +222,40 @@ class StripeProvider(PaymentProvider):
             metadata={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {},
             method="card" if status == SUCCEEDED else "",
             paid=status == SUCCEEDED,
+            error=reason[:300],
         )
 
-    def refund(
-        self, payment_id: str, *, amount: Decimal, currency: str, idempotency_key: str
-    ) -> RefundResult:
+    def _intent_of(self, payment_id: str) -> tuple[str, str]:
         session, error = self.call("GET", f"/v1/checkout/sessions/{payment_id}")
         intent = session.get("payment_intent")
         if isinstance(intent, dict):
             intent = intent.get("id")
-        if error or not intent:
-            return RefundResult(provider=self.id, accepted=False, error=error or "no payment_intent")
+        return (str(intent), "") if intent and not error else ("", error or "no payment_intent")
+
+    def _on_intent(self, payment_id: str, action: str, *, key: str, form: dict) -> PaymentState:
+        """``POST /v1/payment_intents/{id}/<action>`` on the session's PaymentIntent, then the session re-read."""
+        intent, error = self._intent_of(payment_id)
+        if not error:
+            _, error = self.call("POST", f"/v1/payment_intents/{intent}/{action}", key=key, form=form)
+        if error:
+            return PaymentState(provider=self.id, payment_id=payment_id, found=False, error=error)
+        return self.fetch_payment(payment_id)  # the session, as every other path reads it
+
+    def capture(
+        self, payment_id: str, *, amount: Decimal, currency: str, idempotency_key: str
+    ) -> PaymentState:
+        form = {"amount_to_capture": str(minor_units(amount, currency))}
+        return self._on_intent(payment_id, "capture", key=idempotency_key, form=form)
+
+    def cancel(self, payment_id: str, *, idempotency_key: str) -> PaymentState:
+        return self._on_intent(payment_id, "cancel", key=idempotency_key, form={})
+
+    def refund(
+        self, payment_id: str, *, amount: Decimal, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        intent, error = self._intent_of(payment_id)
+        if error:
+            return RefundResult(provider=self.id, accepted=False, error=error)
         data, error = self.call(
             "POST",
             "/v1/refunds",

@@ -8,7 +8,9 @@ The documented calls (HTTP Basic auth: shop id and secret key):
   ``{id, status "pending", paid, amount, confirmation{type, confirmation_url}, metadata, …}``;
 - ``GET /v3/payments/{id}`` → the payment object (``status`` pending | waiting_for_capture | succeeded |
   canceled, ``payment_method{type}``, ``refunded_amount``);
-- ``POST /v3/payments/{id}/capture`` (``Idempotence-Key``, body ``{amount}``) for two-stage payments;
+- ``POST /v3/payments/{id}/capture`` (``Idempotence-Key``, body ``{amount}``) and
+  ``POST /v3/payments/{id}/cancel`` (``Idempotence-Key``, empty body) for two-stage payments; a hold nobody
+  captured in time is cancelled by YooKassa itself (``cancellation_details.reason`` ``expired_on_capture``);
 - ``POST /v3/refunds`` (``Idempotence-Key``, body ``{payment_id, amount}``) → ``{id, status, …}``.
 
 Errors are ``{"type": "error", "id", "code", "description", "parameter"}`` with HTTP 400/401/403/404/429/500.
@@ -198,6 +200,8 @@ class YooKassaProvider(PaymentProvider):
             method=str((data.get("payment_method") or {}).get("type", "")),
             paid=bool(data.get("paid")),
             refunded_amount=_decimal((data.get("refunded_amount") or {}).get("value", "0")),
+            # Why a payment was cancelled (``expired_on_capture``, ``canceled_by_merchant``…), for staff.
+            error=str((data.get("cancellation_details") or {}).get("reason", ""))[:300],
         )
 
     def fetch_payment(self, payment_id: str) -> PaymentState:
@@ -215,6 +219,12 @@ class YooKassaProvider(PaymentProvider):
             key=idempotency_key,
             body={"amount": {"value": money(amount), "currency": currency}},
         )
+        if error:
+            return PaymentState(provider=self.id, payment_id=payment_id, found=False, error=error)
+        return self.state(data)
+
+    def cancel(self, payment_id: str, *, idempotency_key: str) -> PaymentState:
+        data, error = self.call("POST", f"/v3/payments/{payment_id}/cancel", key=idempotency_key, body={})
         if error:
             return PaymentState(provider=self.id, payment_id=payment_id, found=False, error=error)
         return self.state(data)
