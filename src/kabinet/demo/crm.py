@@ -1,15 +1,18 @@
-"""``kabinet demo --crm bitrix24|amocrm``: a local stand-in of the vendor's API with realistic deals, and a
+"""``kabinet demo --crm bitrix24|amocrm|hubspot``: a local stand-in of the vendor's API with realistic deals, and a
 connection to it, so a newcomer watches a connected CRM.
 
-The stand-in (``kabinet.testing.bitrix`` / ``kabinet.testing.amocrm``, the ones the tests use) is served on
+The stand-in (``kabinet.testing.bitrix`` / ``amocrm`` / ``hubspot``, the ones the tests use) is served on
 its own port by a thread of the demo process. Besides the vendor's API it answers
 ``POST /stand-in/move/<deal id>/<stage id>``: the deal changes stage *in the CRM* and the stand-in posts the
 vendor's event to Kabinet's inbox, exactly as the real CRM would; the client's order follows within seconds.
+HubSpot's stand-in also holds a ticket of Anna's: ``/stand-in/move/<ticket id>/4`` closes it in HubSpot, and
+her ticket page follows. HubSpot's events are signed (``X-HubSpot-Signature-v3``) with the demo's secret.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,11 +22,15 @@ from werkzeug.serving import make_server
 
 from kabinet.crm.models import Company
 from kabinet.sync import actions, engine
+from kabinet.sync import tickets as ticket_sync
 from kabinet.sync.models import Connection, Link, PipelineMap
 from kabinet.testing.amocrm import PIPELINE, AmoCrmStandIn
 from kabinet.testing.bitrix import Bitrix24StandIn
+from kabinet.testing.hubspot import PIPELINE as HUBSPOT_PIPELINE
+from kabinet.testing.hubspot import TICKET_PIPELINE, HubSpotStandIn
 
 TOKEN = "demo-application-token"  # noqa: S105 - the local stand-in's, not a secret
+HUBSPOT_SECRET = "demo-hubspot-client-secret"  # noqa: S105 - the local stand-in's, not a secret
 
 
 def fill_bitrix(stand: Bitrix24StandIn) -> dict[str, Any]:
@@ -66,6 +73,26 @@ def fill_amocrm(stand: AmoCrmStandIn) -> dict[str, Any]:
     return {"companies": {}, "deals": deals}
 
 
+def fill_hubspot(stand: HubSpotStandIn) -> dict[str, Any]:
+    anna = stand.add_contact("Анна", "Смирнова", phone="+79161234567", email="anna@demo.kabinet.test")
+    boris = stand.add_contact("Борис", "Волков", phone="+79213456789")
+    romashka = stand.add_company("ООО «Ромашка»")
+    deals = [
+        stand.add_deal(
+            "Поставка стеллажей (HubSpot)",
+            stage="qualifiedtobuy",
+            amount="184500",
+            contact=anna,
+            company=romashka,
+        ),
+        stand.add_deal("Обслуживание кондиционеров (HubSpot)", amount="42000", contact=boris),
+    ]
+    ticket = stand.add_ticket(
+        "Не приходит счёт на почту (HubSpot)", content="Счёт за ноябрь не пришёл.", contact=anna, stage="3"
+    )
+    return {"companies": {romashka: "romashka"}, "deals": deals, "tickets": [ticket]}
+
+
 class StandInApp:
     """The WSGI app of the stand-in: the vendor's API plus the "move a deal" control."""
 
@@ -82,7 +109,33 @@ class StandInApp:
             response = self.stand.handler(request)
         return response(environ, start_response)
 
+    def move_hubspot(self, object_id: str, stage: str) -> Response:
+        stand: HubSpotStandIn = self.stand
+        if object_id in stand.objects["tickets"]:
+            stand.update("tickets", object_id, hs_pipeline_stage=stage)
+            event = stand.event("ticket.propertyChange", object_id, propertyName="hs_pipeline_stage")
+        elif object_id in stand.objects["deals"]:
+            stand.update("deals", object_id, dealstage=stage)
+            event = stand.event("deal.propertyChange", object_id, propertyName="dealstage")
+        else:
+            return Response("no such deal or ticket\n", status=404)
+        body, headers = stand.signed(
+            [event], secret=HUBSPOT_SECRET, uri=self.inbox_url, timestamp_ms=int(time.time() * 1000)
+        )
+        threading.Thread(
+            target=lambda: httpx.post(
+                self.inbox_url,
+                content=body,
+                headers={**headers, "Content-Type": "application/json"},
+                timeout=10,
+            ),
+            daemon=True,
+        ).start()
+        return Response(f"moved {object_id} to {stage}; the event is on its way\n")
+
     def move(self, deal_id: str, stage: str) -> Response:
+        if self.kind == "hubspot":
+            return self.move_hubspot(deal_id, stage)
         if self.kind == "bitrix24":
             if deal_id not in self.stand.deals:
                 return Response("no such deal\n", status=404)
@@ -106,32 +159,49 @@ class StandInApp:
         return Response(f"moved {deal_id} to {stage}; the event is on its way\n")
 
 
-def start(kind: str, *, host: str, port: int, kabinet_url: str) -> tuple[str, Connection, list[str]]:
-    """Serve the stand-in on ``port`` in a daemon thread, connect Kabinet to it and import its deals.
-    Answers the stand-in's address, the connection and the CRM ids of its deals."""
-    stand: Any = Bitrix24StandIn(application_token=TOKEN) if kind == "bitrix24" else AmoCrmStandIn()
-    data = fill_bitrix(stand) if kind == "bitrix24" else fill_amocrm(stand)
+def start(
+    kind: str, *, host: str, port: int, kabinet_url: str
+) -> tuple[str, Connection, list[str], list[str]]:
+    """Serve the stand-in on ``port`` in a daemon thread, connect Kabinet to it and import its deals (and
+    tickets). Answers the stand-in's address, the connection and the CRM ids of its deals and tickets."""
+    stand: Any = {
+        "bitrix24": lambda: Bitrix24StandIn(application_token=TOKEN),
+        "amocrm": AmoCrmStandIn,
+        "hubspot": HubSpotStandIn,
+    }[kind]()
+    data = {"bitrix24": fill_bitrix, "amocrm": fill_amocrm, "hubspot": fill_hubspot}[kind](stand)
     server = make_server(
         host, port, lambda environ, start_response: app(environ, start_response), threaded=True
     )
     url = f"http://{host}:{server.server_port}"
-    name = "Демо: Битрикс24" if kind == "bitrix24" else "Демо: amoCRM"
-    config = (
-        {"webhook_url": f"{url}/rest/1/demo/", "application_token": TOKEN}
-        if kind == "bitrix24"
-        else {"base_url": url, "account_id": str(stand.account_id), "access_token": stand.access_token}
-    )
+    name = {"bitrix24": "Демо: Битрикс24", "amocrm": "Демо: amoCRM", "hubspot": "Демо: HubSpot"}[kind]
+    if kind == "bitrix24":
+        config = {"webhook_url": f"{url}/rest/1/demo/", "application_token": TOKEN}
+    elif kind == "amocrm":
+        config = {"base_url": url, "account_id": str(stand.account_id), "access_token": stand.access_token}
+    else:
+        config = {
+            "api_url": url,
+            "access_token": stand.access_token,
+            "client_secret": HUBSPOT_SECRET,
+            "portal_id": str(stand.portal_id),
+        }
     connection = Connection.objects.filter(name=name).first() or Connection(name=name, provider=kind)
     # The stand-in starts empty at every start: a fresh cursor, and the same deals are found again by id.
-    Connection.objects.filter(pk=connection.pk).update(cursor=None, checkpoint={})
+    Connection.objects.filter(pk=connection.pk).update(cursor=None, ticket_cursor=None, checkpoint={})
     connection = actions.save_connection(actor=None, connection=connection, config=config)
     app = StandInApp(kind, stand, kabinet_url + f"/hooks/in/{connection.inbox_source.path_secret}/")
     threading.Thread(target=server.serve_forever, daemon=True, name=f"{kind}-stand-in").start()
     actions.load_pipelines(actor=None, connection=connection)
-    crm_pipeline = "0" if kind == "bitrix24" else str(PIPELINE)
-    pipeline_map = PipelineMap.objects.get(connection=connection, crm_id=crm_pipeline)
-    if pipeline_map.pipeline_id is None:
-        actions.mirror_pipeline(actor=None, pipeline_map=pipeline_map)
+    crm_pipelines = {
+        "bitrix24": ["0"],
+        "amocrm": [str(PIPELINE)],
+        "hubspot": [HUBSPOT_PIPELINE, ticket_sync.pipeline_key(TICKET_PIPELINE)],
+    }[kind]
+    for crm_pipeline in crm_pipelines:
+        pipeline_map = PipelineMap.objects.get(connection=connection, crm_id=crm_pipeline)
+        if pipeline_map.pipeline_id is None:
+            actions.mirror_pipeline(actor=None, pipeline_map=pipeline_map)
     for crm_id, slug in data["companies"].items():  # staff matched the demo companies once, by hand
         company = Company.objects.filter(
             name__icontains={"romashka": "Ромашка", "veter": "Северный"}[slug]
@@ -144,4 +214,5 @@ def start(kind: str, *, host: str, port: int, kabinet_url: str) -> tuple[str, Co
                 defaults={"object_id": company.pk},
             )
     engine.pull(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
-    return url, connection, [str(d) for d in data["deals"]]
+    ticket_sync.pull_tickets(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
+    return url, connection, [str(d) for d in data["deals"]], [str(t) for t in data.get("tickets", [])]

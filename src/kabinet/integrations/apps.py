@@ -15,6 +15,7 @@ class IntegrationsConfig(AppConfig):
         from kabinet.integrations import checks  # noqa: F401 - registers the system check
         from kabinet.integrations.crm.amocrm import AmoCrmProvider
         from kabinet.integrations.crm.bitrix24 import Bitrix24Provider
+        from kabinet.integrations.crm.hubspot import HubSpotProvider
         from kabinet.integrations.crm.memory import MemoryCrmProvider
         from kabinet.integrations.payments.sandbox import SandboxPaymentProvider
         from kabinet.integrations.payments.stripe import StripeProvider
@@ -26,7 +27,7 @@ class IntegrationsConfig(AppConfig):
 
         for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
             sms.register(provider)
-        for provider in (MemoryCrmProvider, Bitrix24Provider, AmoCrmProvider):
+        for provider in (MemoryCrmProvider, Bitrix24Provider, AmoCrmProvider, HubSpotProvider):
             crm.register(provider)
         for provider in (SandboxPaymentProvider, YooKassaProvider, StripeProvider):
             payments.register(provider)

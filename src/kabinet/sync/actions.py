@@ -9,11 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kabinet.core.audit import record_audit
-from kabinet.core.providers.crm import FAILURE, SUCCESS, registry
+from kabinet.core.providers.crm import CLOSED, FAILURE, SUCCESS, registry
 from kabinet.crm import actions as crm
 from kabinet.crm.models import Pipeline, Stage
 from kabinet.sync.engine import provider_for
 from kabinet.sync.models import Conflict, Connection, PipelineMap, StageMap
+from kabinet.sync.tickets import PREFIX as TICKET_PREFIX
+from kabinet.sync.tickets import pipeline_key
 from kabinet.webhooks.actions import save_inbox_source
 from kabinet.webhooks.models import InboxSource
 
@@ -65,16 +67,19 @@ def save_connection(
 def load_pipelines(*, actor: Any, connection: Connection) -> int:
     """Read the CRM's pipelines and stages into the mapping; what staff already chose is kept. Answers the
     number of CRM stages known."""
-    pipelines = provider_for(connection).pipelines()
+    provider = provider_for(connection)
+    pipelines = [(p.id, p) for p in provider.pipelines()]
+    if provider.supports_tickets:  # kept apart from the deal pipelines by their prefix
+        pipelines += [(pipeline_key(p.id), p) for p in provider.ticket_pipelines()]
     total = 0
-    for crm_pipeline in pipelines:
+    for crm_id, crm_pipeline in pipelines:
         PipelineMap.objects.update_or_create(
-            connection=connection, crm_id=crm_pipeline.id, defaults={"crm_name": crm_pipeline.name[:200]}
+            connection=connection, crm_id=crm_id, defaults={"crm_name": crm_pipeline.name[:200]}
         )
         for stage in crm_pipeline.stages:
             StageMap.objects.update_or_create(
                 connection=connection,
-                crm_pipeline_id=crm_pipeline.id,
+                crm_pipeline_id=crm_id,
                 crm_id=stage.id,
                 defaults={"crm_name": stage.name[:200], "semantics": stage.semantics},
             )
@@ -92,11 +97,12 @@ def mirror_pipeline(*, actor: Any, pipeline_map: PipelineMap) -> Pipeline:
             connection=pipeline_map.connection, crm_pipeline_id=pipeline_map.crm_id
         ).order_by("id")
     )
-    kinds = {SUCCESS: Stage.Kind.WON, FAILURE: Stage.Kind.LOST}
+    kinds = {SUCCESS: Stage.Kind.WON, FAILURE: Stage.Kind.LOST, CLOSED: Stage.Kind.CLOSED}
+    for_tickets = pipeline_map.crm_id.startswith(TICKET_PREFIX)
     pipeline = crm.create_pipeline(
         actor=actor,
         name=pipeline_map.crm_name or pipeline_map.crm_id,
-        kind=Pipeline.Kind.ORDER,
+        kind=Pipeline.Kind.TICKET if for_tickets else Pipeline.Kind.ORDER,
         stages=[
             {
                 "name": row.crm_name or row.crm_id,
@@ -136,6 +142,14 @@ def request_deal(*, actor: Any, connection: Connection, deal_id: str) -> None:
     transaction.on_commit(lambda: pull_deal(connection.pk, deal_id))
 
 
+def request_ticket(*, actor: Any, connection: Connection, ticket_id: str) -> None:
+    """The "resync one object" button for a CRM ticket (HubSpot)."""
+    from kabinet.sync.tasks import pull_ticket
+
+    record_audit(event="sync.ticket_requested", actor=actor, target=connection, ticket=ticket_id)
+    transaction.on_commit(lambda: pull_ticket(connection.pk, ticket_id))
+
+
 @transaction.atomic
 def resolve_conflict(*, actor: Any, conflict: Conflict) -> Conflict:
     """Staff sorted the case out (merged the contacts, mapped the stage): the deal is fetched again."""
@@ -146,6 +160,8 @@ def resolve_conflict(*, actor: Any, conflict: Conflict) -> Conflict:
     )
     if conflict.kind == "deal":
         request_deal(actor=actor, connection=conflict.connection, deal_id=conflict.crm_id)
+    elif conflict.kind == "ticket":
+        request_ticket(actor=actor, connection=conflict.connection, ticket_id=conflict.crm_id)
     return conflict
 
 

@@ -304,6 +304,8 @@ class LinkAdmin(ReadOnly):
     def resync(self, request, queryset):
         for row in queryset.filter(kind=Link.Kind.DEAL).select_related("connection"):
             actions.request_deal(actor=request.user, connection=row.connection, deal_id=row.crm_id)
+        for row in queryset.filter(kind=Link.Kind.TICKET).select_related("connection"):
+            actions.request_ticket(actor=request.user, connection=row.connection, ticket_id=row.crm_id)
 
 
 @admin.register(Conflict)

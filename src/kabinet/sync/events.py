@@ -27,6 +27,8 @@ WRITE_BACK: dict[str, tuple[str, Any]] = {
     "ticket.created": ("contact", _("%(author)s opened a request in the client portal: %(title)s")),
     "message.client_sent": ("contact", _("%(author)s wrote to the manager in the client portal.")),
     "file.added": ("contact", _("%(author)s uploaded a file in the client portal: %(name)s")),
+    # A ticket synced from the CRM (HubSpot): the client's reply becomes a note on the CRM's ticket.
+    "ticket.client_replied": ("ticket", _("%(author)s replied in the client portal:")),
 }
 
 
@@ -51,13 +53,34 @@ def comment_text(entry: TimelineEntry, template: Any) -> str:
     return text
 
 
+def reply_body(entry: TimelineEntry) -> str:
+    """The text of the client's reply the entry records (written just before it, in the same action)."""
+    from kabinet.tickets.models import TicketMessage
+
+    message = (
+        TicketMessage.objects.filter(
+            ticket_id=entry.subject_id, is_internal=False, author_contact__isnull=False
+        )
+        .order_by("-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return str(message or "")
+
+
 def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs: Any) -> None:
     if not created or kwargs.get("raw") or instance.event not in WRITE_BACK or instance.actor_id is None:
         return  # only people's actions go back: the sync's own writes have no actor, so nothing echoes
     if not instance.client_visible:
         return  # an internal entry (a file staff keep to themselves) is not the client's action
     entity, template = WRITE_BACK[instance.event]
-    if entity == "deal":
+    if entity == "ticket":
+        from kabinet.tickets.models import Ticket
+
+        if instance.subject_type is None or instance.subject_type.model_class() is not Ticket:
+            return
+        links = Link.objects.filter(kind=Link.Kind.TICKET, object_id=instance.subject_id)
+    elif entity == "deal":
         if instance.subject_type is None or instance.subject_type.model_class() is not Order:
             return
         links = Link.objects.filter(kind=Link.Kind.DEAL, object_id=instance.subject_id)
@@ -69,12 +92,15 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
     links = list(links.filter(deleted_in_crm=False, connection__is_active=True))
     if not links or instance.actor.is_staff:
         return  # staff work in the CRM itself; the outbox carries what clients did
+    text = comment_text(instance, template)
+    if entity == "ticket":
+        text += "\n" + reply_body(instance)
     pushes = [
         Push.objects.create(
             connection_id=row.connection_id,
             entity=entity,
             entity_id=row.crm_id,
-            text=comment_text(instance, template),
+            text=text,
             timeline_entry=instance.pk,
             author_id=instance.actor_id,
         )

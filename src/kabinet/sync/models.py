@@ -31,6 +31,8 @@ class Connection(PublicModel):
     is_active = models.BooleanField(_("sync on"), default=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     cursor = models.DateTimeField(_("synced up to"), null=True, blank=True)
+    # The CRM's tickets (HubSpot) have their own modification times and pulls: their own cursor.
+    ticket_cursor = models.DateTimeField(_("tickets synced up to"), null=True, blank=True)
     checkpoint = models.JSONField(_("import checkpoint"), default=dict, blank=True, editable=False)
     last_success_at = models.DateTimeField(_("last successful pull"), null=True, blank=True)
     last_error = models.TextField(_("last error (the CRM's words)"), blank=True)
@@ -151,6 +153,7 @@ class Link(models.Model):
         DEAL = "deal", _("deal")
         CONTACT = "contact", _("contact")
         COMPANY = "company", _("company")
+        TICKET = "ticket", _("ticket")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
@@ -181,6 +184,7 @@ class Run(models.Model):
         FULL = "full", _("full resync")
         OBJECT = "object", _("one deal")
         WEBHOOK = "webhook", _("CRM event")
+        TICKETS = "tickets", _("tickets pull")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("running")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from kabinet.sync import engine, health, writeback
+from kabinet.sync import engine, health, tickets, writeback
 from kabinet.sync.models import Connection
 
 LOCK_SECONDS = 15 * 60
@@ -36,7 +36,11 @@ def run_pull(connection_id: int, *, full: bool = False) -> str:
         connection = Connection.objects.get(pk=connection_id)
         if connection.status == Connection.Status.STOPPED:
             return "stopped"
-        return engine.pull(connection, full=full, now=now).status
+        status = engine.pull(connection, full=full, now=now).status
+        connection.refresh_from_db()
+        if status == "ok" and connection.status != Connection.Status.STOPPED:
+            tickets.pull_tickets(connection, now=now)  # a CRM without tickets answers at once, no call
+        return status
     finally:
         release(connection_id)
 
@@ -50,6 +54,12 @@ def pull_connection(connection_id: int, full: bool = False) -> str:
 def pull_deal(connection_id: int, deal_id: str) -> str:
     connection = Connection.objects.filter(pk=connection_id).first()
     return engine.pull_deal(connection, deal_id).status if connection else "skipped"
+
+
+@db_task()
+def pull_ticket(connection_id: int, ticket_id: str) -> str:
+    connection = Connection.objects.filter(pk=connection_id).first()
+    return tickets.pull_ticket(connection, ticket_id, kind="object").status if connection else "skipped"
 
 
 @db_task()

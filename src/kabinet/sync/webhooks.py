@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
+
 from kabinet.core.providers.crm import CrmError
-from kabinet.sync import engine
+from kabinet.sync import engine, tickets
 from kabinet.sync.models import Connection
 from kabinet.webhooks.inbox import register_handler
 from kabinet.webhooks.models import InboxEvent
@@ -20,12 +23,27 @@ def handle(event: InboxEvent) -> dict[str, Any]:
     if connection is None or not connection.is_active:
         return {"ignored": "no active connection"}
     provider = engine.provider_for(connection)
+    request = {
+        "method": "POST",
+        # The address the CRM was given (and signs, HubSpot): the portal's public one, not a proxy's.
+        "url": settings.SITE_URL + reverse("webhooks:inbox", args=[event.source.path_secret]),
+        "headers": dict(event.headers),
+        "received_at": event.received_at,
+    }
+    body, content_type = bytes(event.body), event.headers.get("Content-Type", "")
     try:
-        deal_ids = provider.webhook_deal_ids(bytes(event.body), event.headers.get("Content-Type", ""))
+        deal_ids = provider.webhook_deal_ids(body, content_type, **request)
+        ticket_ids = (
+            provider.webhook_ticket_ids(body, content_type, **request) if provider.supports_tickets else []
+        )
     except CrmError as error:
         return {"refused": error.message}  # a forged or foreign event: stored, answered, never acted on
     runs = [engine.pull_deal(connection, deal_id, kind="webhook").pk for deal_id in deal_ids[:50]]
-    return {"deals": deal_ids[:50], "runs": runs}
+    runs += [tickets.pull_ticket(connection, ticket_id).pk for ticket_id in ticket_ids[:50]]
+    result: dict[str, Any] = {"deals": deal_ids[:50], "runs": runs}
+    if ticket_ids:
+        result["tickets"] = ticket_ids[:50]
+    return result
 
 
 def register() -> None:

@@ -7,7 +7,8 @@ string, amoCRM as numbers). A refusal raises :class:`CrmError` with the vendor's
 engine acts on (stop on ``auth``/``unpaid``, back off on ``rate_limited``).
 
 Providers live under ``kabinet/integrations/crm/<vendor>/``: ``memory`` (the offline stand-in the demo and the
-tests use), ``bitrix24`` (inbound webhook URL or OAuth app, REST) and ``amocrm`` (amoCRM / Kommo API v4).
+tests use), ``bitrix24`` (inbound webhook URL or OAuth app, REST), ``amocrm`` (amoCRM / Kommo API v4) and
+``hubspot`` (CRM v3 objects, v4 associations).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.providers import Provider, ProviderKind
 
-# What a stage means in the vendor's pipeline (Bitrix SEMANTICS, amoCRM's 142 / 143).
-PROCESS, SUCCESS, FAILURE = "process", "success", "failure"
+# What a stage means in the vendor's pipeline (Bitrix SEMANTICS, amoCRM's 142 / 143, HubSpot's ticketState).
+PROCESS, SUCCESS, FAILURE, CLOSED = "process", "success", "failure", "closed"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,28 @@ class DealPage:
     next: str = ""
 
 
+@dataclass(frozen=True)
+class CrmTicket:
+    """A support ticket of the CRM (HubSpot): what becomes a Kabinet ticket."""
+
+    id: str
+    subject: str
+    pipeline_id: str
+    stage_id: str
+    modified_at: datetime.datetime
+    content: str = ""
+    contact_id: str = ""
+    company_id: str = ""
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of tickets, as :class:`DealPage`."""
+
+    tickets: tuple[CrmTicket, ...]
+    next: str = ""
+
+
 class CrmError(Exception):
     """The CRM refused. ``code``: ``auth`` (credentials broken: stop and tell staff), ``unpaid`` (the vendor's
     account is blocked: stop), ``rate_limited`` (try later), ``not_found``, ``refused`` (anything else).
@@ -153,12 +176,37 @@ class CrmProvider(Provider):
 
     @abstractmethod
     def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
-        """Write ``text`` on the timeline of a ``deal`` or ``contact``; answers the vendor's id of the entry."""
+        """Write ``text`` on the timeline of a ``deal`` or ``contact`` (or a ``ticket`` where the vendor has
+        them); answers the vendor's id of the entry."""
+
+    # --- tickets: only vendors whose CRM has them (``supports_tickets``) ------------------------------------
+
+    supports_tickets: bool = False
+
+    def ticket_pipelines(self) -> list[CrmPipeline]:
+        """Every ticket pipeline; its stages' ``semantics`` are ``process`` (open) or ``closed``."""
+        return []
+
+    def tickets(self, *, modified_since: datetime.datetime | None, page: str = "") -> TicketPage:
+        """Tickets modified at or after ``modified_since`` (all for ``None``), as :meth:`deals`."""
+        return TicketPage(tickets=())
+
+    def ticket(self, ticket_id: str) -> CrmTicket | None:
+        """One ticket as it is now, or ``None`` when it was deleted."""
+        return None
+
+    def webhook_ticket_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:
+        """The tickets an incoming event names, after the same check as :meth:`webhook_deal_ids`."""
+        return []
 
     @abstractmethod
-    def webhook_deal_ids(self, body: bytes, content_type: str = "") -> list[str]:
+    def webhook_deal_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:
         """The deals an incoming event names, after the vendor's check (Bitrix ``application_token``, amoCRM
-        account id). A request that fails the check raises ``CrmError("auth", …)``."""
+        account id, HubSpot's signature). A request that fails the check raises ``CrmError("auth", …)``.
+
+        ``request`` carries what a signature covers: ``method``, ``url`` (the absolute address the vendor
+        called), ``headers`` and ``received_at`` (when the inbox stored it: a timestamp is judged against that,
+        not against the time a retried job runs). Vendors that sign nothing ignore it."""
 
 
 registry: ProviderKind[CrmProvider] = ProviderKind(

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-jobs", action="store_true", help="Do not start the job consumer.")
         parser.add_argument(
             "--crm",
-            choices=["bitrix24", "amocrm"],
+            choices=["bitrix24", "amocrm", "hubspot"],
             help="Also start a local stand-in of this CRM, connected.",
         )
         parser.add_argument(
@@ -66,14 +66,18 @@ class Command(BaseCommand):
         if self.crm:
             from kabinet.demo import crm as demo_crm
 
-            crm_url, _connection, deals = demo_crm.start(
+            crm_url, _connection, deals, tickets = demo_crm.start(
                 self.crm, host=host, port=self.crm_port, kabinet_url=f"http://{host}:{port}"
             )
-            stage = "WON" if self.crm == "bitrix24" else "142"
+            stage = {"bitrix24": "WON", "amocrm": "142", "hubspot": "closedwon"}[self.crm]
             self.stdout.write(f"CRM stand-in ({self.crm}): {crm_url}   deals {', '.join(deals)}")
             self.stdout.write(
                 f"  move a deal in the CRM: curl -X POST {crm_url}/stand-in/move/{deals[0]}/{stage}"
             )
+            for ticket in tickets:  # HubSpot: Anna's ticket; stage 4 is HubSpot's "Closed"
+                self.stdout.write(
+                    f"  close Anna's ticket in the CRM: curl -X POST {crm_url}/stand-in/move/{ticket}/4"
+                )
         self.stdout.write(self.style.SUCCESS(f"\nKabinet demo: {url}   (back office: {url}/admin/)"))
         self.stdout.write(f"Data folder: {settings.DATA_DIR}")
         self.stdout.write(f"Every demo password: {DEMO_PASSWORD}")

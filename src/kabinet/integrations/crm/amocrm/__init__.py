@@ -300,7 +300,7 @@ class AmoCrmProvider(CrmProvider):
         notes = (self.json(response).get("_embedded") or {}).get("notes") or [{}]
         return str(notes[0].get("id") or "")
 
-    def webhook_deal_ids(self, body: bytes, content_type: str = "") -> list[str]:
+    def webhook_deal_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:
         form = parse_qsl(body.decode("utf-8", "replace"))
         values = dict(form)
         expected = self.config["account_id"]

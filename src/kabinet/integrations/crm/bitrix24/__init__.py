@@ -374,7 +374,7 @@ class Bitrix24Provider(CrmProvider):
         )
         return str(data["result"])
 
-    def webhook_deal_ids(self, body: bytes, content_type: str = "") -> list[str]:
+    def webhook_deal_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:
         form = dict(parse_qsl(body.decode("utf-8", "replace")))
         expected = self.config["application_token"]
         given = form.get("auth[application_token]", "")

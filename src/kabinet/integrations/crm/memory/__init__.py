@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -208,7 +209,7 @@ class MemoryCrmProvider(CrmProvider):
         )
         return comment_id
 
-    def webhook_deal_ids(self, body: bytes, content_type: str = "") -> list[str]:
+    def webhook_deal_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:
         """The stand-in's events are JSON: ``{"token": …, "deals": ["1", …]}``."""
         try:
             data = json.loads(body)
