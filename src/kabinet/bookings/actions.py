@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,10 +21,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.bookings.models import ACTIVE_STATUSES, Booking, CalendarFeed, Event, Seat, Service, Specialist
-from kabinet.bookings.selectors import free_slots_for, specialists_of, upcoming_count
+from kabinet.bookings.selectors import (
+    contact_with_verified_phone,
+    free_slots_for,
+    specialists_of,
+    upcoming_count,
+)
 from kabinet.bookings.slots import nearest
+from kabinet.bookings.zones import differs, zone_name
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import in_every_language, translations
+from kabinet.crm import actions as crm_actions
 from kabinet.crm.models import Company, Contact
 from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline
@@ -47,9 +55,24 @@ class SlotTaken(BookingRefused):
 
 
 def _when(booking: Booking | Event) -> dict[str, str]:
-    """The start as every language writes it, in the branch's time zone (kept in the history)."""
-    local = booking.starts_at.astimezone(booking.branch.zone)
-    return in_every_language(lambda: formats.date_format(local, "DATETIME_FORMAT"))
+    """The start as every language writes it, in the branch's time zone and named (kept in the history, and
+    what emails and texts say); followed by the client's own time when his zone's clock differs."""
+    branch = booking.branch
+    local = booking.starts_at.astimezone(branch.zone)
+    own = getattr(booking, "client_time_zone", "")
+    theirs = (
+        booking.starts_at.astimezone(zoneinfo.ZoneInfo(own))
+        if differs(own, branch.time_zone, booking.starts_at)
+        else None
+    )
+
+    def written() -> str:
+        text = f"{formats.date_format(local, 'DATETIME_FORMAT')} ({branch.time_zone})"
+        if theirs is not None:
+            text += f" = {formats.date_format(theirs, 'DATETIME_FORMAT')} ({own})"
+        return text
+
+    return in_every_language(written)
 
 
 def _booking_params(booking: Booking) -> dict[str, Any]:
@@ -132,8 +155,10 @@ def book(
     specialist: Specialist | None = None,
     now: datetime.datetime | None = None,
     comment: str = "",
+    client_time_zone: str = "",
 ) -> Booking:
     """Book ``service`` at ``starts_at`` with ``specialist`` (None: the first one free then).
+    ``client_time_zone``: the zone of the client's device (an IANA name; anything else is ignored).
 
     Raises ``SlotTaken`` (with the nearest free starts) when the time is not, or no longer, free, and
     ``BookingRefused`` when a rule says no (the service is not bookable, the client's cap is reached).
@@ -171,6 +196,7 @@ def book(
         price=service.price,
         currency=service.currency,
         comment=comment,
+        client_time_zone=zone_name(client_time_zone),
     )
     try:
         with (
@@ -181,6 +207,47 @@ def book(
         raise SlotTaken(nearest([s for s in free if s != starts_at], starts_at)) from exc
     _record(event="booking.created", actor=actor, booking=booking, tell=staff)
     record_audit(event="booking.created", actor=actor, target=booking, service=service.pk)
+    return booking
+
+
+@transaction.atomic
+def book_as_visitor(
+    *,
+    phone: str,
+    name: str,
+    service: Service,
+    starts_at: datetime.datetime,
+    specialist: Specialist | None = None,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+    client_time_zone: str = "",
+) -> Booking:
+    """A visitor of the public booking page, who has just proved with an SMS code that ``phone`` (E.164) is
+    his, books ``service``. The booking goes to the one contact with that verified phone, or to a new contact
+    (named ``name``, the phone marked verified) — as a private person, outside any company.
+
+    The same rules as ``book`` (online-bookable, the per-client cap, the free-slot check under the lock); on a
+    refusal nothing is written, not even the new contact.
+    """
+    contact = contact_with_verified_phone(phone)
+    if contact is None:
+        parts = name.split()
+        contact = crm_actions.create_contact(
+            actor=None, first_name=parts[0][:100], last_name=" ".join(parts[1:])[:100], phones=[phone]
+        )
+        crm_actions.mark_contact_address_verified(actor=None, contact=contact, phone=phone)
+    booking = book(
+        actor=None,
+        contact=contact,
+        company=None,
+        service=service,
+        starts_at=starts_at,
+        specialist=specialist,
+        now=now,
+        comment=comment,
+        client_time_zone=client_time_zone,
+    )
+    record_audit(event="booking.public", actor=None, target=booking, contact=contact.public_id)
     return booking
 
 
@@ -316,12 +383,34 @@ REMINDERS = (
 )
 
 
+# No reminder by SMS or email at night in the recipient's zone: one due then waits for the morning run.
+QUIET_FROM = datetime.time(22, 0)
+QUIET_UNTIL = datetime.time(7, 0)
+
+
+def is_quiet(moment: datetime.datetime, zone: Any) -> bool:
+    """Whether ``moment`` falls in the quiet hours (22:00–07:00) on the clock of ``zone``."""
+    clock = moment.astimezone(zone).time()
+    return clock >= QUIET_FROM or clock < QUIET_UNTIL
+
+
+def recipient_zone(booking: Booking) -> Any:
+    """The time zone the client lives by: his device's when he booked, else the branch's (where he will be)."""
+    own = zone_name(booking.client_time_zone)
+    return zoneinfo.ZoneInfo(own) if own else booking.branch.zone
+
+
 def send_due_reminders(*, now: datetime.datetime) -> int:
     """Tell every client whose booking starts within 24 h (and again within 2 h); each reminder once.
 
     A booking made 5 hours ahead gets the 24-hour reminder at the next run and the 2-hour one later; one made
     1 hour ahead gets only the 2-hour one. Each booking is claimed under a row lock in its own transaction
     (the column is re-checked there), so two workers never remind twice. ``now`` comes from the job.
+
+    **Quiet hours**: a reminder due at night in the recipient's zone is left for the first run after 07:00
+    (it is still sent then if the booking is still ahead in its window: a 2-hour reminder for a 08:00 visit goes
+    at 07:00; a 24-hour one due at 23:00 goes in the morning, unless the 2-hour one is due by then, which
+    replaces it).
     """
     sent = 0
     for column, ahead, floor in REMINDERS:
@@ -333,8 +422,15 @@ def send_due_reminders(*, now: datetime.datetime) -> int:
         )
         if column == "reminded_24h_at":
             due = due.filter(reminded_2h_at__isnull=True)
-        for pk in due.order_by("starts_at").values_list("pk", flat=True)[:500]:
-            sent += _remind(pk=pk, column=column, now=now)
+        rows = (
+            due.select_related("branch")
+            .only("pk", "client_time_zone", "branch__time_zone")
+            .order_by("starts_at")[:500]
+        )
+        for booking in rows:
+            if is_quiet(now, recipient_zone(booking)):
+                continue
+            sent += _remind(pk=booking.pk, column=column, now=now)
     return sent
 
 

@@ -72,6 +72,7 @@ class BranchAdmin(ThroughActions, admin.ModelAdmin):
                     "cancel_deadline_hours",
                     "max_upcoming_per_client",
                     "slot_step_minutes",
+                    "public_booking",
                 ]
             },
         ),
@@ -109,8 +110,17 @@ class SpecialistAdmin(ThroughActions, admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(ThroughActions, admin.ModelAdmin):
-    list_display = ["name", "branch", "duration_minutes", "price", "currency", "online_bookable", "active"]
-    list_filter = ["branch", "online_bookable", "prepayment_required", "active"]
+    list_display = [
+        "name",
+        "branch",
+        "duration_minutes",
+        "price",
+        "currency",
+        "online_bookable",
+        "public_booking",
+        "active",
+    ]
+    list_filter = ["branch", "online_bookable", "public_booking", "prepayment_required", "active"]
     search_fields = ["name"]
     list_select_related = ["branch"]
     filter_horizontal = ["specialists"]

@@ -7,6 +7,8 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.accounts.phones import PhoneField
+
 
 class MomentField(forms.Field):
     """An aware ISO 8601 moment, as the slot links carry it; anything else is a field error."""
@@ -44,3 +46,30 @@ class DayForm(forms.Form):
 
     specialist = forms.CharField(required=False, max_length=22)
     date = forms.DateField(required=False)
+
+
+class VisitorForm(SlotForm):
+    """The public booking page: the chosen time, and who comes (the phone gets the confirmation code)."""
+
+    name = forms.CharField(
+        label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = PhoneField(
+        label=_("Mobile phone"), help_text=_("We send a confirmation code to this number by SMS.")
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your name."), code="required")
+        return name
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -54,6 +54,13 @@ class Branch(PublicModel, ExternalRecord):
         _("upcoming bookings per client at most"), default=3, help_text=_("0: no limit.")
     )
     slot_step_minutes = models.PositiveIntegerField(_("slot step, minutes"), default=15)
+    public_booking = models.BooleanField(
+        _("public booking page"),
+        default=False,
+        help_text=_(
+            "Visitors without an account book this branch's services at /book/ and confirm by an SMS code."
+        ),
+    )
 
     class Meta:
         verbose_name = _("branch")
@@ -120,6 +127,11 @@ class Service(PublicModel, ExternalRecord):
     )
     online_bookable = models.BooleanField(_("clients book it online"), default=True)
     prepayment_required = models.BooleanField(_("prepayment required"), default=False)
+    public_booking = models.BooleanField(
+        _("on the public booking page"),
+        default=True,
+        help_text=_("Shown to visitors when the branch's public booking page is on."),
+    )
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -299,6 +311,13 @@ class Booking(PublicModel, ExternalRecord):
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    client_time_zone = models.CharField(
+        _("client's time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("The zone of the client's device when he booked; empty: the branch's."),
+    )
     reminded_24h_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminded_2h_at = models.DateTimeField(null=True, blank=True, editable=False)
 

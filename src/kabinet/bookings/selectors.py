@@ -64,6 +64,37 @@ def service_for_viewer(viewer: Viewer, public_id: str) -> Service:
     return services_for_clients(viewer).select_related("branch").get(public_id=public_id)
 
 
+def services_for_visitors() -> QuerySet[Service]:
+    """Services on the public booking page: bookable online, switched on for the page, in an active branch whose
+    public page is on. The same offer for everybody, signed in or not."""
+    return Service.objects.filter(
+        active=True,
+        online_bookable=True,
+        public_booking=True,
+        branch__active=True,
+        branch__public_booking=True,
+    )
+
+
+def service_for_visitor(public_id: str) -> Service:
+    return services_for_visitors().select_related("branch").get(public_id=public_id)
+
+
+def bookings_for_visitor(public_ids: Sequence[str]) -> QuerySet[Booking]:
+    """The bookings this visitor's session made on the public page after proving the phone with a code (the
+    session keeps their public ids); nothing else, whoever asks."""
+    return Booking.objects.filter(public_id__in=list(public_ids)[-20:])
+
+
+def booking_for_visitor(public_ids: Sequence[str], public_id: str) -> Booking:
+    """One booking of the visitor's session by public id, or ``Booking.DoesNotExist``."""
+    return (
+        bookings_for_visitor(public_ids)
+        .select_related("service", "specialist", "branch", "contact")
+        .get(public_id=public_id)
+    )
+
+
 def specialists_of(service: Service) -> QuerySet[Specialist]:
     return service.specialists.filter(active=True, branch_id=service.branch_id).order_by(
         "order", "name", "id"
@@ -198,6 +229,31 @@ def free_slots_for(
         service.branch, specialists, start=start, end=end, exclude_booking=exclude_booking
     )
     return any_specialist(schedules, rules_for(service), start=start, end=end, now=now)  # type: ignore[return-value]
+
+
+def is_offered(
+    service: Service,
+    *,
+    starts_at: datetime.datetime,
+    specialist: Specialist | None,
+    now: datetime.datetime,
+) -> bool:
+    """Whether ``starts_at`` is a free start of ``service`` now (with ``specialist``, or anyone): the public
+    page asks before it sends a code, so nobody is texted for a time that is gone."""
+    people = [specialist] if specialist is not None else list(specialists_of(service))
+    day = starts_at.astimezone(service.branch.zone).date()
+    return starts_at in free_slots_for(service, specialists=people, start=day, end=day, now=now)
+
+
+def contact_with_verified_phone(phone: str) -> Any:
+    """The one contact carrying ``phone`` (E.164) as a verified number, or ``None`` (no such contact, or
+    several: then nobody's record is guessed)."""
+    from kabinet.crm.models import Contact
+
+    found = list(
+        Contact.objects.filter(phones__phone=phone, phones__verified_at__isnull=False).distinct()[:2]
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def upcoming_count(contact_id: int, *, now: datetime.datetime) -> int:

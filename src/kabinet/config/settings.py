@@ -273,6 +273,8 @@ ACCOUNT_RATE_LIMITS = {
     "signing_code": "1/30s/user,10/h/user",  # Kabinet's: codes to sign a document
     "signing_countersign": "5/m/user",  # Kabinet's: staff authenticator codes when countersigning
     "signing_verify": "20/m/ip",  # Kabinet's: the public verification page
+    "public_booking_code": "1/30s/key,5/h/key,10/m/ip",  # Kabinet's: SMS codes of the public booking page
+    "public_booking_confirm": "20/m/ip",  # Kabinet's: entering those codes
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kabinet"

@@ -31,6 +31,7 @@ def load_bookings(*, manager, people: dict) -> None:
             cancel_deadline_hours=12,
             max_upcoming_per_client=3,
             slot_step_minutes=30,
+            public_booking=True,  # the demo's /book/ page for visitors
         )
     )
     specialists = [

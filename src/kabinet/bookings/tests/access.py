@@ -10,6 +10,7 @@ from kabinet.testing.matrix import CLIENT_ROLES, Role, RouteCase, owner_only
 
 LOGIN = (302, "/accounts/login/")
 CLIENT_PAGE = {**dict.fromkeys(CLIENT_ROLES, 200), Role.STAFF: 404, Role.ANONYMOUS: LOGIN}
+PUBLIC = dict.fromkeys(Role, 200)
 STAFF_ONLY = {**dict.fromkeys(CLIENT_ROLES, 404), Role.STAFF: 403, Role.ANONYMOUS: LOGIN}
 
 
@@ -30,6 +31,13 @@ def _feed(world) -> None:
 
     f.booking_world(world)
     world.extra["feed_token"] = renew_calendar_feed(actor=None, contact=world.users[Role.OWNER].contact)
+
+
+def _public(world) -> None:
+    f.booking_world(world)
+    branch = world.extra["branch"]
+    branch.public_booking = True
+    branch.save(update_fields=["public_booking"])
 
 
 def _b(world) -> str:
@@ -138,6 +146,61 @@ ROUTES = [
         setup=_setup,
         # A seat is personal: not even the company admin gives up someone else's place (Cal.com #11660).
         expect={**owner_only((302, "/events/")), Role.COMPANY_ADMIN: 404},
+    ),
+    # The public booking page: the same offer for everybody, signed in or not (no booking of anyone is on it).
+    RouteCase(
+        url_name="bookings:public",
+        url=lambda w: reverse("bookings:public"),
+        setup=_public,
+        expect=PUBLIC,
+        markers=lambda w: {"OWNER-SVC": set(Role)},
+    ),
+    RouteCase(
+        url_name="bookings:public",
+        label="bookings:public (switched off)",
+        url=lambda w: reverse("bookings:public"),
+        setup=_setup,
+        expect=PUBLIC,
+        markers=lambda w: {"OWNER-SVC": set()},
+    ),
+    RouteCase(
+        url_name="bookings:public_slots",
+        url=lambda w: reverse("bookings:public_slots", args=[w.extra["service"].public_id]),
+        setup=_public,
+        expect=PUBLIC,
+    ),
+    RouteCase(
+        url_name="bookings:public_slots",
+        label="bookings:public_slots (switched off)",
+        url=lambda w: reverse("bookings:public_slots", args=[w.extra["service"].public_id]),
+        setup=_setup,
+        expect=dict.fromkeys(Role, 404),
+    ),
+    RouteCase(
+        url_name="bookings:public_confirm",
+        url=lambda w: reverse("bookings:public_confirm", args=[w.extra["service"].public_id]),
+        setup=_public,
+        expect=PUBLIC,
+    ),
+    RouteCase(
+        url_name="bookings:public_verify",
+        url=lambda w: reverse("bookings:public_verify"),
+        setup=_public,
+        expect=dict.fromkeys(Role, (302, "/book/")),
+    ),
+    # A booking is shown on the public page only to the session that made it: a bare id is nobody's key.
+    RouteCase(
+        url_name="bookings:public_booking",
+        url=lambda w: reverse("bookings:public_booking", args=[_b(w)]),
+        setup=_public,
+        expect=dict.fromkeys(Role, 404),
+    ),
+    RouteCase(
+        url_name="bookings:public_cancel",
+        method="post",
+        url=lambda w: reverse("bookings:public_cancel", args=[_b(w)]),
+        setup=_public,
+        expect=dict.fromkeys(Role, 404),
     ),
     RouteCase(
         url_name="bookings:staff_day",

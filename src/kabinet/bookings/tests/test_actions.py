@@ -252,3 +252,32 @@ def test_the_reminder_email_is_in_the_recipients_language_with_the_calendar_link
     assert message.text.startswith("Przypomnienie: „Strzyżenie”, specjalista Anna")
     assert "30 marca 2026 10:00" in message.text
     assert f"/bookings/{booking.public_id}/calendar.ics" in message.text and "calendar.ics" in message.html
+
+
+def test_no_reminder_at_night_in_the_recipients_zone_it_waits_for_the_morning(salon):
+    """Quiet hours 22:00–07:00 (Warsaw): the 24-hour reminder of a 23:30 visit is due at 23:30 the night
+    before; it goes out at the first run after 07:00 instead."""
+    booking = book(salon, wall(MONDAY_AFTER, T("10:00"), WARSAW))
+    booking.starts_at = wall(MONDAY_AFTER, T("23:30"), WARSAW)  # the plan's hours do not matter here
+    booking.ends_at = booking.held_until = booking.starts_at + datetime.timedelta(hours=1)
+    booking.held_from = booking.starts_at
+    booking.save()
+    night = wall(MONDAY_AFTER - datetime.timedelta(days=1), T("23:30"), WARSAW)
+    assert actions.send_due_reminders(now=night) == 0
+    assert actions.send_due_reminders(now=night + datetime.timedelta(hours=7)) == 0  # 06:30, still quiet
+    morning = wall(MONDAY_AFTER, T("07:00"), WARSAW)
+    assert actions.send_due_reminders(now=morning) == 1
+    booking.refresh_from_db()
+    assert booking.reminded_24h_at == morning and booking.reminded_2h_at is None
+    assert Notification.objects.filter(event="booking.reminder").count() == 1
+
+
+def test_quiet_hours_are_read_on_the_clock_of_the_zone():
+    from kabinet.bookings.actions import is_quiet
+
+    assert is_quiet(wall(MONDAY_AFTER, T("06:59"), WARSAW), WARSAW)
+    assert not is_quiet(wall(MONDAY_AFTER, T("07:00"), WARSAW), WARSAW)
+    assert is_quiet(wall(MONDAY_AFTER, T("22:00"), WARSAW), WARSAW)
+    # 22:00 in Warsaw is 00:00 in Moscow: quiet in both; 21:00 in Warsaw is 23:00 in Moscow
+    assert not is_quiet(wall(MONDAY_AFTER, T("21:00"), WARSAW), WARSAW)
+    assert is_quiet(wall(MONDAY_AFTER, T("21:00"), WARSAW), ZoneInfo("Europe/Moscow"))

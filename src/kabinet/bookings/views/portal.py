@@ -36,6 +36,7 @@ from kabinet.bookings.selectors import (
     services_for_clients,
     specialists_of,
 )
+from kabinet.bookings.zones import client_zone, zone_context
 from kabinet.crm.models import Company, Contact
 
 PER_PAGE = 20
@@ -153,6 +154,7 @@ def _slot_context(
         "earlier": window_start - datetime.timedelta(days=WINDOW_DAYS) if offset > 0 else None,
         "later": later if later <= horizon else None,
         "specialist_param": chosen.public_id if chosen else "",
+        **zone_context(request, service.branch),
     }
 
 
@@ -206,6 +208,7 @@ def confirm(request: HttpRequest, service_id: str) -> HttpResponse:
                 specialist=specialist,
                 starts_at=form.cleaned_data["start"],
                 comment=form.cleaned_data["comment"],
+                client_time_zone=client_zone(request),
             )
         except actions.SlotTaken as error:
             form.add_error(None, error.message)
@@ -231,6 +234,7 @@ def confirm(request: HttpRequest, service_id: str) -> HttpResponse:
             "start": form.cleaned_data.get("start") if form.is_valid() else None,
             "alternatives": alternatives,
             "back": reverse("bookings:slots", args=[service.public_id]),
+            **zone_context(request, service.branch),
         },
         status=200,
     )
@@ -250,6 +254,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "booking": booking,
             "branch": booking.branch,
             "can_change": actions.can_change(booking, now=timezone.now()),
+            **zone_context(request, booking.branch),
         },
     )
 
@@ -315,6 +320,7 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
             "start": form.cleaned_data.get("start") if form.is_valid() else None,
             "alternatives": alternatives,
             "back": here,
+            **zone_context(request, booking.branch),
         },
     )
 
