@@ -456,41 +456,68 @@ def _signed(
 
 
 def stamp_lines(request: SignatureRequest) -> list[seal.StampLine]:
-    """The signature page: the document, its hashes, every signer with the evidence, the signature id."""
+    """The signature page: the document, its hashes, every signer with the evidence, the signature id — in the
+    portal's language, with names, titles and evidence as written (the page's font has Cyrillic and Polish)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _stamp_lines(request)
+
+
+def _stamp_lines(request: SignatureRequest) -> list[seal.StampLine]:
     document = request.document
+    title = document.title
+    if document.number:
+        title = _("%(title)s No. %(number)s") % {"title": title, "number": document.number}
     lines = [
-        seal.StampLine("Signature page / List podpisaniia", bold=True, size=14),
+        seal.StampLine(_("Signature page"), bold=True, size=14),
+        seal.StampLine(_("Document: %(title)s") % {"title": title}),
+        seal.StampLine(_("Signature id: %(id)s") % {"id": request.signature_id}, bold=True),
+        seal.StampLine(_("Original SHA-256: %(sha256)s") % {"sha256": request.original_sha256}),
         seal.StampLine(
-            f"Document: {document.title}" + (f" No. {document.number}" if document.number else "")
-        ),
-        seal.StampLine(f"Signature id: {request.signature_id}", bold=True),
-        seal.StampLine(f"Original SHA-256: {request.original_sha256}"),
-        seal.StampLine(
-            "Simple electronic signature (Federal Law 63-FZ, art. 9) by one-time code; "
-            "sealed by the organisation's certificate (PAdES)."
+            _(
+                "Simple electronic signature (Federal Law 63-FZ, art. 9) by one-time code; "
+                "sealed by the organisation's certificate (PAdES)."
+            )
         ),
         seal.StampLine(" "),
     ]
     for event in request.events.filter(kind=SigningEvent.Kind.SIGNED).order_by("occurred_at", "id"):
+        company = (
+            _("Company: %(company)s") % {"company": f"{event.company_name} {event.company_tax_id}".strip()}
+            if event.company_name
+            else _("Private person")
+        )
         lines += [
-            seal.StampLine(f"Signed by {event.signer_name} ({event.role})", bold=True, size=10),
             seal.StampLine(
-                f"Company: {event.company_name} {event.company_tax_id}".strip()
-                if event.company_name
-                else "Private person"
+                _("Signed by %(name)s (%(role)s)") % {"name": event.signer_name, "role": event.role},
+                bold=True,
+                size=10,
             ),
-            seal.StampLine(f"Verified by: {event.channel} {event.destination}"),
+            seal.StampLine(company),
             seal.StampLine(
-                f"Time: {event.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC; "
-                f"{event.local_time} ({event.time_zone})"
+                _("Verified by: %(channel)s %(destination)s")
+                % {"channel": event.channel, "destination": event.destination}
             ),
             seal.StampLine(
-                f"IP: {event.ip_address or '-'}; statement version {event.statement_version}; "
-                f"document SHA-256 {event.document_sha256[:16]}..."
+                _("Time: %(utc)s UTC; %(local)s (%(zone)s)")
+                % {
+                    "utc": f"{event.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S}",
+                    "local": event.local_time,
+                    "zone": event.time_zone,
+                }
+            ),
+            seal.StampLine(
+                _(
+                    "IP address: %(ip)s; statement version %(version)s; SHA-256 of the document shown %(sha256)s"
+                )
+                % {
+                    "ip": event.ip_address or "-",
+                    "version": event.statement_version,
+                    "sha256": event.document_sha256,
+                }
             ),
             seal.StampLine(" "),
         ]
-    lines.append(seal.StampLine(f"Verify: {verify_url(request.signature_id)}"))
+    lines.append(seal.StampLine(_("Verify: %(url)s") % {"url": verify_url(request.signature_id)}))
     return lines
 
 

@@ -5,8 +5,8 @@ Everything goes through pyHanko's public API (``IncrementalPdfFileWriter``, ``si
 ``validation.validate_pdf_signature``). The original bytes stay untouched: the signature page and the seal are
 an incremental update, so the original revision can still be extracted and compared with its hash.
 
-The signature page is set in Helvetica (one of the 14 fonts every PDF reader has), so it carries Latin text:
-names are transliterated. Embedding a Cyrillic font would need a font subsetter that is not in the lock.
+The signature page is set in DejaVu Sans, embedded as a subset (``typeface.py``), so names, titles and the
+evidence appear as written: Cyrillic, Polish, Latin.
 """
 
 from __future__ import annotations
@@ -28,81 +28,12 @@ from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signatu
 from pyhanko_certvalidator import ValidationContext
 
 from kabinet.signing.certificate import OrganisationKey
+from kabinet.signing.typeface import PageFont
 
 logger = logging.getLogger(__name__)
 
 FIELD_NAME = "KabinetSeal"
 PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
-
-_TRANSLIT = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "zh",
-            "z",
-            "i",
-            "i",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "kh",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "ie",
-            "y",
-            "",
-            "e",
-            "iu",
-            "ia",
-        ],
-        strict=True,
-    )
-)
-
-
-def latin(text: str) -> str:
-    """Text the page's font can show: Cyrillic transliterated (ICAO Doc 9303), anything else outside Latin-1
-    replaced by "?"."""
-    out = []
-    for ch in text:
-        low = ch.lower()
-        if low in _TRANSLIT:
-            mapped = _TRANSLIT[low]
-            out.append(mapped.capitalize() if ch != low else mapped)
-        else:
-            out.append(ch)
-    return (
-        "".join(out)
-        .replace("«", '"')
-        .replace("»", '"')
-        .replace("“", '"')
-        .replace("”", '"')
-        .replace("—", "-")
-        .replace("№", "No.")
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
-
-
-def _pdf_string(text: str) -> str:
-    return "(" + latin(text).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
 @dataclass(frozen=True)
@@ -112,51 +43,50 @@ class StampLine:
     size: int = 9
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(" "), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width and line:
+def _wrap(text: str, width: float, font: PageFont, size: int) -> list[str]:
+    """``text`` in lines at most ``width`` points wide (a word longer than that, a hash say, stays whole)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}".strip()
+        if line and font.width(candidate, size) > width:
             lines.append(line)
             line = word
         else:
-            line = f"{line} {word}".strip()
+            line = candidate
     lines.append(line)
     return lines
 
 
-def stamp_page_stream(lines: list[StampLine], verify_url: str) -> bytes:
-    """The content stream of the signature page: the lines top to bottom, the QR code top right."""
+MARGIN = 50
+QR_MODULE = 3
+
+
+def stamp_page_stream(lines: list[StampLine], verify_url: str, font: PageFont) -> bytes:
+    """The content stream of the signature page: the lines top to bottom in ``font`` (bold lines drawn with a
+    thin outline: one font file is enough), the QR code top right, the text wrapped beside and below it."""
+    qr = segno.make(verify_url, error="m")
+    qr_left = PAGE_WIDTH - MARGIN - QR_MODULE * len(qr.matrix[0])
+    qr_top = PAGE_HEIGHT - 40
+    qr_bottom = qr_top - QR_MODULE * len(qr.matrix)
     ops = []
     y = PAGE_HEIGHT - 60
     for line in lines:
-        for part in _wrap(line.text, 95 if line.size <= 9 else 70):
-            font = "/F2" if line.bold else "/F1"
-            ops.append(f"BT {font} {line.size} Tf 50 {y} Td {_pdf_string(part)} Tj ET")
+        width = (qr_left - 15 if y > qr_bottom - 10 else PAGE_WIDTH - MARGIN) - MARGIN
+        for part in _wrap(line.text, width, font, line.size):
+            text = f"BT /F1 {line.size} Tf {MARGIN} {y} Td {font.show(part)} Tj ET"
+            ops.append(f"q 2 Tr 0.35 w {text} Q" if line.bold else text)
             y -= line.size + 4
         if y < 60:
             break
-    qr = segno.make(verify_url, error="m")
-    module = 3
-    left, top = PAGE_WIDTH - 50 - module * len(qr.matrix[0]), PAGE_HEIGHT - 40
     for row_index, row in enumerate(qr.matrix):
         for col_index, dark in enumerate(row):
             if dark:
                 ops.append(
-                    f"{left + col_index * module} {top - (row_index + 1) * module} {module} {module} re"
+                    f"{qr_left + col_index * QR_MODULE} {qr_top - (row_index + 1) * QR_MODULE} "
+                    f"{QR_MODULE} {QR_MODULE} re"
                 )
     ops.append("f")
-    return "\n".join(ops).encode("latin-1")
-
-
-def _font(base: str) -> generic.DictionaryObject:
-    return generic.DictionaryObject(
-        {
-            generic.NameObject("/Type"): generic.NameObject("/Font"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
-            generic.NameObject("/BaseFont"): generic.NameObject(base),
-            generic.NameObject("/Encoding"): generic.NameObject("/WinAnsiEncoding"),
-        }
-    )
+    return "\n".join(ops).encode("ascii")
 
 
 def seal(
@@ -164,14 +94,13 @@ def seal(
 ) -> bytes:
     """The original PDF plus the signature page, sealed (PAdES B-B) by ``key``."""
     writer = IncrementalPdfFileWriter(io.BytesIO(original))
-    stream = generic.StreamObject(stream_data=stamp_page_stream(lines, verify_url))
+    font = PageFont()
+    stream = generic.StreamObject(stream_data=stamp_page_stream(lines, verify_url, font))
+    stream.compress()
     resources = generic.DictionaryObject(
         {
             generic.NameObject("/Font"): generic.DictionaryObject(
-                {
-                    generic.NameObject("/F1"): _font("/Helvetica"),
-                    generic.NameObject("/F2"): _font("/Helvetica-Bold"),
-                }
+                {generic.NameObject("/F1"): font.embed(writer)}
             )
         }
     )
@@ -185,7 +114,7 @@ def seal(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason=latin(reason),
+        reason=reason,
     )
     return signers.sign_pdf(writer, meta, signer=signer).getvalue()
 
