@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from kabinet.accounts import codes
 from kabinet.core.audit import record_audit
 from kabinet.core.branding import from_email, language_of, portal_title
 from kabinet.core.notify import Notice, notify
+from kabinet.core.providers import timestamp
 from kabinet.core.providers.sms import SmsMessage, send_sms
 from kabinet.crm.models import Contact, Membership
 from kabinet.crm.timeline import record_timeline
@@ -41,6 +43,7 @@ from kabinet.signing.models import (
 )
 
 EMAIL, SMS, TOTP = "email", "sms", "totp"
+logger = logging.getLogger(__name__)
 
 
 def file_bytes(document: Document) -> bytes:
@@ -522,15 +525,32 @@ def _stamp_lines(request: SignatureRequest) -> list[seal.StampLine]:
 
 
 def _seal(request: SignatureRequest, *, now: datetime.datetime) -> None:
+    """Seal with a signature timestamp when a timestamp server is configured (PAdES B-T); if it does not
+    answer, seal B-B now and mark the timestamp pending: ``add_pending_timestamps`` adds it later."""
     document = request.document
     key = certificate.active_key()
-    sealed = seal.seal(
-        file_bytes(document),
-        lines=stamp_lines(request),
-        verify_url=verify_url(request.signature_id),
-        key=key,
-        reason=f"Signed in Kabinet, {request.signature_id}",
-    )
+    original = file_bytes(document)
+    provider = timestamp.active()
+    arguments = {
+        "lines": stamp_lines(request),
+        "verify_url": verify_url(request.signature_id),
+        "key": key,
+        "reason": f"Signed in Kabinet, {request.signature_id}",
+    }
+    request.timestamp_status = SignatureRequest.Timestamp.NONE
+    sealed = None
+    if provider is not None:
+        authority = seal.ProviderTimeStamper(provider)
+        try:
+            sealed = seal.seal(original, **arguments, timestamper=authority)
+        except (OSError, ValueError) as error:  # TimestampRequestError is an OSError
+            logger.warning("timestamp server unavailable for %s: %s", request.signature_id, error)
+            request.timestamp_status = SignatureRequest.Timestamp.PENDING
+            request.timestamp_attempts = 1
+        else:
+            _record_timestamp(request, sealed)
+    if sealed is None:
+        sealed = seal.seal(original, **arguments)
     base = document.file.original_name.rsplit(".", 1)[0]
     stored = store_bytes(
         actor=None,
@@ -553,10 +573,98 @@ def _seal(request: SignatureRequest, *, now: datetime.datetime) -> None:
             "status",
             "completed_at",
             "updated_at",
+            *TIMESTAMP_FIELDS,
         ]
     )
     document.status = Document.Status.SIGNED
     document.save(update_fields=["status", "updated_at"])
+
+
+TIMESTAMP_FIELDS = (
+    "timestamp_status",
+    "timestamped_at",
+    "timestamp_authority",
+    "timestamp_certificate_pem",
+    "timestamp_attempts",
+)
+
+
+def _record_timestamp(request: SignatureRequest, sealed: bytes) -> None:
+    """Keep the timestamp's time and its authority (the certificate the verification page trusts for it)."""
+    found = seal.read_timestamp(sealed)
+    request.timestamp_status = SignatureRequest.Timestamp.STAMPED
+    if found is not None:
+        request.timestamped_at, request.timestamp_authority, request.timestamp_certificate_pem = found
+
+
+MAX_TIMESTAMP_ATTEMPTS = (
+    48  # every 30 minutes: a day of a server's outage, then staff look (it stays pending)
+)
+
+
+def add_pending_timestamps(*, now: datetime.datetime, limit: int = 20) -> int:
+    """For every seal made while the timestamp server was away: add a document timestamp (the file becomes
+    PAdES B-T), store it as the signed file and keep the earlier hash, so copies already downloaded still
+    verify. Each request is its own transaction; the server's refusal leaves it pending. Answers how many
+    were timestamped."""
+    provider = timestamp.active()
+    if provider is None:
+        return 0
+    ids = list(
+        SignatureRequest.objects.filter(
+            timestamp_status=SignatureRequest.Timestamp.PENDING,
+            timestamp_attempts__lt=MAX_TIMESTAMP_ATTEMPTS,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            request = (
+                SignatureRequest.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("document", "signed_file")
+                .filter(pk=pk, timestamp_status=SignatureRequest.Timestamp.PENDING)
+                .first()
+            )
+            if request is None or request.signed_file is None:
+                continue
+            with request.signed_file.file.open("rb") as handle:
+                sealed = handle.read()
+            request.timestamp_attempts += 1
+            try:
+                stamped = seal.add_document_timestamp(sealed, seal.ProviderTimeStamper(provider))
+            except (OSError, ValueError) as error:
+                logger.warning("timestamp still unavailable for %s: %s", request.signature_id, error)
+                request.save(update_fields=["timestamp_attempts", "updated_at"])
+                continue
+            document = request.document
+            stored = store_bytes(
+                actor=None,
+                name=request.signed_file.original_name,
+                data=stamped,
+                company=document.company,
+                contact=document.contact,
+                subject=document,
+            )
+            request.unstamped_sha256 = request.result_sha256
+            request.signed_file = stored
+            request.result_sha256 = stored.sha256
+            _record_timestamp(request, stamped)
+            request.save(
+                update_fields=[
+                    "signed_file",
+                    "result_sha256",
+                    "unstamped_sha256",
+                    "updated_at",
+                    *TIMESTAMP_FIELDS,
+                ]
+            )
+            record_audit(
+                event="signing.timestamp_added", actor=None, target=request, at=str(request.timestamped_at)
+            )
+            done += 1
+    return done
 
 
 @transaction.atomic
