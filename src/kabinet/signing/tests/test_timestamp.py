@@ -204,7 +204,7 @@ def test_a_server_that_is_down_leaves_the_timestamp_pending_and_the_job_adds_it(
     assert 'data-outcome="genuine"' in body and 'data-timestamp="stamped"' in body and TSA_NAME in body
     page = client.post(reverse("signing:verify"), {"file": SimpleUploadedFile("s.pdf", before)})
     body = page.content.decode()
-    assert 'data-outcome="genuine"' in body and "before its timestamp was added" in body
+    assert 'data-outcome="genuine"' in body and "data-copy-before-timestamp" in body
     # a changed byte after the timestamp fails
     tampered = bytearray(after)
     tampered[len(before) + 40] ^= 1
