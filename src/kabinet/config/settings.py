@@ -334,6 +334,9 @@ KABINET_SMS_PROVIDER = env_str("KABINET_SMS_PROVIDER")
 KABINET_SMSRU_URL = env_str("KABINET_SMSRU_URL", "https://sms.ru")
 # Payments (docs/payments.md): a pinned provider id ("" = staff choose; nothing chosen = the offline sandbox).
 KABINET_PAYMENTS_PROVIDER = env_str("KABINET_PAYMENTS_PROVIDER")
+# The RFC 3161 timestamp server of the signing seal (PAdES B-T): "local" (offline), "rfc3161", or "none" (B-B);
+# empty: staff choose in the back office. docs/signatures.md.
+KABINET_TIMESTAMP_PROVIDER = env_str("KABINET_TIMESTAMP_PROVIDER")
 KABINET_YOOKASSA_URL = env_str("KABINET_YOOKASSA_URL", "https://api.yookassa.ru")
 KABINET_STRIPE_URL = env_str("KABINET_STRIPE_URL", "https://api.stripe.com")
 KABINET_SMS_FILE_PATH = Path(env_str("KABINET_SMS_FILE_PATH", str(DATA_DIR / "outbox-sms")))

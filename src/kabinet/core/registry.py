@@ -121,6 +121,32 @@ def register_object_link(model_label: str, url_name: str) -> None:
     _OBJECT_LINKS[model_label.lower()] = url_name
 
 
+@dataclass(frozen=True)
+class ObjectAction:
+    """A page of another app that acts on an object ("sign this document"), offered only where the viewer may.
+
+    ``targets(viewer)`` is a queryset of the primary keys of the objects the viewer may act on now (a values
+    list of one column, through that app's viewer-scoped selector); lists and cards ask it as a subquery of
+    their own query, so offering the action costs no query. The page's URL takes the object's public id.
+    """
+
+    key: str
+    url_name: str
+    targets: Callable[[Any], Any]
+
+
+_OBJECT_ACTIONS: dict[str, ObjectAction] = {}
+
+
+def register_object_action(action: ObjectAction) -> None:
+    _OBJECT_ACTIONS[action.key] = action
+
+
+def object_action(key: str) -> ObjectAction | None:
+    """The action registered under ``key`` (``"documents.document.sign"``), or None while no app offers it."""
+    return _OBJECT_ACTIONS.get(key)
+
+
 def object_url(model_label: str, public_id: str) -> str | None:
     from django.urls import NoReverseMatch, reverse
 

@@ -12,6 +12,7 @@ class IntegrationsConfig(AppConfig):
         from kabinet.core.providers.crm import registry as crm
         from kabinet.core.providers.payments import registry as payments
         from kabinet.core.providers.sms import registry as sms
+        from kabinet.core.providers.timestamp import registry as timestamp
         from kabinet.integrations import checks  # noqa: F401 - registers the system check
         from kabinet.integrations.crm.amocrm import AmoCrmProvider
         from kabinet.integrations.crm.bitrix24 import Bitrix24Provider
@@ -24,6 +25,9 @@ class IntegrationsConfig(AppConfig):
         from kabinet.integrations.sms.memory import MemorySmsProvider
         from kabinet.integrations.sms.smsru import SmsRuProvider
         from kabinet.integrations.store import DatabaseStore
+        from kabinet.integrations.timestamp.local import LocalTimestampProvider
+        from kabinet.integrations.timestamp.none import NoTimestampProvider
+        from kabinet.integrations.timestamp.rfc3161 import Rfc3161Provider
 
         for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
             sms.register(provider)
@@ -31,6 +35,8 @@ class IntegrationsConfig(AppConfig):
             crm.register(provider)
         for provider in (SandboxPaymentProvider, YooKassaProvider, StripeProvider):
             payments.register(provider)
+        for provider in (NoTimestampProvider, LocalTimestampProvider, Rfc3161Provider):
+            timestamp.register(provider)
         providers.set_store(DatabaseStore())
         from kabinet.integrations.actions import rotate_credentials
 

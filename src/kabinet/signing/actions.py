@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from kabinet.accounts import codes
 from kabinet.core.audit import record_audit
 from kabinet.core.branding import from_email, language_of, portal_title
 from kabinet.core.notify import Notice, notify
+from kabinet.core.providers import timestamp
 from kabinet.core.providers.sms import SmsMessage, send_sms
 from kabinet.crm.models import Contact, Membership
 from kabinet.crm.timeline import record_timeline
@@ -41,6 +43,7 @@ from kabinet.signing.models import (
 )
 
 EMAIL, SMS, TOTP = "email", "sms", "totp"
+logger = logging.getLogger(__name__)
 
 
 def file_bytes(document: Document) -> bytes:
@@ -456,54 +459,98 @@ def _signed(
 
 
 def stamp_lines(request: SignatureRequest) -> list[seal.StampLine]:
-    """The signature page: the document, its hashes, every signer with the evidence, the signature id."""
+    """The signature page: the document, its hashes, every signer with the evidence, the signature id — in the
+    portal's language, with names, titles and evidence as written (the page's font has Cyrillic and Polish)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _stamp_lines(request)
+
+
+def _stamp_lines(request: SignatureRequest) -> list[seal.StampLine]:
     document = request.document
+    title = document.title
+    if document.number:
+        title = _("%(title)s No. %(number)s") % {"title": title, "number": document.number}
     lines = [
-        seal.StampLine("Signature page / List podpisaniia", bold=True, size=14),
+        seal.StampLine(_("Signature page"), bold=True, size=14),
+        seal.StampLine(_("Document: %(title)s") % {"title": title}),
+        seal.StampLine(_("Signature id: %(id)s") % {"id": request.signature_id}, bold=True),
+        seal.StampLine(_("Original SHA-256: %(sha256)s") % {"sha256": request.original_sha256}),
         seal.StampLine(
-            f"Document: {document.title}" + (f" No. {document.number}" if document.number else "")
-        ),
-        seal.StampLine(f"Signature id: {request.signature_id}", bold=True),
-        seal.StampLine(f"Original SHA-256: {request.original_sha256}"),
-        seal.StampLine(
-            "Simple electronic signature (Federal Law 63-FZ, art. 9) by one-time code; "
-            "sealed by the organisation's certificate (PAdES)."
+            _(
+                "Simple electronic signature (Federal Law 63-FZ, art. 9) by one-time code; "
+                "sealed by the organisation's certificate (PAdES)."
+            )
         ),
         seal.StampLine(" "),
     ]
     for event in request.events.filter(kind=SigningEvent.Kind.SIGNED).order_by("occurred_at", "id"):
+        company = (
+            _("Company: %(company)s") % {"company": f"{event.company_name} {event.company_tax_id}".strip()}
+            if event.company_name
+            else _("Private person")
+        )
         lines += [
-            seal.StampLine(f"Signed by {event.signer_name} ({event.role})", bold=True, size=10),
             seal.StampLine(
-                f"Company: {event.company_name} {event.company_tax_id}".strip()
-                if event.company_name
-                else "Private person"
+                _("Signed by %(name)s (%(role)s)") % {"name": event.signer_name, "role": event.role},
+                bold=True,
+                size=10,
             ),
-            seal.StampLine(f"Verified by: {event.channel} {event.destination}"),
+            seal.StampLine(company),
             seal.StampLine(
-                f"Time: {event.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC; "
-                f"{event.local_time} ({event.time_zone})"
+                _("Verified by: %(channel)s %(destination)s")
+                % {"channel": event.channel, "destination": event.destination}
             ),
             seal.StampLine(
-                f"IP: {event.ip_address or '-'}; statement version {event.statement_version}; "
-                f"document SHA-256 {event.document_sha256[:16]}..."
+                _("Time: %(utc)s UTC; %(local)s (%(zone)s)")
+                % {
+                    "utc": f"{event.occurred_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S}",
+                    "local": event.local_time,
+                    "zone": event.time_zone,
+                }
+            ),
+            seal.StampLine(
+                _(
+                    "IP address: %(ip)s; statement version %(version)s; SHA-256 of the document shown %(sha256)s"
+                )
+                % {
+                    "ip": event.ip_address or "-",
+                    "version": event.statement_version,
+                    "sha256": event.document_sha256,
+                }
             ),
             seal.StampLine(" "),
         ]
-    lines.append(seal.StampLine(f"Verify: {verify_url(request.signature_id)}"))
+    lines.append(seal.StampLine(_("Verify: %(url)s") % {"url": verify_url(request.signature_id)}))
     return lines
 
 
 def _seal(request: SignatureRequest, *, now: datetime.datetime) -> None:
+    """Seal with a signature timestamp when a timestamp server is configured (PAdES B-T); if it does not
+    answer, seal B-B now and mark the timestamp pending: ``add_pending_timestamps`` adds it later."""
     document = request.document
     key = certificate.active_key()
-    sealed = seal.seal(
-        file_bytes(document),
-        lines=stamp_lines(request),
-        verify_url=verify_url(request.signature_id),
-        key=key,
-        reason=f"Signed in Kabinet, {request.signature_id}",
-    )
+    original = file_bytes(document)
+    provider = timestamp.active()
+    arguments = {
+        "lines": stamp_lines(request),
+        "verify_url": verify_url(request.signature_id),
+        "key": key,
+        "reason": f"Signed in Kabinet, {request.signature_id}",
+    }
+    request.timestamp_status = SignatureRequest.Timestamp.NONE
+    sealed = None
+    if provider is not None:
+        authority = seal.ProviderTimeStamper(provider)
+        try:
+            sealed = seal.seal(original, **arguments, timestamper=authority)
+        except (OSError, ValueError) as error:  # TimestampRequestError is an OSError
+            logger.warning("timestamp server unavailable for %s: %s", request.signature_id, error)
+            request.timestamp_status = SignatureRequest.Timestamp.PENDING
+            request.timestamp_attempts = 1
+        else:
+            _record_timestamp(request, sealed)
+    if sealed is None:
+        sealed = seal.seal(original, **arguments)
     base = document.file.original_name.rsplit(".", 1)[0]
     stored = store_bytes(
         actor=None,
@@ -526,10 +573,98 @@ def _seal(request: SignatureRequest, *, now: datetime.datetime) -> None:
             "status",
             "completed_at",
             "updated_at",
+            *TIMESTAMP_FIELDS,
         ]
     )
     document.status = Document.Status.SIGNED
     document.save(update_fields=["status", "updated_at"])
+
+
+TIMESTAMP_FIELDS = (
+    "timestamp_status",
+    "timestamped_at",
+    "timestamp_authority",
+    "timestamp_certificate_pem",
+    "timestamp_attempts",
+)
+
+
+def _record_timestamp(request: SignatureRequest, sealed: bytes) -> None:
+    """Keep the timestamp's time and its authority (the certificate the verification page trusts for it)."""
+    found = seal.read_timestamp(sealed)
+    request.timestamp_status = SignatureRequest.Timestamp.STAMPED
+    if found is not None:
+        request.timestamped_at, request.timestamp_authority, request.timestamp_certificate_pem = found
+
+
+MAX_TIMESTAMP_ATTEMPTS = (
+    48  # every 30 minutes: a day of a server's outage, then staff look (it stays pending)
+)
+
+
+def add_pending_timestamps(*, now: datetime.datetime, limit: int = 20) -> int:
+    """For every seal made while the timestamp server was away: add a document timestamp (the file becomes
+    PAdES B-T), store it as the signed file and keep the earlier hash, so copies already downloaded still
+    verify. Each request is its own transaction; the server's refusal leaves it pending. Answers how many
+    were timestamped."""
+    provider = timestamp.active()
+    if provider is None:
+        return 0
+    ids = list(
+        SignatureRequest.objects.filter(
+            timestamp_status=SignatureRequest.Timestamp.PENDING,
+            timestamp_attempts__lt=MAX_TIMESTAMP_ATTEMPTS,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            request = (
+                SignatureRequest.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("document", "signed_file")
+                .filter(pk=pk, timestamp_status=SignatureRequest.Timestamp.PENDING)
+                .first()
+            )
+            if request is None or request.signed_file is None:
+                continue
+            with request.signed_file.file.open("rb") as handle:
+                sealed = handle.read()
+            request.timestamp_attempts += 1
+            try:
+                stamped = seal.add_document_timestamp(sealed, seal.ProviderTimeStamper(provider))
+            except (OSError, ValueError) as error:
+                logger.warning("timestamp still unavailable for %s: %s", request.signature_id, error)
+                request.save(update_fields=["timestamp_attempts", "updated_at"])
+                continue
+            document = request.document
+            stored = store_bytes(
+                actor=None,
+                name=request.signed_file.original_name,
+                data=stamped,
+                company=document.company,
+                contact=document.contact,
+                subject=document,
+            )
+            request.unstamped_sha256 = request.result_sha256
+            request.signed_file = stored
+            request.result_sha256 = stored.sha256
+            _record_timestamp(request, stamped)
+            request.save(
+                update_fields=[
+                    "signed_file",
+                    "result_sha256",
+                    "unstamped_sha256",
+                    "updated_at",
+                    *TIMESTAMP_FIELDS,
+                ]
+            )
+            record_audit(
+                event="signing.timestamp_added", actor=None, target=request, at=str(request.timestamped_at)
+            )
+            done += 1
+    return done
 
 
 @transaction.atomic

@@ -89,6 +89,11 @@ class SignatureRequestAdmin(admin.ModelAdmin):
         "original_sha256",
         "result_sha256",
         "signed_file",
+        "timestamp_status",
+        "timestamped_at",
+        "timestamp_authority",
+        "timestamp_attempts",
+        "unstamped_sha256",
         "completed_at",
         "created_at",
     ]

@@ -67,6 +67,23 @@ class SignatureRequest(PublicModel):
     )
     result_sha256 = models.CharField(_("result SHA-256"), max_length=64, blank=True, db_index=True)
     certificate_pem = models.TextField(_("sealing certificate"), blank=True)
+
+    class Timestamp(models.TextChoices):
+        NONE = "", _("none (PAdES B-B)")
+        STAMPED = "stamped", _("timestamped (PAdES B-T)")
+        PENDING = "pending", _("timestamp pending")
+
+    timestamp_status = models.CharField(
+        _("timestamp"), max_length=10, choices=Timestamp.choices, default=Timestamp.NONE, blank=True
+    )
+    timestamped_at = models.DateTimeField(_("timestamp time"), null=True, blank=True)
+    timestamp_authority = models.CharField(_("timestamp authority"), max_length=400, blank=True)
+    timestamp_certificate_pem = models.TextField(_("timestamp authority's certificate"), blank=True)
+    timestamp_attempts = models.PositiveSmallIntegerField(_("timestamp attempts"), default=0)
+    # The sealed file as first issued when a timestamp was added later: copies downloaded before still verify.
+    unstamped_sha256 = models.CharField(
+        _("SHA-256 before the timestamp"), max_length=64, blank=True, db_index=True
+    )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
 
@@ -74,7 +91,10 @@ class SignatureRequest(PublicModel):
         verbose_name = _("signature request")
         verbose_name_plural = _("signature requests")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "deadline", "id"], name="signing_request_queue")]
+        indexes = [
+            models.Index(fields=["status", "deadline", "id"], name="signing_request_queue"),
+            models.Index(fields=["timestamp_status", "id"], name="signing_request_timestamp"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.signature_id} · {self.document}"

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kabinet.core.registry import DetailPanel, register_detail_panel
+from kabinet.core.registry import DetailPanel, ObjectAction, register_detail_panel, register_object_action
+from kabinet.core.viewer import Viewer
 from kabinet.signing.models import SignatureRequest, Signer
+from kabinet.signing.selectors import signers_visible_to
 
 
 def signing_panel(request: HttpRequest, document: Any) -> dict[str, Any] | None:
@@ -39,7 +41,19 @@ def signing_panel(request: HttpRequest, document: Any) -> dict[str, Any] | None:
     }
 
 
+def documents_to_sign(viewer: Viewer) -> Any:
+    """Ids of the documents whose pending signature the viewer gives (a subquery for the dashboard card)."""
+    return (
+        signers_visible_to(viewer)
+        .filter(status=Signer.Status.PENDING, request__status=SignatureRequest.Status.PENDING)
+        .values("request__document_id")
+    )
+
+
 def register() -> None:
+    register_object_action(
+        ObjectAction(key="documents.document.sign", url_name="signing:sign", targets=documents_to_sign)
+    )
     register_detail_panel(
         DetailPanel(key="signing", subject="document", template="signing/panel.html", context=signing_panel)
     )

@@ -11,12 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.crm.models import Contact, Order, TimelineEntry
+from kabinet.documents.models import Document
 from kabinet.sync.models import Link, Push
 
 # Timeline event → what the CRM reads (in the portal's language: the CRM's staff read it) and where.
@@ -29,10 +31,23 @@ WRITE_BACK: dict[str, tuple[str, Any]] = {
     "file.added": ("contact", _("%(author)s uploaded a file in the client portal: %(name)s")),
     # A ticket synced from the CRM (HubSpot): the client's reply becomes a note on the CRM's ticket.
     "ticket.client_replied": ("ticket", _("%(author)s replied in the client portal:")),
+    # On the deal of the document's order when it has one, else on the document's contact (see below).
+    "document.signed": (
+        "document",
+        _("%(author)s signed the document “%(title)s” in the client portal, signature id %(signature_id)s."),
+    ),
 }
+# A signature happens only in the portal, so a staff member's countersignature goes back too (the other events
+# are what clients did: staff do those in the CRM itself).
+BY_STAFF_TOO = frozenset({"document.signed"})
 
 
 def author_name(entry: TimelineEntry) -> str:
+    if entry.event in BY_STAFF_TOO:  # the signer, who need not be the document's contact
+        contact = Contact.objects.filter(user_id=entry.actor_id).first()
+        if contact is not None:
+            return contact.full_name
+        return entry.actor.full_name or entry.actor.email
     if entry.contact_id:
         contact = Contact.objects.filter(pk=entry.contact_id).first()
         if contact is not None:
@@ -50,6 +65,8 @@ def comment_text(entry: TimelineEntry, template: Any) -> str:
         comment = str(entry.data.get("comment") or "").strip()
         if comment:
             text += "\n" + gettext("Comment: %(comment)s") % {"comment": comment}
+        if entry.event == "document.signed" and entry.data.get("complete"):
+            text += "\n" + gettext("Everyone has signed; the sealed PDF is in the client portal.")
     return text
 
 
@@ -74,6 +91,23 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
     if not instance.client_visible:
         return  # an internal entry (a file staff keep to themselves) is not the client's action
     entity, template = WRITE_BACK[instance.event]
+    if entity == "document":
+        targets = document_targets(instance)
+        if not targets:
+            return
+        pushes = [
+            Push.objects.create(
+                connection_id=row.connection_id,
+                entity=row.kind,
+                entity_id=row.crm_id,
+                text=comment_text(instance, template),
+                timeline_entry=instance.pk,
+                author_id=instance.actor_id,
+            )
+            for row in targets
+        ]
+        _deliver_on_commit(pushes)
+        return
     if entity == "ticket":
         from kabinet.tickets.models import Ticket
 
@@ -90,7 +124,7 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
         links = Link.objects.filter(kind=Link.Kind.CONTACT, object_id=instance.contact_id)
     # One query for what is not synced at all (most portals, most clients); the author only when it is.
     links = list(links.filter(deleted_in_crm=False, connection__is_active=True))
-    if not links or instance.actor.is_staff:
+    if not links or (instance.actor.is_staff and instance.event not in BY_STAFF_TOO):
         return  # staff work in the CRM itself; the outbox carries what clients did
     text = comment_text(instance, template)
     if entity == "ticket":
@@ -106,11 +140,33 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
         )
         for row in links
     ]
+    _deliver_on_commit(pushes)
+
+
+def _deliver_on_commit(pushes: list[Push]) -> None:
     if pushes:
         from kabinet.sync.tasks import deliver_pushes
 
         ids = [push.pk for push in pushes]
         transaction.on_commit(lambda: deliver_pushes(ids))
+
+
+def document_targets(entry: TimelineEntry) -> list[Link]:
+    """Where a document's event goes, per connection: the deal of the document's order when that order came
+    from the CRM, else the document's contact. One query when nothing is synced."""
+    if entry.subject_type is None or entry.subject_type.model_class() is not Document:
+        return []
+    document = Document.objects.filter(pk=entry.subject_id).only("order_id", "contact_id").first()
+    if document is None:
+        return []
+    wanted = Q(kind=Link.Kind.CONTACT, object_id=document.contact_id) if document.contact_id else Q(pk=None)
+    if document.order_id:
+        wanted |= Q(kind=Link.Kind.DEAL, object_id=document.order_id)
+    links = Link.objects.filter(wanted, deleted_in_crm=False, connection__is_active=True).order_by("kind")
+    chosen: dict[int, Link] = {}
+    for row in links:  # "contact" < "deal": a deal link of the same connection replaces its contact link
+        chosen[row.connection_id] = row
+    return list(chosen.values())
 
 
 def connect() -> None:

@@ -51,3 +51,56 @@ def fake_sealed(sig_request: SignatureRequest, stored) -> SignatureRequest:
     )
     sig_request.refresh_from_db()
     return sig_request
+
+
+def pdf_text(data: bytes, page: int = -1) -> str:
+    """The text of one page as a PDF reader extracts it: each string of the content stream decoded through
+    its font's ``ToUnicode`` map (the signature page's font is a Type0 font with two-byte glyph ids)."""
+    import io
+    import re
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+
+    def leaves(node):
+        if "/Kids" in node:
+            for kid in node["/Kids"]:
+                yield from leaves(kid.get_object())
+        else:
+            yield node
+
+    chosen = list(leaves(reader.root["/Pages"]))[page]
+    fonts = chosen["/Resources"]["/Font"]
+    maps = {}
+    for name in fonts:
+        cmap = fonts[name].get_object()["/ToUnicode"].get_object().data.decode("ascii")
+        maps["/" + name.lstrip("/")] = {
+            int(gid, 16): bytes.fromhex(text).decode("utf-16-be")
+            for gid, text in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]+)>", cmap)
+        }
+    content = chosen["/Contents"]
+    stream = content.get_object().data.decode("latin-1")
+    lines = []
+    for font, hexes in re.findall(r"(/F\d+) [\d.]+ Tf [\d.]+ [\d.]+ Td <([0-9A-F]*)> Tj", stream):
+        table = maps[font]
+        lines.append("".join(table[int(hexes[i : i + 4], 16)] for i in range(0, len(hexes), 4)))
+    return "\n".join(lines)
+
+
+def embedded_font_characters(data: bytes, page: int = -1) -> dict[int, str]:
+    """Glyph id → character by the embedded font's own character map (fontTools reads the subset), to check
+    that the glyphs drawn are the letters the ``ToUnicode`` map claims."""
+    import io
+
+    from fontTools import ttLib
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    node = reader.root["/Pages"]
+    while "/Kids" in node:
+        node = node["/Kids"][page].get_object()
+    font = node["/Resources"]["/Font"]["/F1"].get_object()
+    descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+    subset = ttLib.TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().data))
+    return {subset.getGlyphID(name): chr(code) for code, name in subset.getBestCmap().items()}

@@ -24,7 +24,14 @@ from kabinet.crm.models import Membership, TimelineEntry
 from kabinet.documents.models import Document
 from kabinet.signing import actions, seal
 from kabinet.signing.models import SignatureRequest, Signer, SigningCode, SigningConsent, SigningEvent
-from kabinet.signing.tests.helpers import NOW, pdf_document, requested, verified_email
+from kabinet.signing.tests.helpers import (
+    NOW,
+    embedded_font_characters,
+    pdf_document,
+    pdf_text,
+    requested,
+    verified_email,
+)
 from kabinet.testing import factories as f
 from kabinet.testing.totp import totp_code
 from kabinet.webhooks.models import OutboxEvent
@@ -93,7 +100,9 @@ def client_signs(client, document, *, consent=True):
 def test_anna_signs_the_manager_countersigns_and_the_sealed_pdf_validates(
     client, anna, manager, django_capture_on_commit_callbacks
 ):
-    document = pdf_document(company=company_of(anna), contact=anna.contact)
+    document = pdf_document(
+        company=company_of(anna), contact=anna.contact, title="Договор поставки — Zażółć gęślą jaźń"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         sig_request = requested(document, actor=manager, client_contact=anna.contact, staff_user=manager)
     assert Document.objects.get(pk=document.pk).status == Document.Status.AWAITING_SIGNATURE
@@ -137,6 +146,15 @@ def test_anna_signs_the_manager_countersigns_and_the_sealed_pdf_validates(
     assert int(reader.root["/Pages"]["/Count"]) == 2  # the original page and the signature page
     check = seal.check_seal(signed, [sig_request.certificate_pem])
     assert check.ok, check
+
+    # The signature page in the original script: the text a reader extracts, and the glyphs really drawn.
+    text = pdf_text(signed)
+    name = SigningEvent.objects.get(request=sig_request, channel="email").signer_name  # her contact's name
+    assert name in text and "ООО Ромашка" in text, text
+    assert "Договор поставки — Zażółć gęślą jaźń" in text and sig_request.signature_id in text
+    assert "Лист подписания" in text  # the page speaks the portal's language (Russian)
+    drawn = embedded_font_characters(signed)
+    assert set(drawn.values()) >= set(name.replace(" ", "") + "ООРомашкаżółćęśąźЛистподписания")
 
     tampered = bytearray(signed)
     at = signed.index(b"Terms and conditions")
@@ -350,3 +368,22 @@ def test_staff_see_who_is_pending_and_what_is_overdue(client, anna, manager):
     assert "Late contract" in body and "overdue" in body
     mine = client.get(reverse("signing_staff:queue") + "?show=mine").content.decode()
     assert "Late contract" in mine
+
+
+def test_the_dashboard_card_links_the_signer_straight_to_the_signing_step(client, anna):
+    """The card is one click from signing for the signer; a company admin who only sees a colleague's
+    document is sent to its page (the sign page would answer 404 to him)."""
+    company = company_of(anna)
+    colleague = f.client_user(company=company, email="colleague@example.test")
+    mine = pdf_document(company=company, contact=anna.contact, title="Anna signs this")
+    requested(mine, client_contact=anna.contact)
+    theirs = pdf_document(company=company, contact=colleague.contact, title="The colleague signs this")
+    requested(theirs, client_contact=colleague.contact)
+    client.force_login(anna)
+    body = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("signing:sign", args=[mine.public_id])}"' in body
+    assert f'href="{reverse("documents:detail", args=[theirs.public_id])}"' in body
+    assert reverse("signing:sign", args=[theirs.public_id]) not in body
+    client.force_login(colleague)
+    body = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("signing:sign", args=[theirs.public_id])}"' in body

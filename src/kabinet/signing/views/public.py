@@ -8,6 +8,7 @@ import hashlib
 import re
 
 from allauth.core import ratelimit
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -66,10 +67,19 @@ def _check_id(signature_id: str) -> dict:
 
 def _check_file(data: bytes) -> dict:
     digest = hashlib.sha256(data).hexdigest()
-    found = _signed(SignatureRequest.objects).filter(result_sha256=digest).first()
+    found = (
+        _signed(SignatureRequest.objects).filter(Q(result_sha256=digest) | Q(unstamped_sha256=digest)).first()
+    )
     if found is not None:
-        check = seal.check_seal(data, [found.certificate_pem])
-        return {"outcome": "genuine" if check.ok else "broken", "sha256": digest, **_public_facts(found)}
+        check = seal.check_seal(data, [found.certificate_pem], [found.timestamp_certificate_pem])
+        return {
+            "outcome": "genuine" if check.ok else "broken",
+            "sha256": digest,
+            # A copy issued before its timestamp was added: genuine, and the portal's current copy has the time.
+            "copy_before_timestamp": digest == found.unstamped_sha256,
+            "file_timestamp": check.timestamp,
+            **_public_facts(found),
+        }
     # Not a file we issued byte for byte: say whether it even carries a valid seal of ours.
     trusted = [
         certificate.active_key().certificate_pem,
