@@ -6,6 +6,7 @@ Reads come from ``kabinet.api.selectors``; writes call the same actions as the b
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -25,8 +26,12 @@ from kabinet.billing import actions as billing_actions
 from kabinet.crm import actions as crm_actions
 from kabinet.crm.models import Company, Contact, Order, Stage
 from kabinet.documents import actions as document_actions
+from kabinet.files import actions as file_actions
+from kabinet.files.views import file_response
 from kabinet.messaging import actions as messaging_actions
+from kabinet.signing import actions as signing_actions
 from kabinet.tickets import actions as ticket_actions
+from kabinet.tickets.models import Ticket
 
 router = Router(auth=IntegratorKey(), throttle=PerCaller(), tags=["integrator"])
 
@@ -58,6 +63,28 @@ def _page(queryset, params: ListParams):
     return paginate(queryset, limit=params.limit, starting_after=params.starting_after)
 
 
+def _no_nulls(changes: dict, nullable: set[str] = frozenset()) -> dict:
+    """A PATCH may leave a field out, but ``null`` only clears the fields that may be empty."""
+    refused = [f for f, v in changes.items() if v is None and f not in nullable]
+    if refused:
+        raise Problem(
+            422,
+            _("The request is not valid."),
+            errors=[{"field": f, "message": _("This field cannot be empty.")} for f in refused],
+        )
+    return changes
+
+
+DOWNLOAD = {
+    "responses": {
+        200: {
+            "description": "The file's bytes, with its own content type (an attachment; never sniffed).",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
 # --- Clients -----------------------------------------------------------------------------------------------
 @router.get("/contacts", response={200: s.ContactList, **PROBLEMS}, url_name="contacts")
 def list_contacts(request: HttpRequest, params: Query[ListParams]):
@@ -87,10 +114,76 @@ def create_contact(request: HttpRequest, payload: s.ContactIn):
     return idempotent(request, s.ContactOut, run)
 
 
+@router.get("/contacts/{contact_id}", response={200: s.ContactDetailOut, **PROBLEMS}, url_name="contact")
+def get_contact(request: HttpRequest, contact_id: str, response: HttpResponse):
+    """One contact with his emails and phones; the ``ETag`` is what ``If-Match`` takes on updates."""
+    request.auth.require("clients")
+    contact = selectors.contact_details().get(public_id=contact_id)
+    response["ETag"] = etag_of(contact)
+    return contact
+
+
+@router.patch(
+    "/contacts/{contact_id}", response={200: s.ContactDetailOut, **WRITE_PROBLEMS}, url_name="contact_update"
+)
+def update_contact(request: HttpRequest, contact_id: str, payload: s.ContactUpdate, response: HttpResponse):
+    """Change the fields sent (``client.updated`` webhook). Needs ``If-Match``. New addresses stay unverified
+    (they sign nobody in) until the person proves them with a code; kept ones keep their verification."""
+    request.auth.require("clients", WRITE)
+    changes = _no_nulls(payload.dict(exclude_unset=True))
+    with transaction.atomic():
+        contact = selectors.contact_details().select_for_update(of=("self",)).get(public_id=contact_id)
+        check_if_match(request, contact)
+        current = selectors.editable_details(contact)
+        crm_actions.update_contact_details(actor=request.auth.user, contact=contact, **{**current, **changes})
+    contact = selectors.contact_details().get(pk=contact.pk)
+    response["ETag"] = etag_of(contact)
+    return contact
+
+
 @router.get("/companies", response={200: s.CompanyList, **PROBLEMS}, url_name="companies")
 def list_companies(request: HttpRequest, params: Query[ListParams]):
     request.auth.require("clients")
     return _page(selectors.all_companies(updated_since=params.updated_since), params)
+
+
+@router.get("/companies/{company_id}", response={200: s.CompanyOut, **PROBLEMS}, url_name="company")
+def get_company(request: HttpRequest, company_id: str, response: HttpResponse):
+    """One company; the ``ETag`` is what ``If-Match`` takes on updates."""
+    request.auth.require("clients")
+    company = selectors.all_companies().get(public_id=company_id)
+    response["ETag"] = etag_of(company)
+    return company
+
+
+@router.post("/companies", response={201: s.CompanyOut, **WRITE_PROBLEMS}, url_name="companies_create")
+def create_company(request: HttpRequest, payload: s.CompanyIn):
+    """Create a company. INN, KPP, OGRN (and NIP, REGON, EU VAT) are checked by their checksums: a wrong one
+    is a 422 at its field."""
+    request.auth.require("clients", WRITE)
+    details = payload.dict()
+    name = details.pop("name")
+    return idempotent(
+        request,
+        s.CompanyOut,
+        lambda: crm_actions.create_company(actor=request.auth.user, name=name, **details),
+        etag=True,
+    )
+
+
+@router.patch(
+    "/companies/{company_id}", response={200: s.CompanyOut, **WRITE_PROBLEMS}, url_name="company_update"
+)
+def update_company(request: HttpRequest, company_id: str, payload: s.CompanyUpdate, response: HttpResponse):
+    """Change the fields sent, validated as on creation (``client.updated`` webhook). Needs ``If-Match``."""
+    request.auth.require("clients", WRITE)
+    changes = _no_nulls(payload.dict(exclude_unset=True))
+    with transaction.atomic():
+        company = selectors.all_companies().select_for_update().get(public_id=company_id)
+        check_if_match(request, company)
+        crm_actions.update_company(actor=request.auth.user, company=company, **changes)
+    response["ETag"] = etag_of(company)
+    return company
 
 
 @router.post(
@@ -289,14 +382,7 @@ def update_invoice(request: HttpRequest, invoice_id: str, payload: s.InvoiceUpda
     for field in ("amount", "paid_amount", "partial_minimum"):
         if changes.get(field) is not None:
             changes[field] = Decimal(changes[field])
-    nullable = {"due_date", "partial_minimum"}
-    refused = [f for f, v in changes.items() if v is None and f not in nullable]
-    if refused:
-        raise Problem(
-            422,
-            _("The request is not valid."),
-            errors=[{"field": f, "message": _("This field cannot be empty.")} for f in refused],
-        )
+    _no_nulls(changes, nullable={"due_date", "partial_minimum"})
     with transaction.atomic():
         invoice = _locked_invoice(request, invoice_id)
         billing_actions.update_invoice(actor=request.auth.user, invoice=invoice, **changes)
@@ -362,11 +448,83 @@ def create_document(request: HttpRequest, payload: Form[s.DocumentIn], file: Fil
     return idempotent(request, s.DocumentOut, run)
 
 
+# --- Signatures --------------------------------------------------------------------------------------------
+@router.get("/signatures", response={200: s.SignatureRequestList, **PROBLEMS}, url_name="signatures")
+def list_signatures(
+    request: HttpRequest,
+    params: Query[ListParams],
+    status: Literal["pending", "signed", "declined"] | None = None,
+):
+    """Signature requests, newest first, with their signers and the evidence summary (never a code)."""
+    request.auth.require("documents")
+    return _page(selectors.all_signature_requests(status=status, updated_since=params.updated_since), params)
+
+
+@router.get(
+    "/documents/{document_id}/signature",
+    response={200: s.SignatureRequestOut, **PROBLEMS},
+    url_name="document_signature",
+)
+def get_signature(request: HttpRequest, document_id: str):
+    """The document's signature request: status, signers and what the evidence records (no codes, no links)."""
+    request.auth.require("documents")
+    return selectors.all_signature_requests().get(document__public_id=document_id)
+
+
+@router.post(
+    "/documents/{document_id}/signature",
+    response={201: s.SignatureRequestOut, **WRITE_PROBLEMS},
+    url_name="document_signature_create",
+)
+def request_signature(request: HttpRequest, document_id: str, payload: s.SignatureRequestIn):
+    """Ask for the client's signature on a published PDF document; the signer is told at once and signs in the
+    portal with a one-time code (``document.signed`` webhook when he has)."""
+    request.auth.require("documents", WRITE)
+    document = selectors.all_documents().get(public_id=document_id)
+    signer = _ref(Contact, payload.client_contact, "client_contact")
+
+    def run():
+        made = signing_actions.request_signature(
+            actor=request.auth.user,
+            document=document,
+            client_contact=signer,
+            any_company_admin=payload.any_company_admin,
+            deadline=payload.deadline,
+        )
+        return selectors.all_signature_requests().get(pk=made.pk)
+
+    return idempotent(request, s.SignatureRequestOut, run)
+
+
 # --- Tickets -----------------------------------------------------------------------------------------------
 @router.get("/tickets", response={200: s.TicketList, **PROBLEMS}, url_name="tickets")
 def list_tickets(request: HttpRequest, params: Query[ListParams]):
     request.auth.require("tickets")
     return _page(selectors.all_tickets(updated_since=params.updated_since), params)
+
+
+@router.post("/tickets", response={201: s.TicketOut, **WRITE_PROBLEMS}, url_name="tickets_create")
+def create_ticket(request: HttpRequest, payload: s.TicketIn):
+    """Open a ticket for a contact with its first message (``ticket.created`` webhook). By default the message
+    is the client's (a web form, a call); with ``from_client: false`` an agent raised it and the client is
+    emailed."""
+    request.auth.require("tickets", WRITE)
+    contact = _ref(Contact, payload.contact, "contact")
+    company = _ref(Company, payload.company, "company")
+
+    def run() -> Ticket:
+        ticket = ticket_actions.create_ticket(
+            actor=request.auth.user,
+            subject=payload.subject,
+            body=payload.body,
+            company=company,
+            contact=contact,
+            priority=payload.priority,
+            source=Ticket.Source.PORTAL if payload.from_client else Ticket.Source.STAFF,
+        )
+        return selectors.all_tickets().get(pk=ticket.pk)
+
+    return idempotent(request, s.TicketOut, run)
 
 
 @router.get("/tickets/{ticket_id}", response={200: s.TicketOut, **PROBLEMS}, url_name="ticket")
@@ -426,6 +584,83 @@ def send_message(request: HttpRequest, payload: s.MessageIn):
 
 
 @router.get("/timeline", response={200: s.TimelineList, **PROBLEMS}, url_name="timeline")
-def list_timeline(request: HttpRequest, params: Query[ListParams]):
+def list_timeline(
+    request: HttpRequest, params: Query[ListParams], contact: str | None = None, company: str | None = None
+):
+    """The history, newest first (internal entries included): of one ``contact`` and/or ``company`` if given."""
     request.auth.require("timeline")
-    return _page(selectors.all_timeline(updated_since=params.updated_since), params)
+    queryset = selectors.all_timeline(
+        updated_since=params.updated_since,
+        company=_ref(Company, company, "company"),
+        contact=_ref(Contact, contact, "contact"),
+    )
+    return _page(queryset, params)
+
+
+@router.post("/timeline", response={201: s.TimelineOut, **WRITE_PROBLEMS}, url_name="timeline_create")
+def add_note(request: HttpRequest, payload: s.NoteIn):
+    """A note in a contact's or a company's history. Staff see it on the client's card; the client only with
+    ``client_visible``."""
+    request.auth.require("timeline", WRITE)
+    contact = _ref(Contact, payload.contact, "contact")
+    company = _ref(Company, payload.company, "company")
+    return idempotent(
+        request,
+        s.TimelineOut,
+        lambda: crm_actions.add_timeline_note(
+            actor=request.auth.user,
+            text=payload.text,
+            company=company,
+            contact=contact,
+            client_visible=payload.client_visible,
+        ),
+    )
+
+
+# --- Files -------------------------------------------------------------------------------------------------
+@router.get("/files", response={200: s.FileList, **PROBLEMS}, url_name="files")
+def list_files(
+    request: HttpRequest, params: Query[ListParams], contact: str | None = None, company: str | None = None
+):
+    """Every client's files, both directions, newest first: of one ``contact`` and/or ``company`` if given."""
+    request.auth.require("files")
+    queryset = selectors.all_files(
+        updated_since=params.updated_since,
+        company=_ref(Company, company, "company"),
+        contact=_ref(Contact, contact, "contact"),
+    )
+    return _page(queryset, params)
+
+
+@router.get("/files/{file_id}", response={200: s.FileOut, **PROBLEMS}, url_name="file")
+def get_file(request: HttpRequest, file_id: str):
+    request.auth.require("files")
+    return selectors.all_files().get(public_id=file_id)
+
+
+@router.get(
+    "/files/{file_id}/download", response={**PROBLEMS}, url_name="file_download", openapi_extra=DOWNLOAD
+)
+def download_file(request: HttpRequest, file_id: str):
+    """The file itself, served as every download of the portal is (an attachment, ``nosniff``, a sandboxing
+    CSP, never cached)."""
+    request.auth.require("files")
+    return file_response(selectors.all_files().get(public_id=file_id))
+
+
+@router.post("/files", response={201: s.FileOut, **UPLOAD_PROBLEMS}, url_name="files_create")
+def upload_file(request: HttpRequest, payload: Form[s.FileIn], file: File[UploadedFile]):
+    """Put a file into a client's archive (``multipart/form-data``: ``company`` and/or ``contact`` and a
+    ``file`` part). Checked by size (``KABINET_MAX_UPLOAD_BYTES``) and by its content, whatever its name says,
+    as every upload of the portal."""
+    request.auth.require("files", WRITE)
+    company = _ref(Company, payload.company, "company")
+    contact = _ref(Contact, payload.contact, "contact")
+
+    def run():
+        stored = file_actions.upload_client_file(
+            actor=request.auth.user, upload=file, company=company, contact=contact
+        )
+        return selectors.all_files().get(pk=stored.pk)
+
+    return idempotent(request, s.FileOut, run)

@@ -206,10 +206,60 @@ class CompanyOut(Schema):
     legal_name: str
     country: str
     inn: str
+    kpp: str
+    ogrn: str
+    nip: str
+    regon: str
+    vat_number: str
+    legal_address: str
+    postal_address: str
     email: str
     phone: str
     created_at: datetime.datetime
     updated_at: datetime.datetime
+
+
+class AddressOut(Schema):
+    value: str
+    is_primary: bool
+    verified: bool = Field(..., description="Proven by the person with a code, or vouched for by staff.")
+
+    @staticmethod
+    def resolve_value(obj: Any) -> str:
+        return getattr(obj, "email", None) or obj.phone
+
+    @staticmethod
+    def resolve_verified(obj: Any) -> bool:
+        return obj.verified_at is not None
+
+
+class ContactDetailOut(ContactOut):
+    delivery_address: str
+    emails: list[AddressOut]
+    phones: list[AddressOut]
+
+    @staticmethod
+    def resolve_emails(obj: Any) -> list[Any]:
+        return list(obj.emails.all())  # prefetched by the selector
+
+    @staticmethod
+    def resolve_phones(obj: Any) -> list[Any]:
+        return list(obj.phones.all())
+
+
+class FileOut(OwnedOut):
+    object: str = "file"
+    id: str = Field(..., alias="public_id")
+    name: str = Field(..., alias="original_name")
+    content_type: str
+    size: int
+    sha256: str
+    direction: str = Field(..., description="``in``: from the client; ``out``: to the client.")
+    subject: str | None = Field(None, description="Public id of the object the file belongs to, if any.")
+
+    @staticmethod
+    def resolve_subject(obj: Any) -> str | None:
+        return obj.subject_public_id or None
 
 
 class MembershipOut(Schema):
@@ -276,7 +326,62 @@ MessageList = page_of(MessageOut, "MessageList")
 TimelineList = page_of(TimelineOut, "TimelineList")
 ContactList = page_of(ContactOut, "ContactList")
 CompanyList = page_of(CompanyOut, "CompanyList")
+
+
+class SignerOut(Schema):
+    position: int
+    side: str = Field(..., description="``client`` or ``staff`` (the business's countersignature).")
+    contact: str | None = Field(None, description="The named client person; none for any company admin.")
+    any_company_admin: bool
+    status: str = Field(..., description="pending, signed or declined.")
+    acted_at: datetime.datetime | None
+    decline_reason: str
+
+    @staticmethod
+    def resolve_contact(obj: Any) -> str | None:
+        return _pid(obj, "contact")
+
+
+class EvidenceOut(Schema):
+    """What the signing evidence records, without the one-time codes, their destinations or the network data."""
+
+    kind: str = Field(..., description="signed or declined.")
+    signer_name: str
+    role: str
+    channel: str = Field(..., description="How the signer was identified: email, sms or totp.")
+    occurred_at: datetime.datetime
+    statement_version: int
+
+
+class SignatureRequestOut(OwnedOut):
+    object: str = "signature_request"
+    id: str = Field(..., alias="public_id")
+    document: str
+    status: str = Field(..., description="pending, signed or declined.")
+    deadline: datetime.date | None
+    signature_id: str = Field(..., description="The public id anyone checks at /verify/.")
+    original_sha256: str
+    result_sha256: str = Field(..., description="SHA-256 of the sealed PDF, once everyone signed.")
+    completed_at: datetime.datetime | None
+    signers: list[SignerOut]
+    evidence: list[EvidenceOut]
+
+    @staticmethod
+    def resolve_document(obj: Any) -> str:
+        return obj.document.public_id
+
+    @staticmethod
+    def resolve_signers(obj: Any) -> list[Any]:
+        return list(obj.signers.all())  # prefetched by the selector
+
+    @staticmethod
+    def resolve_evidence(obj: Any) -> list[Any]:
+        return list(obj.events.all())
+
+
 PipelineList = page_of(PipelineOut, "PipelineList")
+SignatureRequestList = page_of(SignatureRequestOut, "SignatureRequestList")
+FileList = page_of(FileOut, "FileList")
 
 
 # --- Writes ------------------------------------------------------------------------------------------------
@@ -370,3 +475,124 @@ class MessageIn(Schema):
         None, description="Public id of the company context; left out: the contact's private conversation."
     )
     body: str = Field(..., min_length=1, max_length=4000)
+
+
+class CompanyIn(Schema):
+    """Registration numbers are checked by their checksums (INN, KPP, OGRN, NIP, REGON, EU VAT): a wrong one is
+    a 422 at its field."""
+
+    name: str = Field(..., min_length=1, max_length=200)
+    country: Literal["RU", "PL", "EU", "XX"] = Field(
+        "RU", description="``EU``: another EU country; ``XX``: other."
+    )
+    legal_name: str = Field("", max_length=300)
+    inn: str = Field("", max_length=12)
+    kpp: str = Field("", max_length=9)
+    ogrn: str = Field("", max_length=15)
+    nip: str = Field("", max_length=13)
+    regon: str = Field("", max_length=14)
+    vat_number: str = Field("", max_length=20)
+    legal_address: str = Field("", max_length=2000)
+    postal_address: str = Field("", max_length=2000)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=30)
+
+
+class CompanyUpdate(Schema):
+    """Only the fields sent change; an empty string clears a detail (``name`` cannot be empty)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    country: Literal["RU", "PL", "EU", "XX"] | None = None
+    legal_name: str | None = Field(None, max_length=300)
+    inn: str | None = Field(None, max_length=12)
+    kpp: str | None = Field(None, max_length=9)
+    ogrn: str | None = Field(None, max_length=15)
+    nip: str | None = Field(None, max_length=13)
+    regon: str | None = Field(None, max_length=14)
+    vat_number: str | None = Field(None, max_length=20)
+    legal_address: str | None = Field(None, max_length=2000)
+    postal_address: str | None = Field(None, max_length=2000)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=30)
+
+
+class ContactUpdate(Schema):
+    """Only the fields sent change. ``emails`` / ``phones`` replace the lists (the first is primary); an address
+    kept from before keeps its verification, a new one is unverified until the person proves it with a code."""
+
+    first_name: str | None = Field(None, min_length=1, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    middle_name: str | None = Field(None, max_length=100)
+    position: str | None = Field(None, max_length=150)
+    delivery_address: str | None = Field(None, max_length=2000)
+    emails: list[str] | None = Field(None, max_length=5)
+    phones: list[str] | None = Field(None, max_length=5)
+
+
+class TicketIn(Schema):
+    subject: str = Field(..., min_length=1, max_length=250)
+    body: str = Field(..., min_length=1, max_length=20000, description="The first message.")
+    contact: str = Field(..., description="Public id of the contact the ticket is for.")
+    company: str | None = Field(None, description="Public id of a company the contact is a member of.")
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    from_client: bool = Field(
+        True,
+        description="The first message is the client's words (a web form, a call); ``false``: an agent raised "
+        "the ticket for him and the client is emailed.",
+    )
+
+
+class NoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=4000)
+    contact: str | None = Field(None, description="Public id of the contact whose history this is.")
+    company: str | None = Field(None, description="Public id of the company whose history this is.")
+    client_visible: bool = Field(False, description="Show it in the client's history too.")
+
+
+class FileIn(Schema):
+    """The fields of a multipart upload (the ``file`` part carries the file)."""
+
+    company: str | None = Field(None, description="Public id of the company.")
+    contact: str | None = Field(None, description="Public id of the contact.")
+
+
+class SignatureRequestIn(Schema):
+    """Who signs: a named person of the document's company (or the private person it belongs to), or
+    ``any_company_admin``. A staff countersignature is set in the back office."""
+
+    client_contact: str | None = Field(None, description="Public id of the contact who signs.")
+    any_company_admin: bool = Field(False, description="Any admin of the document's company may sign.")
+    deadline: datetime.date | None = None
+
+
+class ClientTicketIn(Schema):
+    subject: str = Field(..., min_length=1, max_length=250)
+    body: str = Field(..., min_length=1, max_length=20000, description="The first message.")
+
+
+class ClientMessageIn(Schema):
+    """The text field of a multipart message (each ``attachments`` part is a file)."""
+
+    body: str = Field("", max_length=4000, description="May be empty when files are attached.")
+
+
+class ProfileUpdate(ContactUpdate):
+    """What the portal's "My data" page lets a client change. Only the fields sent change; ``emails`` and
+    ``phones`` replace the lists (the first is primary). A new address stays unverified, signing nobody in,
+    until the client confirms it with a code on that page."""
+
+
+class DecisionIn(Schema):
+    decision: Literal["confirm", "decline"]
+    comment: str = Field("", max_length=2000)
+
+
+class NotificationsReadIn(Schema):
+    notifications: list[str] | None = Field(
+        None, max_length=100, description="Public ids of notices; left out: every unread notice."
+    )
+
+
+class NotificationsReadOut(Schema):
+    object: str = "notifications_read"
+    changed: int = Field(..., description="How many notices were unread and are read now.")

@@ -30,6 +30,7 @@ from kabinet.crm.models import (
     OrderItem,
     Pipeline,
     Stage,
+    TimelineEntry,
 )
 from kabinet.crm.notices import notify_owners
 from kabinet.crm.timeline import record_timeline
@@ -467,6 +468,52 @@ def respond_to_order(*, actor: Any, order: Order, decision: str, comment: str = 
     return change_order_stage(actor=actor, order=order, stage=target)
 
 
+NOTE_MAX_LENGTH = 4000
+
+
+@transaction.atomic
+def add_timeline_note(
+    *,
+    actor: Any,
+    text: str,
+    company: Company | None = None,
+    contact: Contact | None = None,
+    client_visible: bool = False,
+) -> TimelineEntry:
+    """A note in a client's history, written by staff or an integrator (a call, a visit, a decision).
+
+    It belongs to a contact, a company, or a contact within a company he is a member of. Staff always see it;
+    the client only with ``client_visible`` (so a note meant for the team never reaches him by default).
+    """
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": gettext("Write the note.")}, code="empty")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"text": gettext("Keep the note under %(limit)s characters.") % {"limit": NOTE_MAX_LENGTH}}
+        )
+    if company is None and contact is None:
+        raise ValidationError({"contact": gettext("Name the contact or the company whose history this is.")})
+    if (
+        company is not None
+        and contact is not None
+        and not Membership.objects.filter(company=company, contact=contact).exists()
+    ):
+        raise ValidationError({"contact": gettext("This contact is not a member of the chosen company.")})
+    entry = record_timeline(
+        event="note.added",
+        kind="account",
+        subject=None,
+        company=company,
+        contact=contact,
+        actor=actor,
+        client_visible=client_visible,
+        text=text,
+    )
+    record_audit(event="timeline.note_added", actor=actor, target=entry, client_visible=client_visible)
+    return entry
+
+
 def _unique(values: Iterable[str]) -> list[str]:
     seen: list[str] = []
     for value in values:
@@ -514,7 +561,10 @@ def update_contact_details(
     contact.full_clean()
     contact.save()
     wanted_emails = _unique((e or "").strip().lower() for e in emails)
-    wanted_phones = _unique(v.normalize_phone(p) for p in phones if (p or "").strip())
+    try:
+        wanted_phones = _unique(v.normalize_phone(p) for p in phones if (p or "").strip())
+    except ValidationError as error:
+        raise ValidationError({"phones": error.messages}) from error
     _replace_addresses(contact, ContactEmail, "email", wanted_emails)
     _replace_addresses(contact, ContactPhone, "phone", wanted_phones)
     record_audit(event="contact.updated", actor=actor, target=contact)

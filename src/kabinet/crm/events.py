@@ -24,6 +24,7 @@ TIMELINE = {
     "colleague.made_admin": _("%(name)s is now a company admin"),
     "colleague.made_member": _("%(name)s is now a member of the company"),
     "colleague.removed": _("%(name)s no longer has access to the company"),
+    "note.added": _("Note: %(text)s"),
 }
 
 NOTICES = (

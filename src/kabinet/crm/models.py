@@ -59,7 +59,10 @@ class Company(PublicModel):
     def clean(self) -> None:
         super().clean()
         if self.phone:
-            self.phone = v.normalize_phone(self.phone)
+            try:
+                self.phone = v.normalize_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error.messages}) from error
         for field in ("inn", "kpp", "ogrn", "nip", "regon"):
             setattr(self, field, getattr(self, field).replace(" ", "").upper())
         self.vat_number = self.vat_number.replace(" ", "").upper()

@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from kabinet.core.audit import record_audit
-from kabinet.crm.models import Company, Contact
+from kabinet.crm.models import Company, Contact, Membership
 from kabinet.crm.timeline import record_timeline
 from kabinet.files.models import ClientFile
 from kabinet.files.validation import inspect_upload
@@ -120,3 +120,42 @@ def store_bytes(*, actor: Any, name: str, data: bytes, **kwargs: Any) -> ClientF
     """``store_file`` for content produced by the system (demo PDFs, generated documents)."""
     upload = ContentFile(data, name=name)
     return store_file(actor=actor, upload=upload, **kwargs)
+
+
+@transaction.atomic
+def upload_client_file(
+    *,
+    actor: Any,
+    upload: UploadedFile,
+    company: Company | None,
+    contact: Contact | None,
+    direction: str = ClientFile.Direction.TO_CLIENT,
+) -> ClientFile:
+    """File a document for a client's archive from outside the portal (the integrator API).
+
+    The file belongs to a company, a contact, or a contact within a company he is a member of; it is checked
+    like every upload (size, content), and every error names the ``file`` field or the reference at fault.
+    """
+    if company is None and contact is None:
+        raise ValidationError({"company": _("Name the company or the contact the file is for.")})
+    if (
+        company is not None
+        and contact is not None
+        and not Membership.objects.filter(company=company, contact=contact).exists()
+    ):
+        raise ValidationError({"contact": _("This contact is not a member of the chosen company.")})
+    try:
+        stored = store_file(
+            actor=actor,
+            upload=upload,
+            company=company,
+            contact=contact,
+            direction=direction,
+            error_field="file",
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({"file": error.messages}) from error  # size and content checks name no field
+    record_audit(event="file.uploaded", actor=actor, target=stored, direction=direction)
+    return stored

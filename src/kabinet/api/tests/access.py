@@ -273,6 +273,202 @@ def _membership_cases() -> list:
     ]
 
 
+def _contact_etag(world: World) -> str:
+    from kabinet.api.conventions import etag_of
+
+    world.order.contact.refresh_from_db()
+    return etag_of(world.order.contact)
+
+
+def _company_etag(world: World) -> str:
+    from kabinet.api.conventions import etag_of
+
+    world.company.refresh_from_db()
+    return etag_of(world.company)
+
+
+def _file_upload(world: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "company": world.company.public_id,
+        "file": SimpleUploadedFile("act.pdf", b"%PDF-1.4\n%matrix\n", content_type="application/pdf"),
+    }
+
+
+def _signature_asked(world: World) -> None:
+    from kabinet.signing.actions import request_signature
+
+    request_signature(actor=world.user(Role.STAFF), document=world.document, any_company_admin=True)
+
+
+def _signature_cases() -> list:
+    """The document's signature request: read (once asked) and asked for, by an integrator key only."""
+    url = lambda w: reverse("api-v1:document_signature", args=[w.document.public_id])  # noqa: E731
+    read = [
+        RouteCase(url_name="api-v1:document_signature", url=url, expect=NO_SESSION, setup=_signature_asked),
+        RouteCase(
+            url_name="api-v1:document_signature",
+            label="api-v1:document_signature (key: documents read)",
+            url=url,
+            headers=key_header({"documents": READ}),
+            expect=everyone(200),
+            setup=_signature_asked,
+        ),
+        RouteCase(
+            url_name="api-v1:document_signature",
+            label="api-v1:document_signature (key without documents)",
+            url=url,
+            headers=key_header(_others("documents")),
+            expect=everyone(403),
+            setup=_signature_asked,
+        ),
+        RouteCase(
+            url_name="api-v1:document_signature",
+            label="api-v1:document_signature (not asked yet)",
+            url=url,
+            headers=key_header({"documents": READ}),
+            expect=everyone(404),
+        ),
+    ]
+    write = _write_cases(
+        "document_signature_create",
+        "documents",
+        lambda w: reverse("api-v1:document_signature_create", args=[w.document.public_id]),
+        lambda w: {"client_contact": w.order.contact.public_id},
+        ok=201,
+        me=False,
+    )
+    return read + write
+
+
+SESSION_CLIENTS = {
+    **dict.fromkeys(CLIENT_ROLES, 201),
+    Role.STAFF: UNAUTHENTICATED,
+    Role.ANONYMOUS: UNAUTHENTICATED,
+}
+
+
+def _client_write_cases(
+    name: str,
+    resource: str,
+    url,
+    data,
+    *,
+    session: dict,
+    ok: int,
+    method: str = "post",
+    json_body: bool = True,
+    setup=None,
+    if_match: str | None = None,
+) -> list:
+    """A client write: by session as every role, by the owner's token with and without the scope, and by an
+    integrator key (never a client: 401)."""
+    extra = {"If-Match": if_match} if if_match else {}
+
+    def with_extra(headers):
+        return lambda w: {**headers(w), **extra}
+
+    common = {
+        "url_name": f"api-v1:{name}",
+        "url": url,
+        "method": method,
+        "data": data,
+        "json_body": json_body,
+    }
+    return [
+        RouteCase(**common, expect=session, setup=setup, headers=(lambda w: extra) if extra else None),
+        RouteCase(
+            **common,
+            label=f"api-v1:{name} (owner's token: {resource} write)",
+            headers=with_extra(key_header({resource: WRITE}, personal=Role.OWNER)),
+            expect=everyone(ok),
+            setup=setup,
+        ),
+        RouteCase(
+            **common,
+            label=f"api-v1:{name} (owner's token: {resource} read only)",
+            headers=with_extra(key_header({resource: READ}, personal=Role.OWNER)),
+            expect=everyone(403),
+            setup=setup,
+        ),
+        RouteCase(
+            **common,
+            label=f"api-v1:{name} (integrator key)",
+            headers=with_extra(key_header({resource: WRITE})),
+            expect=everyone(UNAUTHENTICATED),
+            setup=setup,
+        ),
+    ]
+
+
+def _order_asks(world: World) -> None:
+    from kabinet.crm.models import Order
+    from kabinet.testing.factories import StageFactory
+
+    accepted = StageFactory(pipeline=world.order.pipeline, name="Согласовано")
+    offer = StageFactory(
+        pipeline=world.order.pipeline, name="Предложение", asks_client=True, confirm_stage=accepted
+    )
+    Order.objects.filter(pk=world.order.pk).update(stage=offer)
+
+
+def _chat_upload(world: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%matrix\n", content_type="application/pdf")
+    return {"body": "Скан договора", "attachments": [photo]}
+
+
+CLIENT_WRITES = [
+    *_client_write_cases(
+        "me_tickets_create",
+        "tickets",
+        lambda w: reverse("api-v1:me_tickets_create"),
+        lambda w: {"subject": "Вопрос из приложения", "body": "Когда доставка?"},
+        session=SESSION_CLIENTS,
+        ok=201,
+    ),
+    *_client_write_cases(
+        "me_messages_create",
+        "messages",
+        lambda w: reverse("api-v1:me_messages_create"),
+        _chat_upload,
+        session=SESSION_CLIENTS,
+        ok=201,
+        json_body=False,
+    ),
+    *_read_cases("me_profile", "clients", lambda w: reverse("api-v1:me_profile"), detail=False),
+    *_client_write_cases(
+        "me_profile_update",
+        "clients",
+        lambda w: reverse("api-v1:me_profile_update"),
+        lambda w: {"position": "Инженер"},
+        session={**SESSION_CLIENTS, **dict.fromkeys(CLIENT_ROLES, 200)},
+        ok=200,
+        method="patch",
+        if_match="*",
+    ),
+    *_client_write_cases(
+        "me_order_decision",
+        "orders",
+        lambda w: reverse("api-v1:me_order_decision", args=[w.order.public_id]),
+        lambda w: {"decision": "confirm"},
+        session=SESSION_DETAIL,
+        ok=200,
+        setup=_order_asks,
+    ),
+    *_client_write_cases(
+        "me_notifications_read",
+        "messages",
+        lambda w: reverse("api-v1:me_notifications_read"),
+        lambda w: {},
+        session={**SESSION_CLIENTS, **dict.fromkeys(CLIENT_ROLES, 200)},
+        ok=200,
+    ),
+]
+
+
 def _other_stage(world: World) -> dict:
     from kabinet.testing.factories import StageFactory
 
@@ -378,6 +574,7 @@ ROUTES = [
         ok=201,
         me=True,
     ),
+    *CLIENT_WRITES,
     # --- the integrator API ---------------------------------------------------------------------------
     *_read_cases("contacts", "clients", lambda w: reverse("api-v1:contacts"), detail=False),
     *_read_cases("companies", "clients", lambda w: reverse("api-v1:companies"), detail=False),
@@ -406,6 +603,78 @@ ROUTES = [
     ),
     *_read_cases("messages", "messages", lambda w: reverse("api-v1:messages"), detail=False),
     *_read_cases("timeline", "timeline", lambda w: reverse("api-v1:timeline"), detail=False),
+    *_read_cases(
+        "contact",
+        "clients",
+        lambda w: reverse("api-v1:contact", args=[w.order.contact.public_id]),
+        detail=True,
+    ),
+    *_read_cases(
+        "company", "clients", lambda w: reverse("api-v1:company", args=[w.company.public_id]), detail=True
+    ),
+    *_read_cases("signatures", "documents", lambda w: reverse("api-v1:signatures"), detail=False),
+    *_signature_cases(),
+    *_read_cases("files", "files", lambda w: reverse("api-v1:files"), detail=False),
+    *_read_cases("file", "files", lambda w: reverse("api-v1:file", args=[w.file.public_id]), detail=True),
+    *_read_cases(
+        "file_download",
+        "files",
+        lambda w: reverse("api-v1:file_download", args=[w.file.public_id]),
+        detail=True,
+    ),
+    *_write_cases(
+        "companies_create",
+        "clients",
+        lambda w: reverse("api-v1:companies_create"),
+        lambda w: {"name": "ООО Через API", "inn": "7707083893"},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "company_update",
+        "clients",
+        lambda w: reverse("api-v1:company_update", args=[w.company.public_id]),
+        lambda w: {"postal_address": "Москва, а/я 12"},
+        ok=200,
+        me=False,
+        if_match=_company_etag,
+        method="patch",
+    ),
+    *_write_cases(
+        "contact_update",
+        "clients",
+        lambda w: reverse("api-v1:contact_update", args=[w.order.contact.public_id]),
+        lambda w: {"position": "Главный инженер"},
+        ok=200,
+        me=False,
+        if_match=_contact_etag,
+        method="patch",
+    ),
+    *_write_cases(
+        "tickets_create",
+        "tickets",
+        lambda w: reverse("api-v1:tickets_create"),
+        lambda w: {"subject": "Вопрос", "body": "Через API", "contact": w.order.contact.public_id},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "timeline_create",
+        "timeline",
+        lambda w: reverse("api-v1:timeline_create"),
+        lambda w: {"text": "Позвонил клиенту", "company": w.company.public_id},
+        ok=201,
+        me=False,
+    ),
+    *_write_cases(
+        "files_create",
+        "files",
+        lambda w: reverse("api-v1:files_create"),
+        _file_upload,
+        ok=201,
+        me=False,
+        json_body=False,
+    ),
     *_write_cases(
         "contacts_create",
         "clients",
