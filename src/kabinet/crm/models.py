@@ -492,15 +492,27 @@ class TimelineEntry(PublicModel):
             # What clients read is only the visible entries: partial indexes on them. (A bare boolean term,
             # which is how Django writes ``client_visible=True``, is not an equality SQLite can seek on, so
             # an index with the flag among its columns made every history page sort all of a client's rows.)
-            models.Index(fields=["company", "created_at", "id"], name="crm_tl_company_recent", condition=VISIBLE_TO_CLIENTS),
             models.Index(
-                fields=["company", "contact", "created_at", "id"], name="crm_tl_member_recent", condition=VISIBLE_TO_CLIENTS
+                fields=["company", "created_at", "id"],
+                name="crm_tl_company_recent",
+                condition=VISIBLE_TO_CLIENTS,
             ),
-            models.Index(fields=["contact", "created_at", "id"], name="crm_tl_contact_recent", condition=VISIBLE_TO_CLIENTS),
+            models.Index(
+                fields=["company", "contact", "created_at", "id"],
+                name="crm_tl_member_recent",
+                condition=VISIBLE_TO_CLIENTS,
+            ),
+            models.Index(
+                fields=["contact", "created_at", "id"],
+                name="crm_tl_contact_recent",
+                condition=VISIBLE_TO_CLIENTS,
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="crm_tl_subject"),
             # The kind filter of the history page, one per scope shape.
             models.Index(
-                fields=["company", "kind", "created_at", "id"], name="crm_tl_company_kind", condition=VISIBLE_TO_CLIENTS
+                fields=["company", "kind", "created_at", "id"],
+                name="crm_tl_company_kind",
+                condition=VISIBLE_TO_CLIENTS,
             ),
             models.Index(
                 fields=["company", "contact", "kind", "created_at", "id"],
@@ -508,7 +520,9 @@ class TimelineEntry(PublicModel):
                 condition=VISIBLE_TO_CLIENTS,
             ),
             models.Index(
-                fields=["contact", "kind", "created_at", "id"], name="crm_tl_contact_kind", condition=VISIBLE_TO_CLIENTS
+                fields=["contact", "kind", "created_at", "id"],
+                name="crm_tl_contact_kind",
+                condition=VISIBLE_TO_CLIENTS,
             ),
         ]
 
