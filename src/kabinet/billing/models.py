@@ -90,6 +90,9 @@ class Invoice(PublicModel):
             models.Index(fields=["contact", "created_at", "id"], name="invoices_contact_recent"),
             # The status filter of the invoice list ("overdue" is an open status with a past due date).
             models.Index(fields=["company", "status", "due_date", "id"], name="invoices_company_status"),
+            models.Index(
+                fields=["company", "contact", "status", "due_date", "id"], name="invoices_member_status"
+            ),
             models.Index(fields=["contact", "status", "due_date", "id"], name="invoices_contact_status"),
         ]
 

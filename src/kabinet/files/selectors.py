@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kabinet.core.viewer import Viewer, scope_to_viewer
 from kabinet.files.models import ClientFile
@@ -18,16 +18,27 @@ def files_visible_to(viewer: Viewer) -> QuerySet[ClientFile]:
     """
     if not viewer.is_client:
         return ClientFile.objects.none()
-    own = scope_to_viewer(ClientFile.objects.all(), viewer).values("pk")
-    visible = Q(subject_type__isnull=True, pk__in=own)
+    own = scope_to_viewer(ClientFile.objects.all(), viewer)
+    visible = Q(subject_type__isnull=True) & Exists(own.filter(pk=OuterRef("pk")))
     for label, selector in subject_selectors().items():
         app_label, model = label.split(".")
-        visible |= Q(
-            subject_type__app_label=app_label,
-            subject_type__model=model,
-            subject_id__in=selector(viewer).values("pk"),
+        visible |= Q(subject_type__app_label=app_label, subject_type__model=model) & Exists(
+            selector(viewer).filter(pk=OuterRef("subject_id"))
         )
-    return ClientFile.objects.filter(visible)
+    # Each row is then checked by primary-key lookups, and only the files of the viewer's company are walked
+    # (newest first, by the company's index, stopping at the page): a visible object belongs to the viewer's
+    # company (or, for a private person, to no company and to him), and a file carries its object's company
+    # and contact (``store_file``). Sets of ids ("every order of the company") made every page build and
+    # search lists the size of the company, and let the database walk every company's files.
+    return ClientFile.objects.filter(_viewer_company(viewer)).filter(visible)
+
+
+def _viewer_company(viewer: Viewer) -> Q:
+    """The files of the viewer's company (or his own files outside any company): a superset of the visible
+    ones, which an index answers."""
+    if viewer.active is None:
+        return Q(company__isnull=True, contact_id=viewer.contact_id)
+    return Q(company_id=viewer.active.company_id)
 
 
 def file_for_viewer(viewer: Viewer, public_id: str) -> ClientFile:

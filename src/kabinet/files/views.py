@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kabinet.core.pagination import page_of
 from kabinet.core.registry import object_url
 from kabinet.core.search import search_contains
 from kabinet.crm.models import Company, Contact, Order
@@ -140,9 +140,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(direction=cleaned["direction"])
     if cleaned.get("about"):
         queryset = queryset.filter(subject_public_id=cleaned["about"])
-    page = Paginator(queryset.order_by("-created_at", "-id"), FILES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(queryset.order_by("-created_at", "-id"), FILES_PER_PAGE, request.GET.get("page"))
     rows = []
     for stored in page.object_list:
         label = ""

@@ -7,7 +7,6 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.accounts.models import User
 from kabinet.billing.models import Invoice
+from kabinet.core.pagination import page_of
 from kabinet.crm.models import Company, Contact, Membership, Order
 from kabinet.documents.models import Document
 from kabinet.files.models import ClientFile
@@ -176,9 +176,7 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
     if show not in {"all", "unread", "mine", "unassigned"}:
         show = "all"
     query = request.GET.get("q", "").strip()[:100]
-    page = Paginator(inbox(request.viewer, show=show, query=query), INBOX_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(inbox(request.viewer, show=show, query=query), INBOX_PER_PAGE, request.GET.get("page"))
     template = (
         "messaging/partials/inbox_list.html" if request.headers.get("HX-Request") else "messaging/inbox.html"
     )

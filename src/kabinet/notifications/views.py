@@ -7,7 +7,6 @@ from functools import wraps
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kabinet.core.bodies import json_object
+from kabinet.core.pagination import page_of
 from kabinet.notifications import actions
 from kabinet.notifications.channels import channels
 from kabinet.notifications.events import event_kinds
@@ -58,7 +58,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     rows = notifications_visible_to(request.viewer)
     if only_unread:
         rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(rows, PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "notifications/list.html",

@@ -123,6 +123,11 @@ class TicketRows:
         ids = [arm.order_by().values("pk") for arm in self.arms]
         return (ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0]).count()
 
+    def count_upto(self, limit: int) -> int:
+        """The count, reading at most ``limit`` ids (for a list that numbers only its first pages)."""
+        ids = [arm.order_by().values("pk") for arm in self.arms]
+        return (ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0])[:limit].count()
+
     def __len__(self) -> int:
         return self.count()
 

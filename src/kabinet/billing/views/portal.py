@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 from kabinet.billing.forms import InvoiceFilterForm
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to, latest_invoice_for_viewer
+from kabinet.core.pagination import page_of
 from kabinet.core.registry import detail_panels
 from kabinet.files.views import file_response
 
@@ -42,7 +42,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
         "order__public_id",
         "order__number",
     )
-    page = Paginator(queryset, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(queryset, INVOICES_PER_PAGE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -9,7 +9,6 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kabinet.accounts import codes
 from kabinet.core.bodies import bounded
 from kabinet.core.i18n import columns
+from kabinet.core.pagination import page_of
 from kabinet.core.registry import detail_panels, object_url
 from kabinet.core.search import Folded
 from kabinet.crm import actions, verification
@@ -119,7 +119,7 @@ def orders(request: HttpRequest) -> HttpResponse:
             Q(number=search) | Q(folded_title__contains=search.lower())
         )
     queryset = queryset.order_by(*ORDER_SORTS.get(form.value("sort"), ORDER_SORTS["newest"]))
-    page = Paginator(queryset, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(queryset, ORDERS_PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "crm/orders.html",
@@ -267,7 +267,7 @@ def history(request: HttpRequest) -> HttpResponse:
     )
     if kind:
         queryset = queryset.filter(kind=kind)
-    page = Paginator(queryset, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(queryset, HISTORY_PER_PAGE, request.GET.get("page"))
     entries = [
         {
             "entry": entry,

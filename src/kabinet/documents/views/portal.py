@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kabinet.core.pagination import page_of
 from kabinet.core.registry import detail_panels
 from kabinet.documents.forms import DocumentFilterForm
 from kabinet.documents.models import Document
@@ -30,9 +30,7 @@ def documents(request: HttpRequest) -> HttpResponse:
         queryset = queryset.filter(kind=cleaned["kind"])
     if cleaned.get("status"):
         queryset = queryset.filter(status=cleaned["status"])
-    page = Paginator(queryset.order_by("-created_at", "-id"), DOCUMENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(queryset.order_by("-created_at", "-id"), DOCUMENTS_PER_PAGE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

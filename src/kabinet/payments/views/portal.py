@@ -6,7 +6,6 @@ import contextlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer
+from kabinet.core.pagination import page_of
 from kabinet.core.providers import payments as gateway
 from kabinet.payments.actions import (
     PaymentRefused,
@@ -198,7 +198,7 @@ def account(request: HttpRequest) -> HttpResponse:
         raise Http404
     summary = account_summary(request.viewer, now=timezone.now())
     entries = account_entries_visible_to(request.viewer).order_by("-created_at", "-id")
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(entries, ENTRIES_PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "payments/account.html",

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kabinet.core.pagination import page_of
 from kabinet.crm.models import Company, Contact
 from kabinet.files.views import file_response
 from kabinet.tickets import actions
@@ -101,7 +101,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         ordering=TicketListFilter.SORTS.get(sort, TicketListFilter.SORTS["new"]),
         related=("stage", "contact", "owner"),
     )
-    page = Paginator(tickets, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(tickets, PER_PAGE, request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

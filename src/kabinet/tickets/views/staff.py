@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kabinet.core.bodies import bounded
+from kabinet.core.pagination import page_of
 from kabinet.crm.models import Company, Membership, Pipeline, Stage, TimelineEntry
 from kabinet.files.views import file_response
 from kabinet.tickets import actions
@@ -125,7 +125,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
     sort = filters.value("sort") or "active"
     tickets = tickets.order_by(*StaffQueueFilter.SORTS.get(sort, StaffQueueFilter.SORTS["active"]))
-    page = Paginator(tickets, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(tickets, PER_PAGE, request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
