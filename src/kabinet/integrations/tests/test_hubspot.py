@@ -241,7 +241,15 @@ def test_a_deal_fetched_again_reads_its_v4_associations_and_custom_properties(st
     run = engine.pull_deal(fresh(connection), deal, sleep=lambda s: None)
     assert run.created == 1, run.error
     order = Order.objects.get()
-    assert order.custom_fields == {"Доставка": "2026-12-24"} and order.company.name == "ООО «Ромашка»"
+    assert order.custom_fields == [
+        {
+            "code": "delivery_date",
+            "label": dict.fromkeys(("ru", "en", "pl"), "Доставка"),
+            "type": "text",
+            "value": "2026-12-24",
+        }
+    ]
+    assert order.company.name == "ООО «Ромашка»"
     paths = [r.path for r, _ in httpserver.log if "/associations/" in r.path]
     assert paths == [
         f"/crm/v4/objects/deals/{deal}/associations/contacts",
