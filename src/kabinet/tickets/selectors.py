@@ -119,14 +119,16 @@ class TicketRows:
         combined = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
         return combined.order_by(*self.ordering)
 
-    def count(self) -> int:
+    def _ids(self) -> QuerySet:
         ids = [arm.order_by().values("pk") for arm in self.arms]
-        return (ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0]).count()
+        return ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0]
+
+    def count(self) -> int:
+        return self._ids().count()
 
     def count_upto(self, limit: int) -> int:
         """The count, reading at most ``limit`` ids (for a list that numbers only its first pages)."""
-        ids = [arm.order_by().values("pk") for arm in self.arms]
-        return (ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0])[:limit].count()
+        return self._ids()[:limit].count()
 
     def __len__(self) -> int:
         return self.count()

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -37,6 +36,7 @@ from kabinet.bookings.selectors import (
     specialists_of,
 )
 from kabinet.bookings.zones import client_zone, zone_context
+from kabinet.core.pagination import page_of
 from kabinet.crm.models import Company, Contact
 
 PER_PAGE = 20
@@ -67,7 +67,7 @@ def bookings(request: HttpRequest) -> HttpResponse:
         visible.filter(status__in=ACTIVE_STATUSES, ends_at__gt=now).order_by("starts_at", "id")[:50]
     )
     past = visible.exclude(pk__in=[b.pk for b in upcoming]).order_by("-starts_at", "-id")
-    page = Paginator(past, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(past, PER_PAGE, request.GET.get("page"))
     seats = list(
         seats_visible_to(request.viewer)
         .exclude(status=Seat.Status.CANCELLED)
@@ -92,7 +92,7 @@ def services(request: HttpRequest) -> HttpResponse:
         .select_related("branch")
         .order_by("branch", "order", "name", "id")
     )
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(queryset, PER_PAGE, request.GET.get("page"))
     return render(
         request, "bookings/services.html", {"page": page, "services": page.object_list, "query": ""}
     )
@@ -350,7 +350,7 @@ def events(request: HttpRequest) -> HttpResponse:
     _client(request)
     now = timezone.now()
     queryset = events_for_clients(request.viewer, now=now).order_by("starts_at", "id")
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(queryset, PER_PAGE, request.GET.get("page"))
     mine = dict(
         seats_visible_to(request.viewer)
         .exclude(status=Seat.Status.CANCELLED)

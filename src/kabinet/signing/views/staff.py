@@ -11,7 +11,6 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kabinet.core.pagination import page_of
 from kabinet.signing import actions
 from kabinet.signing.forms import CountersignForm
 from kabinet.signing.models import SignatureRequest, Signer
@@ -57,7 +57,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(status=SignatureRequest.Status.PENDING)
     elif show == "mine":
         rows = staff_turns(request.user).prefetch_related(_signers()).order_by("-created_at", "-id")
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(rows, PER_PAGE, request.GET.get("page"))
     return render(
         request,
         "signing/staff/queue.html",
