@@ -71,3 +71,18 @@ def test_money_and_numbers_read_in_the_readers_notation(language, rub, pln):
             "stage": "Доставка",
         }
     assert format_money("not a number", "RUB") == "not a number"  # shown as written, never a 500
+
+
+def test_remembered_amounts_still_follow_the_reader_and_the_currency():
+    # The formatted texts are kept per process: the language, the currency and the amount's digits are part of
+    # what is remembered, so one reader's answer never reaches another.
+    with translation.override("en"):
+        assert format_money("1.5", "RUB") == "1.50\xa0RUB"
+    with translation.override("ru"):
+        assert format_money("1.5", "RUB") == f"1,50{NBSP}₽"
+        assert format_money("1.5", "PLN") == f"1,50{NBSP}PLN"
+        assert format_number("1.50") == "1,5"
+    with translation.override("en"):
+        assert format_money("1.5", "RUB") == "1.50\xa0RUB"
+        assert format_number("1.50") == "1.5"
+    assert format_money("sNaN", "RUB") == "sNaN"  # a signalling NaN cannot be remembered: shown as written
