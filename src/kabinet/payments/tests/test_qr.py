@@ -175,3 +175,12 @@ def test_the_downloaded_invoice_pdf_carries_the_slip_page_whose_qr_decodes_to_th
     world.invoice.paid_amount, world.invoice.status = world.invoice.amount, "paid"
     world.invoice.save()
     assert b"".join(client.get(url).streaming_content) == original  # nothing to pay: the file as it is
+
+
+def test_a_stored_pdf_pyhanko_cannot_extend_is_served_as_it_is(world):
+    """A malformed upload gets no slip page, and no 500: the client downloads the file as staff stored it."""
+    save_payment_settings(actor=None, options=payee(), changed_fields=["payee_name"])
+    world.invoice.file = f.ClientFileFactory(company=world.company, contact=world.invoice.contact)
+    world.invoice.save(update_fields=["file"])
+    answer = world.client_for(Role.OWNER).get(reverse("billing:invoice_file", args=[world.invoice.public_id]))
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == b"%PDF-1.4\n%test\n"
