@@ -113,6 +113,35 @@ def detail_panels(subject: str) -> list[DetailPanel]:
     )
 
 
+@dataclass(frozen=True)
+class PdfRendition:
+    """What another app adds to a PDF a client downloads (payments: the bank-transfer slip with its QR code on
+    an invoice's PDF).
+
+    ``render(obj, original)`` answers the PDF to serve, or None to serve the stored file as it is.
+    ``original()`` reads the stored file's bytes (None when the object has none), only if the rendition needs
+    them; the stored file itself is never changed. ``available(obj)`` tells, without a query, whether it makes
+    a PDF even for an object without a stored file (so the page offers "Open the PDF"). Like a panel, it reads
+    through viewer-scoped data only: the page calls it after its own selector found the object.
+    """
+
+    key: str
+    subject: str
+    render: Callable[[Any, Callable[[], bytes | None]], bytes | None]
+    available: Callable[[Any], bool]
+
+
+_RENDITIONS: dict[tuple[str, str], PdfRendition] = {}
+
+
+def register_pdf_rendition(rendition: PdfRendition) -> None:
+    _RENDITIONS[(rendition.subject, rendition.key)] = rendition
+
+
+def pdf_renditions(subject: str) -> list[PdfRendition]:
+    return [r for (s, _k), r in sorted(_RENDITIONS.items()) if s == subject]
+
+
 def register_object_link(model_label: str, url_name: str) -> None:
     """Say which portal page shows objects of ``model_label`` (``"crm.order"``); the URL takes the public id.
 

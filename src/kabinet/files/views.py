@@ -3,6 +3,8 @@ file archive: both directions, search, upload."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -42,6 +44,19 @@ def file_response(stored: ClientFile, *, inline: bool = False) -> FileResponse:
         filename=stored.original_name,
         content_type=stored.content_type,
     )
+    return _harden(response, as_inline)
+
+
+def pdf_response(data: bytes, *, filename: str, inline: bool = False) -> FileResponse:
+    """Serve a PDF made on the fly (a stored invoice PDF with the payment slip added, say) with the same
+    headers as a stored file."""
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=not inline, filename=filename, content_type="application/pdf"
+    )
+    return _harden(response, inline)
+
+
+def _harden(response: FileResponse, as_inline: bool) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = (
         "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"

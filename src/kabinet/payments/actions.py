@@ -419,16 +419,29 @@ def record_transfer(
     return _credit(payment, actor=actor, method=Payment.Method.BANK_TRANSFER, now=now)
 
 
-def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = None) -> Payment:
+def refund_payment(
+    *,
+    actor: Any,
+    payment: Payment,
+    amount: Decimal | None = None,
+    reason: str = "",
+    expected_refunded: Decimal | None = None,
+) -> Payment:
     """Staff give money back (the whole rest, or ``amount``): the provider refunds first, then the ledger and
     the invoice follow.
 
     A payment made with points or the prepaid balance gives them back to the client's account (no provider is
     asked); points a money payment earned are taken back in proportion to what is refunded (see
-    :func:`_reverse_points`). Raises :class:`PaymentRefused`.
+    :func:`_reverse_points`). ``reason`` (staff's words) goes to the ledger entry and the audit, not to the
+    client's history. ``expected_refunded`` is what the caller saw refunded when staff filled in the form:
+    when the payment says otherwise, a refund was made since (the same form sent twice) and nothing is done —
+    the payment is answered as it is. Two sends at once ask the provider with one idempotency key and the
+    second finds the first under the row's lock. Raises :class:`PaymentRefused`.
     """
     # What is left to refund is read from the row, not from the caller's copy (which may predate a refund).
     payment = Payment.objects.get(pk=payment.pk)
+    if expected_refunded is not None and payment.refunded_amount != expected_refunded:
+        return payment
     left = payment.amount - payment.refunded_amount
     amount = left if amount is None else amount.quantize(CENT)
     if payment.status != Payment.Status.SUCCEEDED or amount <= ZERO or amount > left:
@@ -454,6 +467,8 @@ def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = Non
     with transaction.atomic():
         payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment.pk)
         invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        if expected_refunded is not None and payment.refunded_amount != expected_refunded:
+            return payment  # the same form, sent twice at once: the first one refunded
         if amount > payment.amount - payment.refunded_amount:  # a refund of the same payment got in between
             raise PaymentRefused(_("This payment cannot be refunded by that amount."), field="amount")
         payment.refunded_amount += amount
@@ -464,14 +479,16 @@ def refund_payment(*, actor: Any, payment: Payment, amount: Decimal | None = Non
             kind=LedgerEntry.Kind.REFUND,
             amount=-amount,
             currency=payment.currency,
-            reason="refund",
+            reason=(f"refund: {reason}" if reason else "refund")[:200],
             reference=reference,
             actor=actor if getattr(actor, "pk", None) else None,
         )
         _payment_history("payment.refunded", payment, invoice, actor=actor, amount=amount)
         _settle_invoice(invoice, actor=actor)
         _reverse_points(payment, invoice, amount=amount, actor=actor)
-        record_audit(event="payment.refunded", actor=actor, target=payment, amount=str(amount))
+        record_audit(
+            event="payment.refunded", actor=actor, target=payment, amount=str(amount), reason=reason[:200]
+        )
     return payment
 
 

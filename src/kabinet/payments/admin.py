@@ -3,14 +3,17 @@ stage, the payee's bank details for transfers and their QR code)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.formats import format_money
 from kabinet.payments import actions
 from kabinet.payments.models import AccountEntry, LedgerEntry, Payment, PaymentSettings
 from kabinet.payments.statements import StatementError
@@ -32,6 +35,40 @@ class StatementForm(forms.Form):
         if upload.size > STATEMENT_MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload.read()
+
+
+class RefundForm(forms.Form):
+    """A refund of part of a payment (or all that is left): at most what is refundable, with staff's reason.
+
+    ``seen`` carries what was refunded when the form was shown: the same form sent twice refunds once."""
+
+    amount = forms.DecimalField(
+        label=_("Amount to refund"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    seen = forms.DecimalField(widget=forms.HiddenInput, max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, payment: Payment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.payment = payment
+        self.refundable = payment.amount - payment.refunded_amount
+        self.fields["amount"].max_value = None
+        self.fields["amount"].help_text = _("At most %(amount)s.") % {
+            "amount": format_money(self.refundable, payment.currency)
+        }
+        self.fields["amount"].widget.attrs.update({"max": str(self.refundable), "inputmode": "decimal"})
+        self.initial.setdefault("amount", self.refundable)
+        self.initial.setdefault("seen", payment.refunded_amount)
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount > self.refundable:
+            raise forms.ValidationError(
+                _("At most %(amount)s can be refunded."),
+                code="max_value",
+                params={"amount": format_money(self.refundable, self.payment.currency)},
+            )
+        return amount
 
 
 class LedgerInline(admin.TabularInline):
@@ -64,7 +101,63 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_statement)
-        return [path("import-statement/", view, name="payments_import_statement"), *super().get_urls()]
+        refund = self.admin_site.admin_view(self.refund_view)
+        return [
+            path("import-statement/", view, name="payments_import_statement"),
+            path("<int:object_id>/refund/", refund, name="payments_payment_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Refund part of a payment (or the rest): the amount, at most what is refundable, and a reason;
+        through ``actions.refund_payment`` as the whole refund goes (provider, ledger, invoice, points)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            payment = Payment.objects.select_related("invoice").get(pk=object_id)
+        except Payment.DoesNotExist as exc:
+            raise Http404 from exc
+        back = reverse("admin:payments_payment_change", args=[payment.pk])
+        refundable = payment.status == Payment.Status.SUCCEEDED and payment.amount > payment.refunded_amount
+        form = RefundForm(request.POST or None, payment=payment) if refundable else None
+        if form is not None and request.method == "POST" and form.is_valid():
+            seen = form.cleaned_data["seen"]
+            if seen != payment.refunded_amount:  # the form was sent before: that refund is made
+                self.message_user(request, _("This refund was already made."), messages.WARNING)
+                return HttpResponseRedirect(back)
+            try:
+                done = actions.refund_payment(
+                    actor=request.user,
+                    payment=payment,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    expected_refunded=seen,
+                )
+            except actions.PaymentRefused as refusal:
+                form.add_error("amount" if refusal.field == "amount" else None, refusal.message)
+            else:
+                if done.refunded_amount == seen:
+                    self.message_user(request, _("This refund was already made."), messages.WARNING)
+                else:
+                    amount = format_money(form.cleaned_data["amount"], payment.currency)
+                    self.message_user(
+                        request,
+                        _("%(amount)s of %(payment)s refunded.") % {"amount": amount, "payment": payment},
+                    )
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund part of the payment"),
+            "form": form,
+            "payment": payment,
+            "refunded": format_money(payment.refunded_amount, payment.currency),
+            "paid": format_money(payment.amount, payment.currency),
+            "opts": self.model._meta,
+            "original": payment,
+        }
+        return TemplateResponse(
+            request, "admin/payments/refund.html", context, status=400 if form and form.errors else 200
+        )
 
     def import_statement(self, request: HttpRequest) -> HttpResponse:
         """Staff upload a 1C client-bank statement; its transfers become payments of the invoices they name."""

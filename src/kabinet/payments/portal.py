@@ -12,10 +12,13 @@ from kabinet.billing.models import OPEN_STATUSES, Invoice
 from kabinet.core.registry import (
     DashboardCard,
     DetailPanel,
+    PdfRendition,
     register_card,
     register_detail_panel,
     register_object_link,
+    register_pdf_rendition,
 )
+from kabinet.payments import pdf
 from kabinet.payments.models import PaymentSettings
 from kabinet.payments.qr import gost_string, qr_svg
 from kabinet.payments.selectors import account_totals, paid_payments_of
@@ -54,4 +57,7 @@ def register() -> None:
     register_object_link(PAY_LINK, "payments:pay")
     register_detail_panel(
         DetailPanel(key="payments", subject="invoice", template="payments/panel.html", context=invoice_panel)
+    )
+    register_pdf_rendition(
+        PdfRendition(key="payment-slip", subject="invoice", render=pdf.invoice_pdf, available=pdf.available)
     )

@@ -14,8 +14,8 @@ from kabinet.billing.forms import InvoiceFilterForm
 from kabinet.billing.models import Invoice
 from kabinet.billing.selectors import invoice_for_viewer, invoices_visible_to, latest_invoice_for_viewer
 from kabinet.core.pagination import page_of
-from kabinet.core.registry import detail_panels
-from kabinet.files.views import file_response
+from kabinet.core.registry import detail_panels, pdf_renditions
+from kabinet.files.views import file_response, pdf_response
 
 INVOICES_PER_PAGE = 20
 
@@ -70,7 +70,9 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         context = panel.context(request, invoice)
         if context is not None:
             panels.append({"key": panel.key, "template": panel.template, "context": context})
-    return render(request, "billing/detail.html", {"invoice": invoice, "panels": panels})
+    return render(
+        request, "billing/detail.html", {"invoice": invoice, "panels": panels, "has_pdf": has_pdf(invoice)}
+    )
 
 
 @login_required
@@ -81,9 +83,42 @@ def file(request: HttpRequest, public_id: str) -> FileResponse:
         invoice = invoice_for_viewer(request.viewer, public_id)
     except Invoice.DoesNotExist as exc:
         raise Http404 from exc
+    return _pdf(invoice, inline=request.GET.get("inline") == "1")
+
+
+def _original(invoice: Invoice) -> bytes | None:
+    if invoice.file is None:
+        return None
+    try:
+        with invoice.file.file.open("rb") as content:
+            return content.read()
+    except FileNotFoundError:  # the row outlived its bytes: served as no PDF at all
+        return None
+
+
+def has_pdf(invoice: Invoice) -> bool:
+    """Whether the invoice has a PDF to open: its stored file, or one another app makes (no query)."""
+    return invoice.file_id is not None or any(r.available(invoice) for r in pdf_renditions("invoice"))
+
+
+def rendered_pdf(invoice: Invoice) -> bytes | None:
+    """The PDF other apps make of this invoice (payments adds the payment slip while there is something to
+    pay by transfer), or None: then the stored file is served as it is."""
+    for rendition in pdf_renditions("invoice"):
+        data = rendition.render(invoice, lambda: _original(invoice))
+        if data is not None:
+            return data
+    return None
+
+
+def _pdf(invoice: Invoice, *, inline: bool = False) -> FileResponse:
+    data = rendered_pdf(invoice)
+    if data is not None:
+        name = invoice.file.original_name if invoice.file is not None else f"{invoice.number}.pdf"
+        return pdf_response(data, filename=name, inline=inline)
     if invoice.file is None:
         raise Http404
-    return file_response(invoice.file, inline=request.GET.get("inline") == "1")
+    return file_response(invoice.file, inline=inline)
 
 
 @login_required
@@ -97,6 +132,6 @@ def latest(request: HttpRequest) -> HttpResponse:
     if invoice is None:
         messages.info(request, _("You have no invoices yet."))
         return HttpResponseRedirect(reverse("billing:invoices"))
-    if invoice.file is None:
+    if not has_pdf(invoice):
         return HttpResponseRedirect(reverse("billing:invoice", args=[invoice.public_id]))
-    return file_response(invoice.file)
+    return _pdf(invoice)

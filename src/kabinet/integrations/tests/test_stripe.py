@@ -272,3 +272,98 @@ def test_a_stripe_hold_cancelled_automatically_is_recorded(httpserver, settings)
     state = StripeProvider({"secret_key": STRIPE_KEY}, sleep=lambda s: None).fetch_payment(SESSION_ID)
     assert state.status == "canceled" and state.error == "automatic"
     assert record_provider_state(state=state) is None  # a session Kabinet never created changes nothing
+
+
+def test_payment_intent_canceled_cancels_the_held_payment_once_and_the_invoice_stays_unpaid(
+    world, httpserver, settings, django_capture_on_commit_callbacks
+):
+    """Stripe cancels a hold nobody captured (7 days, ``cancellation_reason=automatic``) and sends
+    ``payment_intent.canceled``, whose object is the PaymentIntent: Kabinet finds its session
+    (``GET /v1/checkout/sessions?payment_intent=…``), re-reads it and records the payment cancelled. Replays are
+    deduplicated by the event id; a forged copy is refused; the invoice stays unpaid."""
+    from kabinet.payments.models import PaymentSettings
+
+    use_stripe(settings, httpserver.url_for(""))
+    PaymentSettings.objects.create(two_stage=True)
+    intent_id = "pi_3MtwBwLkdIwHu7ix28a3tqPa"
+    state = {"intent": "requires_capture", "metadata": {}}
+
+    def create(request):
+        form = request.form.to_dict()
+        state["metadata"] = {"invoice": form["metadata[invoice]"], "payment": form["metadata[payment]"]}
+        return Response(
+            json.dumps(documented_session(metadata=state["metadata"])), 200, content_type="application/json"
+        )
+
+    def intent() -> dict:
+        return {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": 990000,
+            "amount_capturable": 990000 if state["intent"] == "requires_capture" else 0,
+            "capture_method": "manual",
+            "currency": "rub",
+            "status": state["intent"],
+            "cancellation_reason": "automatic" if state["intent"] == "canceled" else None,
+            "metadata": {},
+        }
+
+    def get(request):
+        body = documented_session("complete", "unpaid", state["metadata"])
+        if request.args.get("expand[]") == "payment_intent":
+            body["payment_intent"] = intent()
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    def listing(request):
+        found = [documented_session("complete", "unpaid", state["metadata"])]
+        body = {"object": "list", "url": "/v1/checkout/sessions", "has_more": False}
+        body["data"] = found if request.args.get("payment_intent") == intent_id else []
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+    httpserver.expect_request("/v1/checkout/sessions", method="POST").respond_with_handler(create)
+    httpserver.expect_request("/v1/checkout/sessions", method="GET").respond_with_handler(listing)
+    httpserver.expect_request(f"/v1/checkout/sessions/{SESSION_ID}", method="GET").respond_with_handler(get)
+    world.client_for(Role.OWNER).post(reverse("payments:pay", args=[world.invoice.public_id]))
+    source = _source()
+    completed = event(
+        "evt_10", "checkout.session.completed", documented_session("complete", "unpaid", state["metadata"])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(source, completed, signed(completed)).status_code == 202
+    assert Payment.objects.get().status == Payment.Status.WAITING_FOR_CAPTURE
+
+    state["intent"] = "canceled"
+    canceled = json.dumps(
+        {
+            "id": "evt_11",
+            "object": "event",
+            "api_version": "2024-06-20",
+            "type": "payment_intent.canceled",
+            "data": {"object": intent()},
+        }
+    ).encode()
+    assert _post(source, canceled, signed(canceled, secret="whsec_wrong")).status_code == 401
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [_post(source, canceled, signed(canceled)).status_code for _ in range(3)]
+    assert answers == [202, 200, 200]
+    lookups = [r for r, _ in httpserver.log if r.path == "/v1/checkout/sessions" and r.method == "GET"]
+    assert len(lookups) == 1 and lookups[0].args.get("payment_intent") == intent_id
+    payment = Payment.objects.get()
+    world.invoice.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELED and payment.provider_error == "automatic"
+    assert world.invoice.status == Invoice.Status.UNPAID and world.invoice.paid_amount == 0
+    assert not LedgerEntry.objects.exists()
+    assert InboxEvent.objects.filter(source=source).count() == 2  # the completed event and one canceled
+
+    # A PaymentIntent no Checkout Session of Kabinet's made: processed, nothing changes.
+    foreign = json.dumps(
+        {
+            "id": "evt_12",
+            "object": "event",
+            "type": "payment_intent.canceled",
+            "data": {"object": {**intent(), "id": "pi_someone_else"}},
+        }
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(source, foreign, signed(foreign)).status_code == 202
+    assert Payment.objects.get().status == Payment.Status.CANCELED

@@ -45,6 +45,13 @@ def _bank_details(world) -> None:
 
 ROUTES = [
     RouteCase(
+        url_name="billing:invoice_file",
+        label="billing:invoice_file (no PDF stored: Kabinet's invoice PDF with the payment slip)",
+        url=lambda w: reverse("billing:invoice_file", args=[w.invoice.public_id]),
+        setup=_bank_details,
+        expect=owner_only(),
+    ),
+    RouteCase(
         url_name="payments:slip",
         url=lambda w: reverse("payments:slip", args=[w.invoice.public_id]),
         setup=_bank_details,

@@ -1,10 +1,12 @@
 """Paying an overdue invoice in a real browser at 360 px: two clicks from the dashboard to the payment page,
-then the sandbox's "Pay"; the invoice is paid, the order moves on, and every page passes axe."""
+then the sandbox's "Pay"; the invoice is paid, the order moves on, the client and his manager are told, the
+points the bonus rule gives appear, and every page passes axe."""
 
 from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -22,13 +24,19 @@ def no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"], "scrolls sideways"
 
 
-def test_a_client_pays_an_overdue_invoice_from_the_dashboard_in_two_clicks(live_url, browser):
+def test_a_client_pays_an_overdue_invoice_from_the_dashboard_in_two_clicks(live_url, browser, mailoutbox):
+    from kabinet.notifications.models import Notification
+    from kabinet.payments.models import AccountEntry
+
     company = f.CompanyFactory(name="Acme LLC")
     client = f.client_user(company=company, role=Membership.Role.ADMIN, email="client@example.test")
-    order = f.OrderFactory(company=company, contact=client.contact)
+    manager = f.StaffFactory(email="manager@example.test")
+    order = f.OrderFactory(company=company, contact=client.contact, manager=manager)
     in_work = f.StageFactory(pipeline=order.pipeline, client_name="In progress")
     save_payment_settings(
-        actor=None, options=PaymentSettings(paid_stage=in_work), changed_fields=["paid_stage"]
+        actor=None,
+        options=PaymentSettings(paid_stage=in_work, bonus_percent=Decimal("10")),
+        changed_fields=["paid_stage", "bonus_percent"],
     )
     invoice = f.InvoiceFactory(
         company=company,
@@ -59,6 +67,12 @@ def test_a_client_pays_an_overdue_invoice_from_the_dashboard_in_two_clicks(live_
     invoice.refresh_from_db()
     order.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID and order.stage == in_work
+    assert Notification.objects.filter(event="payment.succeeded", contact=client.contact).exists()
+    assert [m for m in mailoutbox if m.to == ["manager@example.test"]]
+    points = AccountEntry.objects.filter(kind="points", contact=client.contact, source="bonus_rule")
+    assert [p.amount for p in points] == [Decimal("990.00")]  # 10 % of 9 900.00
+    page.goto(live_url + "/account/balance/")
+    assert page.get_by_text("990").first.is_visible()
     context.close()
 
 

@@ -40,6 +40,8 @@ PAGES = {
     "invoice with payments": (lambda w: reverse("billing:invoice", args=[w.invoice.public_id]), 5),
     "sandbox": (lambda w: reverse("payments:sandbox", args=[w.extra["sandbox"]]), 4),
     "slip": (lambda w: reverse("payments:slip", args=[w.invoice.public_id]), 4),
+    # the invoice PDF with the payment slip: the same four (the settings and the PDF come from the cache)
+    "invoice pdf with the slip": (lambda w: reverse("billing:invoice_file", args=[w.invoice.public_id]), 4),
 }
 
 
@@ -49,7 +51,7 @@ def test_budget_does_not_grow_with_data(world, name):
     world.extra["sandbox"] = start_payment(
         actor=None, invoice=world.invoice, return_url=lambda pid: "http://x/"
     ).provider_payment_id
-    if name == "slip":
+    if name in ("slip", "invoice pdf with the slip"):
         from kabinet.payments.actions import save_payment_settings
         from kabinet.payments.tests.test_qr import payee
 

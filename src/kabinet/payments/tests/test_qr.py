@@ -98,3 +98,89 @@ def test_the_printable_payment_slip_carries_the_details_and_the_qr_code(world):
     world.invoice.paid_amount, world.invoice.status = world.invoice.amount, "paid"
     world.invoice.save()
     assert client.get(url).status_code == 404  # nothing left to pay
+
+
+def qr_in_pdf(data: bytes) -> str:
+    """Take the QR image out of the last page of ``data`` and decode it (zxing-cpp): the string a bank's app
+    reads. The image is 1-bit, one pixel per module; it is blown up 8× into 8-bit grey for the decoder."""
+    import io
+
+    import zxingcpp
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    page = reader.root["/Pages"]
+    while "/Kids" in page:
+        page = page["/Kids"][-1].get_object()
+    image = page["/Resources"]["/XObject"]["/Qr"].get_object()
+    side, bits = int(image["/Width"]), image.data
+    row_bytes, scale = (side + 7) // 8, 8
+    grey = bytearray()
+    for y in range(side):
+        row = bytes(
+            0 if not bits[y * row_bytes + x // 8] & (0x80 >> (x % 8)) else 255
+            for x in range(side)
+            for _ in range(scale)
+        )
+        grey += row * scale
+    found = zxingcpp.read_barcodes(memoryview(bytes(grey)).cast("B", (side * scale, side * scale)))
+    assert len(found) == 1 and found[0].format == zxingcpp.BarcodeFormat.QRCode
+    return found[0].bytes.decode("utf-8")
+
+
+def test_the_downloaded_invoice_pdf_carries_the_slip_page_whose_qr_decodes_to_the_gost_string(world):
+    """Through the access-checked download: the stored PDF stays as it was and is the start of what is served
+    (an incremental update adds the slip page); the QR decodes back to the GOST string of what is left; the
+    details are text in the embedded font, Cyrillic and Polish alike. Without a stored PDF the client gets
+    Kabinet's one-page invoice with the same slip; a paid invoice gets the stored file untouched."""
+    from kabinet.demo.pdf import simple_pdf
+    from kabinet.files.actions import store_bytes
+    from kabinet.signing.tests.helpers import pdf_text
+
+    client = world.client_for(Role.OWNER)
+    url = reverse("billing:invoice_file", args=[world.invoice.public_id])
+    assert client.get(url).status_code == 404  # no PDF and no bank details: nothing to serve
+    save_payment_settings(actor=None, options=payee(), changed_fields=["payee_name"])
+    world.invoice.paid_amount, world.invoice.status = Decimal("900.00"), "partially_paid"
+    world.invoice.save()
+    expected = gost_string(PaymentSettings.current(), world.invoice, Decimal("9000.00"))
+
+    made = client.get(url)  # no stored PDF: Kabinet's own invoice PDF with the slip
+    assert made.status_code == 200 and made["Content-Type"] == "application/pdf"
+    made_pdf = b"".join(made.streaming_content)
+    assert qr_in_pdf(made_pdf) == expected
+    text = pdf_text(made_pdf)
+    assert f"№{world.invoice.number}" in text and ACCOUNT in text and "ПАО Сбербанк" in text
+    assert f"Оплата по счёту №{world.invoice.number}" in text
+    assert b"/FontFile2" in made_pdf or b"FontFile2" in made_pdf
+    page = client.get(reverse("billing:invoice", args=[world.invoice.public_id])).content.decode()
+    assert url in page  # "Open the PDF" is offered for it
+
+    original = simple_pdf(["Faktura СЧ", "Zażółć gęślą jaźń"])
+    stored = store_bytes(
+        actor=None, name="Счёт.pdf", data=original, company=world.company, contact=world.invoice.contact
+    )
+    world.invoice.file = stored
+    world.invoice.save(update_fields=["file"])
+    owner = world.user(Role.OWNER)
+    owner.language = "pl"
+    owner.save(update_fields=["language"])
+    served = b"".join(client.get(url, {"inline": "1"}).streaming_content)
+    assert served.startswith(original) and len(served) > len(original)
+    with stored.file.open("rb") as handle:
+        assert handle.read() == original  # the stored file is never changed
+    assert qr_in_pdf(served) == expected
+    assert "Bank" in pdf_text(served) and "Odbiorca" in pdf_text(served)  # the reader's language, embedded
+
+    world.invoice.paid_amount, world.invoice.status = world.invoice.amount, "paid"
+    world.invoice.save()
+    assert b"".join(client.get(url).streaming_content) == original  # nothing to pay: the file as it is
+
+
+def test_a_stored_pdf_pyhanko_cannot_extend_is_served_as_it_is(world):
+    """A malformed upload gets no slip page, and no 500: the client downloads the file as staff stored it."""
+    save_payment_settings(actor=None, options=payee(), changed_fields=["payee_name"])
+    world.invoice.file = f.ClientFileFactory(company=world.company, contact=world.invoice.contact)
+    world.invoice.save(update_fields=["file"])
+    answer = world.client_for(Role.OWNER).get(reverse("billing:invoice_file", args=[world.invoice.public_id]))
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == b"%PDF-1.4\n%test\n"

@@ -163,8 +163,8 @@ def slip(request: HttpRequest, public_id: str) -> HttpResponse:
     """The printable payment slip of an open invoice: the payee's bank details, the purpose, what is left to
     pay and the GOST R 56042 QR code, to pay by bank transfer (404 while staff entered no bank details).
 
-    A page, not a PDF: the invoice PDFs are uploaded files, and a PDF page set in the 14 standard fonts cannot
-    carry Cyrillic (no font subsetter is in the lock); the browser prints this page, Cyrillic and all."""
+    The invoice PDF carries the same slip on a page of its own (``payments/pdf.py``); this page is the one to
+    print from the browser or to scan from the screen."""
     try:
         invoice = invoice_for_viewer(request.viewer, public_id)
     except Invoice.DoesNotExist as exc:

@@ -18,9 +18,16 @@ Amounts are integers in the currency's minor unit (kopecks, cents), except for S
 currencies. Errors: ``{"error": {"type", "code", "message"}}`` with HTTP 400/401/402/404/429/5xx; 429 and 5xx are
 retried with the same ``Idempotency-Key`` (Stripe keeps keys at least 24 h).
 
+- ``GET /v1/checkout/sessions?payment_intent=pi_…&limit=1`` → ``{object "list", data [session]}``: the session
+  of a PaymentIntent (a ``payment_intent.*`` event names the PaymentIntent, not the session).
+
 Webhooks carry ``Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256(endpoint secret, "{t}.{raw body}")>``
 (several ``v1`` during a secret roll); events older than 300 s are refused; events are deduplicated by their
-``id``; a session is re-fetched before anything is fulfilled.
+``id``; a session is re-fetched before anything is fulfilled. Besides the Checkout events, Kabinet takes
+``payment_intent.canceled`` (``data.object`` a PaymentIntent: ``{id "pi_…", object "payment_intent", status
+"canceled", cancellation_reason automatic | abandoned | requested_by_customer | …, amount, currency,
+metadata}``), sent when a hold expires unclaimed (7 days) or is cancelled in the Dashboard: the notice names the
+PaymentIntent, and ``fetch_payment`` finds its session and reads it like any other.
 """
 
 from __future__ import annotations
@@ -81,6 +88,7 @@ SESSION_EVENTS = frozenset(
         "checkout.session.expired",
     }
 )
+INTENT_EVENTS = frozenset({"payment_intent.canceled"})
 
 
 def minor_units(amount: Decimal, currency: str) -> int:
@@ -192,7 +200,26 @@ class StripeProvider(PaymentProvider):
             provider=self.id, accepted=True, payment_id=data["id"], confirmation_url=data["url"]
         )
 
+    def _session_of_intent(self, intent_id: str) -> tuple[str | None, str]:
+        """The id of the Checkout Session whose PaymentIntent is ``intent_id``: None with the error when Stripe
+        cannot be asked, "" when no session has it (a PaymentIntent Kabinet did not make)."""
+        listing, error = self.call("GET", f"/v1/checkout/sessions?payment_intent={intent_id}&limit=1")
+        if error:
+            return None, error
+        sessions = listing.get("data") if isinstance(listing.get("data"), list) else []
+        first = sessions[0] if sessions and isinstance(sessions[0], dict) else {}
+        return str(first.get("id") or ""), ""
+
     def fetch_payment(self, payment_id: str) -> PaymentState:
+        """The Checkout Session ``payment_id`` (or the session of the PaymentIntent ``pi_…`` a
+        ``payment_intent.*`` event names), read with its PaymentIntent."""
+        if payment_id.startswith("pi_"):
+            session_id, error = self._session_of_intent(payment_id)
+            if session_id is None:
+                return PaymentState(provider=self.id, payment_id=payment_id, found=False, error=error)
+            if not session_id:  # not one of Kabinet's: recorded as nothing (no payment has this id)
+                return PaymentState(provider=self.id, payment_id=payment_id, status=CANCELED)
+            payment_id = session_id
         data, error = self.call("GET", f"/v1/checkout/sessions/{payment_id}?expand[]=payment_intent")
         if error:
             return PaymentState(provider=self.id, payment_id=payment_id, found=False, error=error)
@@ -204,6 +231,10 @@ class StripeProvider(PaymentProvider):
             status = SUCCEEDED
         elif data.get("status") == "expired":
             status = CANCELED
+        elif intent.get("status") == "canceled":
+            # A PaymentIntent once cancelled never takes money, whatever the session still says.
+            status = CANCELED
+            reason = str(intent.get("cancellation_reason") or "")
         elif data.get("status") == "complete" and intent:
             # A two-stage payment: the session is complete while its PaymentIntent holds (or held) the money.
             status = {
@@ -286,10 +317,13 @@ class StripeProvider(PaymentProvider):
         if (
             not isinstance(event, dict)
             or event.get("object") != "event"
-            or event.get("type") not in SESSION_EVENTS
+            or event.get("type") not in SESSION_EVENTS | INTENT_EVENTS
         ):
             return None
-        session = (event.get("data") or {}).get("object") or {}
-        if not session.get("id"):
+        data = event.get("data") if isinstance(event.get("data"), dict) else {}
+        obj = data.get("object") if isinstance(data.get("object"), dict) else {}
+        expected = "payment_intent" if event["type"] in INTENT_EVENTS else "checkout.session"
+        if not obj.get("id") or obj.get("object", expected) != expected:
             return None
-        return PaymentNotification(provider=self.id, payment_id=str(session["id"]), event=str(event["type"]))
+        # A PaymentIntent's id (pi_…) is resolved to its session by ``fetch_payment``, which re-reads it.
+        return PaymentNotification(provider=self.id, payment_id=str(obj["id"]), event=str(event["type"]))
