@@ -39,7 +39,7 @@ from kabinet.bookings.selectors import (
     upcoming_count,
 )
 from kabinet.bookings.slots import nearest
-from kabinet.bookings.zones import differs, zone_name
+from kabinet.bookings.zones import differs, zone_label, zone_name
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import in_every_language, translations
 from kabinet.core.registry import object_url
@@ -79,9 +79,9 @@ def _when(booking: Booking | Event) -> dict[str, str]:
     )
 
     def written() -> str:
-        text = f"{formats.date_format(local, 'DATETIME_FORMAT')} ({branch.time_zone})"
+        text = f"{formats.date_format(local, 'DATETIME_FORMAT')} ({zone_label(branch.time_zone)})"
         if theirs is not None:
-            text += f" = {formats.date_format(theirs, 'DATETIME_FORMAT')} ({own})"
+            text += f" = {formats.date_format(theirs, 'DATETIME_FORMAT')} ({zone_label(own)})"
         return text
 
     return in_every_language(written)

@@ -210,6 +210,12 @@ def test_public_page_budget_does_not_grow_with_data(world, offer, name):
 
 # --- the client's own time zone --------------------------------------------------------------------------------
 
+ZONE_WORDS = {
+    "en": ("Moscow time", "Warsaw time"),
+    "ru": ("время: Москва", "время: Варшава"),
+    "pl": ("czas: Moskwa", "czas: Warszawa"),
+}
+
 
 def test_a_client_in_another_zone_sees_the_branchs_time_and_his_own(world, offer):
     """The branch is in Warsaw, the client's browser in Moscow (two or three hours ahead): every page names both
@@ -218,19 +224,24 @@ def test_a_client_in_another_zone_sees_the_branchs_time_and_his_own(world, offer
     client.cookies["kabinet_tz"] = "Europe%2FMoscow"  # as zone.js writes it
     slots_url = reverse("bookings:slots", args=[offer["service"].public_id])
     slots = client.get(slots_url)
-    assert slots.context["client_zone"] == "Europe/Moscow" and "(Europe/Moscow)" in slots.content.decode()
+    assert slots.context["client_zone"] == "Europe/Moscow"
+    moscow, warsaw = ZONE_WORDS[slots.wsgi_request.LANGUAGE_CODE]
+    assert f"({moscow})" in slots.content.decode()
     confirm_url = first_slot_link(slots.content.decode())
     page = client.get(confirm_url)
-    assert "Europe/Moscow" in page.content.decode()
+    assert moscow in page.content.decode()
     client.post(confirm_url.split("?")[0], page.context["form"].data.dict())
     booking = Booking.objects.get(contact=world.user(Role.COLLEAGUE).contact)
     assert booking.client_time_zone == "Europe/Moscow"
     detail = client.get(reverse("bookings:detail", args=[booking.public_id])).content.decode()
-    assert "Europe/Warsaw" in detail and "(Europe/Moscow)" in detail
+    assert f"({warsaw})" in detail and f"({moscow})" in detail
     from kabinet.crm.models import TimelineEntry
 
-    when = TimelineEntry.objects.filter(event="booking.created").latest("id").data["when"]["en"]
-    assert "(Europe/Warsaw)" in when and "(Europe/Moscow)" in when
+    # Zones in words in every language (Babel's city names), never the IANA names.
+    when = TimelineEntry.objects.filter(event="booking.created").latest("id").data["when"]
+    for language, (moscow, warsaw) in ZONE_WORDS.items():
+        assert f"({warsaw})" in when[language] and f"({moscow})" in when[language], when[language]
+        assert "Europe/" not in when[language]
 
 
 @pytest.mark.parametrize("cookie", ["Mars%2FBase", "Europe/Warsaw", "x" * 300, ""])
