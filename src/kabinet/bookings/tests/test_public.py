@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kabinet.bookings.models import Booking
-from kabinet.core.models import AuditEntry
 from kabinet.bookings.tests.test_portal import count, first_slot_link, grow
+from kabinet.core.models import AuditEntry
 from kabinet.crm.models import Contact, ContactPhone
 from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role

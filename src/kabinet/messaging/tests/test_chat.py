@@ -16,7 +16,8 @@ from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
 
 pytestmark = pytest.mark.django_db
-PAGE_BUDGET = 16  # staff pages: the staff menu (a permission query); the client card: emails, phones, role, bookings
+# Staff pages: the staff menu (a permission query); the client card: emails, phones, role, bookings.
+PAGE_BUDGET = 16
 
 
 def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
