@@ -20,17 +20,29 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.bookings.models import ACTIVE_STATUSES, Booking, CalendarFeed, Event, Seat, Service, Specialist
+from kabinet.billing import actions as billing_actions
+from kabinet.billing.models import Invoice
+from kabinet.bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    CalendarFeed,
+    Event,
+    Seat,
+    Service,
+    Specialist,
+)
 from kabinet.bookings.selectors import (
     contact_with_verified_phone,
     free_slots_for,
+    held_for_payment,
     specialists_of,
     upcoming_count,
 )
 from kabinet.bookings.slots import nearest
-from kabinet.bookings.zones import differs, zone_name
+from kabinet.bookings.zones import differs, zone_label, zone_name
 from kabinet.core.audit import record_audit
 from kabinet.core.i18n import in_every_language, translations
+from kabinet.core.registry import object_url
 from kabinet.crm import actions as crm_actions
 from kabinet.crm.models import Company, Contact
 from kabinet.crm.notices import notify_owners
@@ -67,9 +79,9 @@ def _when(booking: Booking | Event) -> dict[str, str]:
     )
 
     def written() -> str:
-        text = f"{formats.date_format(local, 'DATETIME_FORMAT')} ({branch.time_zone})"
+        text = f"{formats.date_format(local, 'DATETIME_FORMAT')} ({zone_label(branch.time_zone)})"
         if theirs is not None:
-            text += f" = {formats.date_format(theirs, 'DATETIME_FORMAT')} ({own})"
+            text += f" = {formats.date_format(theirs, 'DATETIME_FORMAT')} ({zone_label(own)})"
         return text
 
     return in_every_language(written)
@@ -182,6 +194,8 @@ def book(
     )
     if chosen is None:
         raise SlotTaken(nearest(free, starts_at))
+    # A client books a prepaid service into a hold: the time is his (and nobody else's) while he pays.
+    prepaid = not staff and service.prepayment_required and service.price > 0
     booking = Booking(
         branch=service.branch,
         service=service,
@@ -197,6 +211,10 @@ def book(
         currency=service.currency,
         comment=comment,
         client_time_zone=zone_name(client_time_zone),
+        status=Booking.Status.AWAITING_PAYMENT if prepaid else Booking.Status.CONFIRMED,
+        payment_due_at=now + datetime.timedelta(minutes=service.branch.payment_hold_minutes)
+        if prepaid
+        else None,
     )
     try:
         with (
@@ -205,6 +223,9 @@ def book(
             booking.save()
     except IntegrityError as exc:
         raise SlotTaken(nearest([s for s in free if s != starts_at], starts_at)) from exc
+    if prepaid:
+        booking.invoice = _prepayment_invoice(actor=actor, booking=booking)
+        booking.save(update_fields=["invoice", "updated_at"])
     _record(event="booking.created", actor=actor, booking=booking, tell=staff)
     record_audit(event="booking.created", actor=actor, target=booking, service=service.pk)
     return booking
@@ -251,6 +272,107 @@ def book_as_visitor(
     return booking
 
 
+def _prepayment_invoice(*, actor: Any, booking: Booking) -> Invoice:
+    """The invoice for a held booking's price, in full (no partial payments: the part would hold nothing)."""
+    invoice = billing_actions.issue_invoice(
+        actor=actor,
+        company=booking.company,
+        contact=booking.contact,
+        amount=booking.price,
+        currency=booking.currency,
+        due_date=booking.payment_due_at.astimezone(booking.branch.zone).date(),
+    )
+    return billing_actions.update_invoice(
+        actor=actor, invoice=invoice, partial_payment=Invoice.PartialPayment.FORBID
+    )
+
+
+def pay_url(booking: Booking) -> str:
+    """Where the client pays a held booking: the payments app's pay page, else the invoice page."""
+    if booking.invoice is None:
+        return ""
+    return object_url("billing.invoice.pay", booking.invoice.public_id) or reverse(
+        "billing:invoice", args=[booking.invoice.public_id]
+    )
+
+
+@transaction.atomic
+def confirm_paid_booking(*, actor: Any, invoice: Invoice) -> Booking | None:
+    """The prepayment ``invoice`` is paid: its held booking becomes confirmed and the client is told. Runs in
+    the payment's transaction (``BookingsConfig`` listens for the invoice's status change). A hold already
+    released (paid too late) stays cancelled: the payment is then refunded by staff."""
+    if invoice.status != Invoice.Status.PAID:
+        return None
+    booking = held_for_payment(invoice_id=invoice.pk)
+    if booking is None:
+        return None
+    booking.status = Booking.Status.CONFIRMED
+    booking.payment_due_at = None
+    booking.save(update_fields=["status", "payment_due_at", "updated_at"])
+    _record(event="booking.confirmed", actor=actor, booking=booking, tell=False)
+    notify_owners(
+        actor=None,  # the payer is told too: the booking is now his for sure
+        event="booking.confirmed",
+        company_id=booking.company_id,
+        contact_id=booking.contact_id,
+        url=reverse("bookings:detail", args=[booking.public_id]),
+        subject_public_id=booking.public_id,
+        params=_booking_params(booking),
+    )
+    record_audit(event="booking.confirmed", actor=actor, target=booking, invoice=invoice.number)
+    return booking
+
+
+def release_expired_holds(*, now: datetime.datetime) -> int:
+    """Cancel the bookings whose prepayment did not arrive in time and void their invoices: the time frees.
+    Each in its own transaction under a row lock (re-checked there); the periodic job calls it every minute."""
+    due = Booking.objects.filter(status=Booking.Status.AWAITING_PAYMENT, payment_due_at__lte=now).values_list(
+        "pk", flat=True
+    )[:500]
+    return sum(_release(pk=pk, now=now) for pk in list(due))
+
+
+@transaction.atomic
+def _release(*, pk: int, now: datetime.datetime) -> int:
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("branch", "service", "specialist", "contact", "company", "invoice")
+        .filter(pk=pk, status=Booking.Status.AWAITING_PAYMENT, payment_due_at__lte=now)
+        .first()
+    )
+    if booking is None:
+        return 0
+    invoice = booking.invoice
+    if invoice is not None and invoice.status == Invoice.Status.PAID:
+        confirm_paid_booking(actor=None, invoice=invoice)  # paid, but the news had not reached us
+        return 0
+    _cancel_hold(actor=None, booking=booking, now=now, reason="payment_timeout")
+    notify_owners(
+        actor=None,
+        event="booking.expired",
+        company_id=booking.company_id,
+        contact_id=booking.contact_id,
+        url=reverse("bookings:detail", args=[booking.public_id]),
+        subject_public_id=booking.public_id,
+        params=_booking_params(booking),
+    )
+    return 1
+
+
+def _cancel_hold(*, actor: Any, booking: Booking, now: datetime.datetime, reason: str) -> None:
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = now
+    booking.cancel_reason = reason
+    booking.payment_due_at = None
+    booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "payment_due_at", "updated_at"])
+    invoice = booking.invoice
+    if invoice is not None and invoice.paid_amount == 0 and invoice.status != Invoice.Status.CANCELLED:
+        billing_actions.void_invoice(actor=actor, invoice=invoice)
+    event = "booking.expired" if reason == "payment_timeout" else "booking.cancelled"
+    _record(event=event, actor=actor, booking=booking, tell=False)
+    record_audit(event=event, actor=actor, target=booking, reason=reason)
+
+
 def _check_deadline(*, actor: Any, booking: Booking, now: datetime.datetime, what: str) -> None:
     if booking.status != Booking.Status.CONFIRMED:
         # A cancelled booking stays cancelled: its id never comes back to life (Cal.com #29407).
@@ -288,6 +410,10 @@ def cancel_booking(*, actor: Any, booking: Booking, now: datetime.datetime | Non
     """Cancel one booking (the client within the deadline, staff at any time; staff's cancel tells the client)."""
     now = now or timezone.now()
     booking = _locked(booking)
+    if booking.status == Booking.Status.AWAITING_PAYMENT:
+        # Not paid yet: giving the time back is always allowed (and voids the invoice).
+        _cancel_hold(actor=actor, booking=booking, now=now, reason="cancelled_unpaid")
+        return booking
     _check_deadline(actor=actor, booking=booking, now=now, what="cancel")
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = now
@@ -364,7 +490,7 @@ def reschedule_booking(
 def mark_attendance(*, actor: Any, booking: Booking, attended: bool) -> Booking:
     """Staff mark a past booking attended or a no-show."""
     booking = _locked(booking)
-    if booking.status == Booking.Status.CANCELLED:
+    if booking.status in (Booking.Status.CANCELLED, Booking.Status.AWAITING_PAYMENT):
         raise BookingRefused(_("This booking is no longer active."), code="inactive")
     booking.status = Booking.Status.ATTENDED if attended else Booking.Status.NO_SHOW
     booking.save(update_fields=["status", "updated_at"])

@@ -18,3 +18,6 @@ class BookingsConfig(AppConfig):
         from kabinet.bookings import personal_data
 
         personal_data.register()
+        from kabinet.bookings import prepayment
+
+        prepayment.connect()

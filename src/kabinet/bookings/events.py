@@ -10,6 +10,10 @@ TIMELINE = {
     "booking.created": _("Booked: %(service)s with %(specialist)s on %(when)s"),
     "booking.rescheduled": _("Booking %(service)s moved from %(previous)s to %(when)s"),
     "booking.cancelled": _("Booking %(service)s on %(when)s was cancelled"),
+    "booking.confirmed": _("Prepayment received: %(service)s with %(specialist)s on %(when)s is confirmed"),
+    "booking.expired": _(
+        "Booking %(service)s on %(when)s was cancelled: the prepayment did not arrive in time"
+    ),
     "booking.attended": _("Visit %(service)s on %(when)s took place"),
     "booking.no_show": _("Missed visit: %(service)s on %(when)s"),
     "event.registered": _("Registered for “%(title)s” on %(when)s"),
@@ -48,6 +52,22 @@ NOTICES = (
         order=63,
     ),
     EventKind(
+        code="booking.confirmed",
+        label=_("Prepaid booking confirmed"),
+        sentence=_("Payment received, you are booked: %(service)s with %(specialist)s on %(when)s"),
+        defaults=frozenset({"email"}),
+        order=65,
+    ),
+    EventKind(
+        code="booking.expired",
+        label=_("Unpaid booking released"),
+        sentence=_(
+            "The prepayment did not arrive in time: the booking %(service)s on %(when)s was cancelled"
+        ),
+        defaults=frozenset({"email"}),
+        order=66,
+    ),
+    EventKind(
         code="event.promoted",
         label=_("A seat freed up for you"),
         sentence=_("A seat freed up: you are registered for “%(title)s” on %(when)s"),
@@ -61,6 +81,8 @@ WEBHOOKS = {
     "booking.created": "booking.created",
     "booking.rescheduled": "booking.rescheduled",
     "booking.cancelled": "booking.cancelled",
+    "booking.expired": "booking.cancelled",
+    "booking.confirmed": "booking.confirmed",
     "booking.attended": "booking.attended",
     "booking.no_show": "booking.no_show",
 }

@@ -11,6 +11,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,12 @@ class Branch(PublicModel, ExternalRecord):
         _("upcoming bookings per client at most"), default=3, help_text=_("0: no limit.")
     )
     slot_step_minutes = models.PositiveIntegerField(_("slot step, minutes"), default=15)
+    payment_hold_minutes = models.PositiveIntegerField(
+        _("hold a prepaid slot while the client pays, minutes"),
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text=_("A service with prepayment keeps the time this long; unpaid by then, the time frees."),
+    )
     public_booking = models.BooleanField(
         _("public booking page"),
         default=False,
@@ -278,6 +285,7 @@ class Booking(PublicModel, ExternalRecord):
 
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("confirmed")
+        AWAITING_PAYMENT = "awaiting_payment", _("awaiting payment")
         CANCELLED = "cancelled", _("cancelled")
         ATTENDED = "attended", _("attended")
         NO_SHOW = "no_show", _("did not come")
@@ -318,6 +326,17 @@ class Booking(PublicModel, ExternalRecord):
         validators=[validate_time_zone],
         help_text=_("The zone of the client's device when he booked; empty: the branch's."),
     )
+    # Prepayment: the invoice for the price, and until when the time is held while it is unpaid.
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+        verbose_name=_("prepayment invoice"),
+    )
+    payment_due_at = models.DateTimeField(_("held for payment until"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     reminded_24h_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminded_2h_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -352,6 +371,9 @@ class Booking(PublicModel, ExternalRecord):
 
 
 ACTIVE_STATUSES = (Booking.Status.CONFIRMED,)
+# What keeps a specialist's time: a confirmed booking, and one held while the client pays its prepayment
+# (the database's no-overlap guard uses the same pair: migration 0006).
+OCCUPYING_STATUSES = (Booking.Status.CONFIRMED, Booking.Status.AWAITING_PAYMENT)
 
 
 class Event(PublicModel, ExternalRecord):

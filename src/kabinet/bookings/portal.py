@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.bookings.models import ACTIVE_STATUSES
+from kabinet.bookings.models import OCCUPYING_STATUSES
 from kabinet.bookings.selectors import bookings_visible_to
 from kabinet.core.registry import (
     DashboardCard,
@@ -31,7 +31,7 @@ def upcoming_card(request: HttpRequest) -> dict[str, Any] | None:
         return None
     rows = list(
         bookings_visible_to(request.viewer)
-        .filter(status__in=ACTIVE_STATUSES, ends_at__gt=timezone.now())
+        .filter(status__in=OCCUPYING_STATUSES, ends_at__gt=timezone.now())
         .select_related("service", "specialist", "branch")
         .order_by("starts_at", "id")[:CARD_BOOKINGS]
     )

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from kabinet.bookings.models import (
-    ACTIVE_STATUSES,
+    OCCUPYING_STATUSES,
     BlockedPeriod,
     Booking,
     Branch,
@@ -38,7 +38,9 @@ def bookings_visible_to(viewer: Viewer) -> QuerySet[Booking]:
 def booking_for_viewer(viewer: Viewer, public_id: str) -> Booking:
     """One booking by public id with its service, specialist and branch, or ``Booking.DoesNotExist``."""
     return (
-        bookings_visible_to(viewer).select_related("service", "specialist", "branch").get(public_id=public_id)
+        bookings_visible_to(viewer)
+        .select_related("service", "specialist", "branch", "invoice")
+        .get(public_id=public_id)
     )
 
 
@@ -66,11 +68,13 @@ def service_for_viewer(viewer: Viewer, public_id: str) -> Service:
 
 def services_for_visitors() -> QuerySet[Service]:
     """Services on the public booking page: bookable online, switched on for the page, in an active branch whose
-    public page is on. The same offer for everybody, signed in or not."""
+    public page is on. The same offer for everybody, signed in or not. A service with a prepayment is booked in
+    the cabinet only (paying needs the client's own invoice page)."""
     return Service.objects.filter(
         active=True,
         online_bookable=True,
         public_booking=True,
+        prepayment_required=False,
         branch__active=True,
         branch__public_booking=True,
     )
@@ -171,7 +175,7 @@ def schedules_for(
         .values_list("specialist_id", "starts_at", "ends_at")
     )
     bookings = Booking.objects.filter(
-        specialist_id__in=ids, status__in=ACTIVE_STATUSES, held_from__lt=until, held_until__gt=since
+        specialist_id__in=ids, status__in=OCCUPYING_STATUSES, held_from__lt=until, held_until__gt=since
     )
     if exclude_booking is not None:
         bookings = bookings.exclude(pk=exclude_booking)
@@ -258,8 +262,18 @@ def contact_with_verified_phone(phone: str) -> Any:
 
 def upcoming_count(contact_id: int, *, now: datetime.datetime) -> int:
     return Booking.objects.filter(
-        contact_id=contact_id, status__in=ACTIVE_STATUSES, starts_at__gt=now
+        contact_id=contact_id, status__in=OCCUPYING_STATUSES, starts_at__gt=now
     ).count()
+
+
+def held_for_payment(*, invoice_id: int) -> Booking | None:
+    """The booking waiting for the prepayment ``invoice_id`` pays, locked (the payment's own transaction)."""
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("branch", "service", "specialist", "contact", "company")
+        .filter(invoice_id=invoice_id, status=Booking.Status.AWAITING_PAYMENT)
+        .first()
+    )
 
 
 def bookings_for_staff(user: Any) -> QuerySet[Booking]:

@@ -1,4 +1,4 @@
-"""Booking jobs: the reminders 24 h and 2 h before, every five minutes."""
+"""Booking jobs: the reminders 24 h and 2 h before, every five minutes; unpaid holds released every minute."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kabinet.bookings.actions import send_due_reminders
+from kabinet.bookings.actions import release_expired_holds, send_due_reminders
 
 
 @db_periodic_task(crontab(minute="*/5"))
 def remind_bookings() -> int:
     return send_due_reminders(now=timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def release_payment_holds() -> int:
+    return release_expired_holds(now=timezone.now())

@@ -28,5 +28,6 @@ urlpatterns = [
     path("book/<pid:service_id>/", public_views.slots, name="public_slots"),
     path("book/<pid:service_id>/confirm/", public_views.confirm, name="public_confirm"),
     path("staff/bookings/", staff_views.day, name="staff_day"),
+    path("staff/bookings/week/", staff_views.week, name="staff_week"),
     path("staff/bookings/<pid:public_id>/<str:action>/", staff_views.act, name="staff_act"),
 ]

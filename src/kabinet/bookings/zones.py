@@ -10,6 +10,11 @@ import zoneinfo
 from typing import Any
 from urllib.parse import unquote
 
+from babel.core import UnknownLocaleError
+from babel.dates import get_timezone, get_timezone_location
+from django.utils import translation
+from django.utils.translation import gettext
+
 ZONE_COOKIE = "kabinet_tz"
 
 
@@ -45,3 +50,20 @@ def zone_context(request: Any, branch: Any) -> dict[str, str]:
     """``client_zone`` for a page: the visitor's zone when it differs from the branch's, else empty."""
     name = client_zone(request)
     return {"client_zone": name if differs(name, branch.time_zone) else ""}
+
+
+@functools.lru_cache(maxsize=512)
+def _city(name: str, language: str) -> str:
+    try:
+        locale = translation.to_locale(language or "en")
+        return get_timezone_location(get_timezone(name), locale=locale, return_city=True)
+    except (LookupError, UnknownLocaleError, ValueError):
+        return name
+
+
+def zone_label(name: str) -> str:
+    """The zone in words in the active language, after its city as CLDR (Babel) names it: "Moscow time",
+    "время: Москва", "czas: Warszawa" — for every zone, not a table of our own; an unknown name as it is."""
+    if not name:
+        return ""
+    return gettext("%(city)s time") % {"city": _city(name, translation.get_language() or "en")}

@@ -11,11 +11,13 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.accounts.models import User
 from kabinet.billing.models import Invoice
+from kabinet.bookings.models import OCCUPYING_STATUSES, Booking
 from kabinet.core.pagination import page_of
 from kabinet.crm.models import Company, Contact, Membership, Order
 from kabinet.documents.models import Document
@@ -289,11 +291,26 @@ def staff_assign(request: HttpRequest, public_id: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("messaging:staff_conversation", args=[conversation.public_id]))
 
 
+def _card_bookings(scope: dict) -> dict:
+    """The client's next bookings (held ones too) and his latest past or cancelled ones: a query each."""
+    now = timezone.now()
+    rows = Booking.objects.filter(**scope).select_related("service", "specialist", "branch")
+    return {
+        "upcoming_bookings": list(
+            rows.filter(status__in=OCCUPYING_STATUSES, ends_at__gt=now).order_by("starts_at", "id")[
+                :CARD_ROWS
+            ]
+        ),
+        "recent_bookings": list(rows.filter(starts_at__lte=now).order_by("-starts_at", "-id")[:CARD_ROWS]),
+    }
+
+
 @staff_required(CAN_READ)
 @require_GET
 def staff_client_card(request: HttpRequest, public_id: str) -> HttpResponse:
     """The client's card beside the conversation: his emails and phones, his company and role there, his latest
-    orders, tickets, documents and invoices, and links to all of them and to his history in the back office."""
+    orders, tickets, documents and invoices, his upcoming and recent bookings, and links to all of them and to his
+    history in the back office."""
     conversation = _staff_conversation(request, public_id)
     scope = {"company_id": conversation.company_id, "contact_id": conversation.contact_id}
     if conversation.company_id is None:
@@ -314,6 +331,7 @@ def staff_client_card(request: HttpRequest, public_id: str) -> HttpResponse:
         (gettext_lazy("Invoices"), reverse("admin:billing_invoice_changelist") + by_contact),
         (gettext_lazy("Documents"), reverse("admin:documents_document_changelist") + by_contact),
         (gettext_lazy("Tickets"), reverse("admin:tickets_ticket_changelist") + by_contact),
+        (gettext_lazy("Bookings"), reverse("admin:bookings_booking_changelist") + by_contact),
         (gettext_lazy("History"), reverse("admin:crm_timelineentry_changelist") + by_contact),
         (gettext_lazy("Client card"), reverse("admin:crm_contact_change", args=[contact.pk])),
     ]
@@ -326,6 +344,7 @@ def staff_client_card(request: HttpRequest, public_id: str) -> HttpResponse:
         "tickets": Ticket.objects.filter(**scope).select_related("stage")[:CARD_ROWS],
         "documents": Document.objects.filter(**scope).exclude(status=Document.Status.DRAFT)[:CARD_ROWS],
         "invoices": Invoice.objects.filter(**scope)[:CARD_ROWS],
+        **_card_bookings(scope),
     }
     return render(request, "messaging/partials/client_card.html", context)
 

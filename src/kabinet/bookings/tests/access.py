@@ -216,6 +216,19 @@ ROUTES = [
         expect={**STAFF_ONLY, Role.STAFF: 200},
     ),
     RouteCase(
+        url_name="bookings:staff_week",
+        url=lambda w: reverse("bookings:staff_week"),
+        setup=_setup,
+        expect=STAFF_ONLY,
+    ),
+    RouteCase(
+        url_name="bookings:staff_week",
+        label="bookings:staff_week (with the permission)",
+        url=lambda w: reverse("bookings:staff_week"),
+        setup=_staff_may,
+        expect={**STAFF_ONLY, Role.STAFF: 200},
+    ),
+    RouteCase(
         url_name="bookings:staff_act",
         method="post",
         url=lambda w: reverse("bookings:staff_act", args=[_b(w), "attended"]),

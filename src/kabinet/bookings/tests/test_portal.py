@@ -146,6 +146,48 @@ def test_staff_day_view_marks_attendance(world, offer):
     assert client.get(reverse("bookings:staff_day"), {"date": "garbage"}).status_code == 200
 
 
+def test_staff_week_calendar_places_bookings_by_day_and_hour(world, offer):
+    staff = world.user(Role.STAFF)
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="bookings", codename="change_booking")
+    )
+    client = world.client_for(Role.STAFF)
+    booking, zone = offer["booking"], offer["branch"].zone
+    local = booking.starts_at.astimezone(zone)
+    url = reverse("bookings:staff_week")
+    page = client.get(url, {"branch": offer["branch"].public_id, "week": local.date().isoformat()})
+    monday = page.context["monday"]
+    assert monday.weekday() == 0 and monday <= local.date() < page.context["next"]
+    column = (local.date() - monday).days
+    row = next(r for r in page.context["grid"] if r["hour"].hour == local.hour)
+    assert booking in row["cells"][column]
+    html = page.content.decode()
+    assert 'class="week-grid"' in html and 'class="week-list"' in html and "OWNER-SVC" in html
+    # One specialist only; another week is empty; a bad week or specialist is the current week, everyone.
+    other = f.working_specialist(branch=offer["branch"], name="Zoe")
+    page = client.get(url, {"week": local.date().isoformat(), "specialist": other.public_id})
+    assert page.context["specialist"] == other and not any(d["bookings"] for d in page.context["days"])
+    later = client.get(url, {"week": page.context["next"].isoformat()})
+    assert not any(d["bookings"] for d in later.context["days"])
+    bad = client.get(url, {"week": "2026-99-99", "specialist": "nobody", "branch": "x" * 300})
+    assert bad.status_code == 200 and bad.context["specialist"] is None
+
+
+def test_staff_week_calendar_budget_does_not_grow_with_data(world, offer):
+    staff = world.user(Role.STAFF)
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="bookings", codename="change_booking")
+    )
+    client = world.client_for(Role.STAFF)
+    week = offer["booking"].starts_at.astimezone(offer["branch"].zone).date().isoformat()
+    url = reverse("bookings:staff_week") + f"?branch={offer['branch'].public_id}&week={week}"
+    grow(world, 2)
+    small = count(client, url)
+    grow(world, 15)
+    large = count(client, url)
+    assert small == large <= 9, f"{small} queries on a small world, {large} on a large one"
+
+
 def test_back_office_books_through_the_action(world, offer, client):
     boss = f.UserFactory(is_staff=True, is_superuser=True)
     client.force_login(boss)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from kabinet.bookings.models import Booking
 from kabinet.bookings.tests.test_portal import count, first_slot_link, grow
+from kabinet.core.models import AuditEntry
 from kabinet.crm.models import Contact, ContactPhone
 from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
@@ -56,6 +57,8 @@ def code_of(sms_outbox) -> str:
 
 
 def test_a_new_visitor_books_with_the_code_and_becomes_a_contact(offer, sms_outbox):
+    offer["branch"].cancel_deadline_hours = 0  # whatever the hour the test runs, he may still cancel
+    offer["branch"].save(update_fields=["cancel_deadline_hours"])
     visitor = Client()
     contacts = Contact.objects.count()
     response, start = ask_for_code(visitor, offer)
@@ -100,7 +103,42 @@ def test_a_known_verified_phone_books_for_its_contact(world, offer, sms_outbox):
     booking = Booking.objects.get(public_id=done["Location"].rstrip("/").rsplit("/", 1)[1])
     assert booking.contact == owner and Contact.objects.count() == contacts
     page = visitor.get(done["Location"]).content.decode()
-    assert reverse("bookings:detail", args=[booking.public_id]) in page  # the way into the cabinet
+    assert reverse("bookings:list") in page  # the code signed him in: the way into the cabinet
+
+
+def test_the_verified_code_signs_the_visitor_in_with_a_new_session(world, offer, sms_outbox):
+    owner = world.user(Role.OWNER)
+    ContactPhone.objects.create(
+        contact=owner.contact, phone=PHONE, is_primary=True, verified_at="2026-01-01T00:00Z"
+    )
+    visitor = Client()
+    ask_for_code(visitor, offer)
+    before = visitor.session.session_key
+    assert "_auth_user_id" not in visitor.session
+    done = visitor.post(reverse("bookings:public_verify"), {"code": code_of(sms_outbox)})
+    assert visitor.session.session_key != before  # rotated: a session id seen before signing in is worthless
+    assert visitor.session["_auth_user_id"] == str(owner.pk)
+    assert AuditEntry.objects.filter(event="auth.login", actor=owner).exists()
+    page = visitor.get(done["Location"])  # the session still knows the booking it made
+    assert page.status_code == 200 and page.context["signed_in"]
+    assert visitor.get(reverse("bookings:list")).status_code == 200  # in the cabinet
+
+
+def test_an_account_with_two_factor_is_not_signed_in_silently(world, offer, sms_outbox):
+    from allauth.mfa.models import Authenticator
+
+    owner = world.user(Role.OWNER)
+    Authenticator.objects.create(user=owner, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    ContactPhone.objects.create(
+        contact=owner.contact, phone=PHONE, is_primary=True, verified_at="2026-01-01T00:00Z"
+    )
+    visitor = Client()
+    ask_for_code(visitor, offer)
+    done = visitor.post(reverse("bookings:public_verify"), {"code": code_of(sms_outbox)})
+    assert done.status_code == 302 and "_auth_user_id" not in visitor.session
+    public_id = done["Location"].rstrip("/").rsplit("/", 1)[1]
+    page = visitor.get(done["Location"]).content.decode()
+    assert reverse("bookings:detail", args=[public_id]) in page  # he signs in the normal way
 
 
 def test_an_unverified_phone_matches_nobody(world, offer, sms_outbox):
@@ -210,6 +248,12 @@ def test_public_page_budget_does_not_grow_with_data(world, offer, name):
 
 # --- the client's own time zone --------------------------------------------------------------------------------
 
+ZONE_WORDS = {
+    "en": ("Moscow time", "Warsaw time"),
+    "ru": ("время: Москва", "время: Варшава"),
+    "pl": ("czas: Moskwa", "czas: Warszawa"),
+}
+
 
 def test_a_client_in_another_zone_sees_the_branchs_time_and_his_own(world, offer):
     """The branch is in Warsaw, the client's browser in Moscow (two or three hours ahead): every page names both
@@ -218,19 +262,24 @@ def test_a_client_in_another_zone_sees_the_branchs_time_and_his_own(world, offer
     client.cookies["kabinet_tz"] = "Europe%2FMoscow"  # as zone.js writes it
     slots_url = reverse("bookings:slots", args=[offer["service"].public_id])
     slots = client.get(slots_url)
-    assert slots.context["client_zone"] == "Europe/Moscow" and "(Europe/Moscow)" in slots.content.decode()
+    assert slots.context["client_zone"] == "Europe/Moscow"
+    moscow, warsaw = ZONE_WORDS[slots.wsgi_request.LANGUAGE_CODE]
+    assert f"({moscow})" in slots.content.decode()
     confirm_url = first_slot_link(slots.content.decode())
     page = client.get(confirm_url)
-    assert "Europe/Moscow" in page.content.decode()
+    assert moscow in page.content.decode()
     client.post(confirm_url.split("?")[0], page.context["form"].data.dict())
     booking = Booking.objects.get(contact=world.user(Role.COLLEAGUE).contact)
     assert booking.client_time_zone == "Europe/Moscow"
     detail = client.get(reverse("bookings:detail", args=[booking.public_id])).content.decode()
-    assert "Europe/Warsaw" in detail and "(Europe/Moscow)" in detail
+    assert f"({warsaw})" in detail and f"({moscow})" in detail
     from kabinet.crm.models import TimelineEntry
 
-    when = TimelineEntry.objects.filter(event="booking.created").latest("id").data["when"]["en"]
-    assert "(Europe/Warsaw)" in when and "(Europe/Moscow)" in when
+    # Zones in words in every language (Babel's city names), never the IANA names.
+    when = TimelineEntry.objects.filter(event="booking.created").latest("id").data["when"]
+    for language, (moscow, warsaw) in ZONE_WORDS.items():
+        assert f"({warsaw})" in when[language] and f"({moscow})" in when[language], when[language]
+        assert "Europe/" not in when[language]
 
 
 @pytest.mark.parametrize("cookie", ["Mars%2FBase", "Europe/Warsaw", "x" * 300, ""])
@@ -248,7 +297,11 @@ def test_a_visitor_in_another_zone_keeps_his_zone_on_the_booking(offer, sms_outb
     done = visitor.post(reverse("bookings:public_verify"), {"code": code_of(sms_outbox)})
     booking = Booking.objects.get(public_id=done["Location"].rstrip("/").rsplit("/", 1)[1])
     assert booking.client_time_zone == "Asia/Yekaterinburg"
-    assert "(Asia/Yekaterinburg)" in visitor.get(done["Location"]).content.decode()
+    page = visitor.get(done["Location"])
+    assert "Asia/" not in page.content.decode()
+    assert {"ru": "(время: Екатеринбург)", "en": "(Yekaterinburg time)", "pl": "(czas: Jekaterynburg)"}[
+        page.wsgi_request.LANGUAGE_CODE
+    ] in page.content.decode()
 
 
 def test_quiet_hours_follow_the_clients_zone(offer):

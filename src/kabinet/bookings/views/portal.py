@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kabinet.bookings import actions
 from kabinet.bookings.calendar import booking_ics, feed_ics
 from kabinet.bookings.forms import DayForm, SlotForm
-from kabinet.bookings.models import ACTIVE_STATUSES, Booking, Event, Seat, Service, Specialist
+from kabinet.bookings.models import OCCUPYING_STATUSES, Booking, Event, Seat, Service, Specialist
 from kabinet.bookings.selectors import (
     booking_for_viewer,
     bookings_in_feed,
@@ -64,7 +64,7 @@ def bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = bookings_visible_to(request.viewer).select_related("service", "specialist", "branch")
     upcoming = list(
-        visible.filter(status__in=ACTIVE_STATUSES, ends_at__gt=now).order_by("starts_at", "id")[:50]
+        visible.filter(status__in=OCCUPYING_STATUSES, ends_at__gt=now).order_by("starts_at", "id")[:50]
     )
     past = visible.exclude(pk__in=[b.pk for b in upcoming]).order_by("-starts_at", "-id")
     page = page_of(past, PER_PAGE, request.GET.get("page"))
@@ -221,6 +221,14 @@ def confirm(request: HttpRequest, service_id: str) -> HttpResponse:
         except actions.BookingRefused as error:
             form.add_error(None, error.message)
         else:
+            if booking.status == Booking.Status.AWAITING_PAYMENT:
+                # Straight to paying: the time is held for him until ``payment_due_at``.
+                messages.success(
+                    request,
+                    _("The time is held for you for %(minutes)s minutes: pay the prepayment to confirm it.")
+                    % {"minutes": service.branch.payment_hold_minutes},
+                )
+                return HttpResponseRedirect(actions.pay_url(booking))
             messages.success(request, _("Booked. We are looking forward to seeing you."))
             return HttpResponseRedirect(reverse("bookings:detail", args=[booking.public_id]))
     return render(
@@ -254,6 +262,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "booking": booking,
             "branch": booking.branch,
             "can_change": actions.can_change(booking, now=timezone.now()),
+            "pay_url": actions.pay_url(booking) if booking.status == Booking.Status.AWAITING_PAYMENT else "",
             **zone_context(request, booking.branch),
         },
     )

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -239,7 +241,24 @@ def _book(request: HttpRequest, pending: dict[str, Any], service: Service) -> Ht
     mine = [pid for pid in request.session.get(MINE, []) if isinstance(pid, str)][-19:]
     request.session[MINE] = [*mine, booking.public_id]
     messages.success(request, _("Booked. We are looking forward to seeing you."))
+    _sign_in(request, booking)
     return HttpResponseRedirect(reverse("bookings:public_booking", args=[booking.public_id]))
+
+
+def _sign_in(request: HttpRequest, booking: Booking) -> bool:
+    """The code just proved the phone: sign the visitor in to the contact's account, as YCLIENTS does.
+
+    Only a plain client account, active, without two-factor (an account with an authenticator gets the normal
+    sign-in, never a silent one), and only a visitor not signed in already. allauth's public adapter ``login``
+    (Django's ``login``: a new session id, this session's bookings kept) and Kabinet's session policy stamp."""
+    user = booking.contact.user
+    if request.user.is_authenticated or user is None or not user.is_active or user.is_staff:
+        return False
+    if Authenticator.objects.filter(user=user).exists():
+        return False
+    get_adapter(request).login(request, user)
+    record_audit(event="auth.login", actor=user, target=user, request=request, method="public_booking_code")
+    return True
 
 
 def _visitor_booking(request: HttpRequest, public_id: str) -> Booking:
@@ -261,6 +280,7 @@ def booking(request: HttpRequest, public_id: str) -> HttpResponse:
             "branch": item.branch,
             "can_change": actions.can_change(item, now=timezone.now()),
             "has_account": item.contact.user_id is not None,
+            "signed_in": request.user.is_authenticated and request.user.pk == item.contact.user_id,
             **zone_context(request, item.branch),
         },
     )

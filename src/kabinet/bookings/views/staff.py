@@ -1,4 +1,4 @@
-"""The staff's day view of bookings per branch and specialist, with "attended", "no-show" and "cancel"
+"""The staff's day view and week calendar of bookings per branch and specialist, with "attended", "no-show" and "cancel"
 (the client is told of a cancellation). Staff holding ``bookings.change_booking`` get in; clients are told
 nothing exists (404), other staff are refused (403)."""
 
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kabinet.bookings import actions
-from kabinet.bookings.models import Booking, Branch
+from kabinet.bookings.models import Booking, Branch, Specialist
 from kabinet.bookings.selectors import bookings_for_staff
 from kabinet.bookings.slots import wall
 
@@ -74,6 +74,73 @@ def day(request: HttpRequest) -> HttpResponse:
             "previous": date - datetime.timedelta(days=1),
             "next": date + datetime.timedelta(days=1),
             "rows": rows,
+        },
+    )
+
+
+WEEK_HOURS = (8, 20)  # the grid's rows at least; bookings earlier or later widen it
+
+
+@staff_required
+@require_GET
+def week(request: HttpRequest) -> HttpResponse:
+    """A branch's (or one specialist's) bookings of one week, Monday to Sunday (``?branch=&specialist=&week=``,
+    any date of the week): a grid of 7 days × hours where the screen is wide, a list of days on a phone. Three
+    queries whatever the number of bookings (branches, the branch's specialists, the week's bookings)."""
+    branches = list(Branch.objects.filter(active=True).order_by("name", "id"))
+    branch = next(
+        (b for b in branches if b.public_id == request.GET.get("branch")), branches[0] if branches else None
+    )
+    if branch is None:
+        return render(request, "bookings/staff/week.html", {"branches": [], "days": []})
+    zone = branch.zone
+    try:
+        some_day = datetime.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        some_day = timezone.now().astimezone(zone).date()
+    monday = some_day - datetime.timedelta(days=some_day.weekday())
+    dates = [monday + datetime.timedelta(days=n) for n in range(7)]
+    people = list(Specialist.objects.filter(branch=branch, active=True).order_by("order", "name", "id"))
+    specialist = next((p for p in people if p.public_id == request.GET.get("specialist")), None)
+    rows = (
+        bookings_for_staff(request.user)
+        .filter(
+            branch=branch,
+            starts_at__gte=wall(monday, datetime.time(0), zone),
+            starts_at__lt=wall(monday + datetime.timedelta(days=7), datetime.time(0), zone),
+        )
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("service", "specialist", "contact")
+        .order_by("starts_at", "specialist__order", "id")
+    )
+    if specialist is not None:
+        rows = rows.filter(specialist=specialist)
+    by_day: dict[datetime.date, list[Booking]] = {d: [] for d in dates}
+    cells: dict[tuple[datetime.date, int], list[Booking]] = {}
+    first, last = WEEK_HOURS
+    for booking in rows[:1000]:
+        local = booking.starts_at.astimezone(zone)
+        by_day[local.date()].append(booking)
+        cells.setdefault((local.date(), local.hour), []).append(booking)
+        first, last = min(first, local.hour), max(last, local.hour + 1)
+    grid = [
+        {"hour": datetime.time(hour), "cells": [cells.get((d, hour), []) for d in dates]}
+        for hour in range(first, last)
+    ]
+    return render(
+        request,
+        "bookings/staff/week.html",
+        {
+            "branches": branches,
+            "branch": branch,
+            "people": people,
+            "specialist": specialist,
+            "days": [{"date": d, "bookings": by_day[d]} for d in dates],
+            "grid": grid,
+            "monday": monday,
+            "previous": monday - datetime.timedelta(days=7),
+            "next": monday + datetime.timedelta(days=7),
+            "today": timezone.now().astimezone(zone).date(),
         },
     )
 

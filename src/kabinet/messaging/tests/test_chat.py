@@ -16,7 +16,8 @@ from kabinet.testing import factories as f
 from kabinet.testing.matrix import Role
 
 pytestmark = pytest.mark.django_db
-PAGE_BUDGET = 14  # staff pages: the staff menu (a permission query); the client card: emails, phones, role
+# Staff pages: the staff menu (a permission query); the client card: emails, phones, role, bookings.
+PAGE_BUDGET = 16
 
 
 def pdf(name: str = "scan.pdf") -> SimpleUploadedFile:
@@ -266,3 +267,60 @@ def test_download_my_data_holds_my_chat_and_its_attachments_but_no_colleagues_ch
     assert threads[0]["company"] == world.company.name
     _archive, theirs = export(Role.COMPANY_ADMIN)  # the admin of the same company: not his chat
     assert secret not in json.dumps(theirs, ensure_ascii=False)
+
+
+def test_the_client_card_shows_his_bookings_in_a_fixed_number_of_queries(world):
+    """The 360° card: the client's upcoming bookings (a held one too) and his recent ones, never another
+    client's; two queries whatever their number."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from kabinet.bookings.models import Booking
+
+    conversation = world.extra["conversation"]
+    contact, company = conversation.contact, conversation.company
+    branch = f.BranchFactory(name="Salon")
+    service = f.ServiceFactory(branch=branch, name="Massage CARD-SVC")
+    stranger = f.client_user(company=None).contact
+
+    def grow(n):
+        for i in range(n):
+            person = f.working_specialist(branch=branch, services=[service])
+            f.book_for(contact=contact, company=company, service=service, specialist=person, days_ahead=2 + i)
+            f.book_for(contact=stranger, company=None, service=service, specialist=person, at="15:00")
+            past = timezone.now() - datetime.timedelta(days=3 + i)
+            Booking.objects.create(
+                branch=branch,
+                service=service,
+                specialist=person,
+                company=company,
+                contact=contact,
+                starts_at=past,
+                ends_at=past + datetime.timedelta(hours=1),
+                held_from=past,
+                held_until=past + datetime.timedelta(hours=1),
+                status=Booking.Status.ATTENDED,
+            )
+
+    desk = world.client_for(Role.STAFF)
+    url = reverse("messaging:staff_client_card", args=[conversation.public_id])
+
+    def count():
+        desk.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            page = desk.get(url)
+        return len(queries), page
+
+    grow(1)
+    small, page = count()
+    assert len(page.context["upcoming_bookings"]) == 1 and len(page.context["recent_bookings"]) == 1
+    assert "CARD-SVC" in page.content.decode()
+    grow(8)
+    large, page = count()
+    assert small == large <= PAGE_BUDGET, f"{small} queries on a small world, {large} on a large one"
+    upcoming = page.context["upcoming_bookings"]
+    assert len(upcoming) == 5 and all(b.contact_id == contact.pk for b in upcoming)
+    assert upcoming == sorted(upcoming, key=lambda b: b.starts_at)
