@@ -611,3 +611,24 @@ def test_a_429_and_an_expired_token_in_the_middle_of_the_replies_read(stand, htt
         "POST /crm/v3/objects/notes/batch/read",
         "POST /crm/v4/associations/tickets/emails/batch/read",
     ]
+
+
+def test_budget_the_answers_of_a_page_of_tickets_cost_a_fixed_number_of_reads(stand, httpserver):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from kabinet.sync import tickets as ticket_sync
+
+    anna_in_kabinet()
+    connection = connect_tickets(httpserver)
+    anna = stand.add_contact("Анна", email="anna@romashka.test")
+    for n in range(40):  # a realistic page: 40 tickets, each with an agent's answer
+        stand.add_note(stand.add_ticket(f"Заявка {n}", contact=anna), f"Ответ {n}")
+    assert ticket_sync.pull_tickets(fresh(connection), sleep=lambda s: None).status == "ok"
+    context = engine.Context.load(fresh(connection), engine.provider_for(connection))
+    crm_tickets = context.provider.tickets(modified_since=None).tickets
+    replies = ticket_sync.fetch_replies(context, crm_tickets)
+    assert sum(len(r) for r in replies.values()) == 40
+    with CaptureQueriesContext(db) as queries:
+        assert ticket_sync.apply_replies(context, replies) == 0  # read again: nothing new, one query
+    assert len(queries) == 1
