@@ -441,6 +441,9 @@ def test_agents_notes_and_emails_become_staff_replies_once_and_kabinets_own_note
     writeback.deliver(Push.objects.get().pk, sleep=lambda s: None)
     assert Push.objects.get().status == Push.Status.SENT
 
+    stand.add_note(
+        crm_ticket, Push.objects.get().text
+    )  # a second copy: a delivery repeated after a lost answer
     stand.add_email(crm_ticket, "Сбросили пароль, попробуйте снова.")  # an agent's email, no owner mapped
     stand.add_email(crm_ticket, "Спасибо!", direction="INCOMING_EMAIL")  # the client's own mail
     ticket_event(stand, connection, client, django_capture_on_commit_callbacks, crm_ticket)
@@ -497,6 +500,21 @@ def test_a_reply_on_a_ticket_the_portals_filters_keep_out_is_stored_but_not_anno
     assert client.get(reverse("tickets:detail", args=[ticket.public_id])).status_code == 404
 
 
+def synced_client(stand: HubSpotStandIn, httpserver):
+    """Anna's deal brings her contact and company into Kabinet; she has an account on that contact."""
+    connection = connect_tickets(httpserver)
+    [deal, _other] = fill(stand, 2)
+    assert engine.pull(connection, sleep=lambda s: None).status == "ok"
+    contact = Contact.objects.get(first_name="Анна")
+    user = anna_in_kabinet(email="anna-portal@romashka.test")
+    Contact.objects.filter(pk=user.contact.pk).delete()
+    contact.user = user
+    contact.save()
+    crm_ids = (stand.associations[(deal, "contacts")][0][0], stand.associations[(deal, "companies")][0][0])
+    pipeline = PipelineMap.objects.get(connection=connection, crm_id="ticket:0").pipeline
+    return connection, user, contact, Company.objects.get(), crm_ids, pipeline
+
+
 def test_a_ticket_opened_in_kabinet_is_created_in_hubspot_and_its_replies_follow_as_notes(
     stand, httpserver, django_capture_on_commit_callbacks
 ):
@@ -504,22 +522,7 @@ def test_a_ticket_opened_in_kabinet_is_created_in_hubspot_and_its_replies_follow
     from kabinet.tickets import actions as ticket_actions
     from kabinet.tickets.models import Ticket
 
-    connection = connect_tickets(httpserver)
-    [deal, _other] = fill(stand, 2)  # Anna's deal brings her contact and company into Kabinet
-    assert engine.pull(connection, sleep=lambda s: None).status == "ok"
-    contact = Contact.objects.get(first_name="Анна")
-    company = Company.objects.get()
-    anna_crm, romashka_crm = (
-        stand.associations[(deal, "contacts")][0][0],
-        stand.associations[(deal, "companies")][0][0],
-    )
-    user = anna_in_kabinet(email="anna-portal@romashka.test")
-    contact.user = None
-    contact.save()
-    Contact.objects.filter(pk=user.contact.pk).delete()
-    contact.user = user
-    contact.save()
-    pipeline = PipelineMap.objects.get(connection=connection, crm_id="ticket:0").pipeline
+    connection, user, contact, company, (anna_crm, romashka_crm), pipeline = synced_client(stand, httpserver)
 
     with django_capture_on_commit_callbacks(execute=False):  # the job runs later: the reply comes first
         ticket = ticket_actions.create_ticket(
@@ -632,3 +635,33 @@ def test_budget_the_answers_of_a_page_of_tickets_cost_a_fixed_number_of_reads(st
     with CaptureQueriesContext(db) as queries:
         assert ticket_sync.apply_replies(context, replies) == 0  # read again: nothing new, one query
     assert len(queries) == 1
+
+
+def test_a_creation_hubspot_refuses_gives_up_with_its_waiting_replies_an_unmapped_pipeline_stays_a_note(
+    stand, httpserver, django_capture_on_commit_callbacks
+):
+    from kabinet.crm.models import Pipeline
+    from kabinet.testing.factories import PipelineFactory, StageFactory
+    from kabinet.tickets import actions as ticket_actions
+
+    _connection, user, contact, _company, (anna_crm, _romashka), pipeline = synced_client(stand, httpserver)
+    own_stage = StageFactory(
+        pipeline=PipelineFactory(kind=Pipeline.Kind.TICKET, is_default=False), kind="open"
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket = ticket_actions.create_ticket(
+            actor=user, subject="Акт", body="Пришлите акт", company=None, contact=contact, pipeline=pipeline
+        )
+        ticket_actions.add_client_reply(actor=user, ticket=ticket, contact=contact, body="Срочно")
+        other = ticket_actions.create_ticket(  # a pipeline of Kabinet's own: no HubSpot pipeline maps it
+            actor=user, subject="Другое", body="Вопрос", company=None, contact=contact, stage=own_stage
+        )
+    opening, reply, note = Push.objects.order_by("id")
+    stand.refuse_next(404, "resource not found", "OBJECT_NOT_FOUND", path="/crm/v3/objects/tickets")
+    assert writeback.deliver(opening.pk, sleep=lambda s: None) == Push.Status.DEAD
+    assert writeback.deliver(reply.pk, sleep=lambda s: None) == Push.Status.DEAD
+    assert "never reached the CRM" in Push.objects.get(pk=reply.pk).last_error
+    assert Link.objects.get(kind="ticket", object_id=ticket.pk).deleted_in_crm  # later replies stay home
+    assert (note.entity, note.entity_id) == ("contact", anna_crm) and "Другое" in note.text
+    assert writeback.deliver(note.pk, sleep=lambda s: None) == Push.Status.SENT
+    assert not stand.created_tickets and not Link.objects.filter(kind="ticket", object_id=other.pk).exists()
