@@ -26,6 +26,7 @@ The other way, a ticket a client opens in Kabinet whose stage a connection maps 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -241,7 +242,7 @@ def same_text(text: str) -> str:
 
 
 def apply_replies(
-    context: Context, replies: dict[str, list[CrmReply]], *, first_seen: set[str] = frozenset()
+    context: Context, replies: dict[str, list[CrmReply]], *, first_seen: Collection[str] = ()
 ) -> int:
     """Bring the answers not seen yet into their Kabinet tickets; answers how many. Inside the page's
     transaction. A constant number of queries, whatever the page's size, plus the writes of each new one."""
