@@ -6,11 +6,16 @@ its own port by a thread of the demo process. Besides the vendor's API it answer
 ``POST /stand-in/move/<deal id>/<stage id>``: the deal changes stage *in the CRM* and the stand-in posts the
 vendor's event to Kabinet's inbox, exactly as the real CRM would; the client's order follows within seconds.
 HubSpot's stand-in also holds a ticket of Anna's: ``/stand-in/move/<ticket id>/4`` closes it in HubSpot, and
-her ticket page follows. HubSpot's events are signed (``X-HubSpot-Signature-v3``) with the demo's secret.
+her ticket page follows; ``POST /stand-in/reply/<ticket id>`` (the body: the text) is an agent's note on it in
+HubSpot, which appears on her ticket as the support team's answer (emailed to her like any). The tickets she
+opens in the portal start in the pipeline mirrored from HubSpot, so they are created in the stand-in too;
+``GET /stand-in/tickets`` lists its tickets with their notes. HubSpot's events are signed
+(``X-HubSpot-Signature-v3``) with the demo's secret.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -103,6 +108,15 @@ class StandInApp:
         request = Request(environ)
         if request.path.startswith("/stand-in/move/") and request.method == "POST":
             response = self.move(*request.path.removeprefix("/stand-in/move/").strip("/").split("/")[:2])
+        elif (
+            self.kind == "hubspot"
+            and request.path.startswith("/stand-in/reply/")
+            and request.method == "POST"
+        ):
+            ticket_id = request.path.removeprefix("/stand-in/reply/").strip("/")
+            response = self.reply_hubspot(ticket_id, request.get_data(as_text=True).strip())
+        elif self.kind == "hubspot" and request.path == "/stand-in/tickets":
+            response = self.hubspot_tickets()
         elif request.path.startswith("/oauth"):
             response = self.stand.token_handler(request)
         else:
@@ -119,6 +133,11 @@ class StandInApp:
             event = stand.event("deal.propertyChange", object_id, propertyName="dealstage")
         else:
             return Response("no such deal or ticket\n", status=404)
+        self.post_hubspot(event)
+        return Response(f"moved {object_id} to {stage}; the event is on its way\n")
+
+    def post_hubspot(self, event: dict[str, Any]) -> None:
+        stand: HubSpotStandIn = self.stand
         body, headers = stand.signed(
             [event], secret=HUBSPOT_SECRET, uri=self.inbox_url, timestamp_ms=int(time.time() * 1000)
         )
@@ -131,7 +150,37 @@ class StandInApp:
             ),
             daemon=True,
         ).start()
-        return Response(f"moved {object_id} to {stage}; the event is on its way\n")
+
+    def reply_hubspot(self, ticket_id: str, text: str) -> Response:
+        """An agent's note on the ticket in HubSpot; the association event makes Kabinet read it."""
+        stand: HubSpotStandIn = self.stand
+        if ticket_id not in stand.objects["tickets"]:
+            return Response("no such ticket\n", status=404)
+        note_id = stand.add_note(ticket_id, text or "Мы разобрались: счёт отправлен повторно.", owner="75123")
+        self.post_hubspot(stand.event("ticket.associationChange", ticket_id, changeFlag="ASSOCIATION_ADDED"))
+        return Response(f"note {note_id} on ticket {ticket_id}; the event is on its way\n")
+
+    def hubspot_tickets(self) -> Response:
+        """What the stand-in holds: each ticket with its stage and its notes and emails, newest first."""
+        stand: HubSpotStandIn = self.stand
+        rows = []
+        for ticket_id, row in sorted(stand.objects["tickets"].items(), reverse=True):
+            notes = [
+                str(stand.objects[kind][to_id]["properties"].get(body) or "")
+                for kind, body in (("notes", "hs_note_body"), ("emails", "hs_email_text"))
+                for to_id, _type in stand.linked(ticket_id, kind)
+                if to_id in stand.objects[kind]
+            ]
+            properties = row["properties"]
+            rows.append(
+                {
+                    "id": ticket_id,
+                    "subject": properties.get("subject"),
+                    "stage": properties.get("hs_pipeline_stage"),
+                    "notes": notes,
+                }
+            )
+        return Response(json.dumps(rows, ensure_ascii=False, indent=1), content_type="application/json")
 
     def move(self, deal_id: str, stage: str) -> Response:
         if self.kind == "hubspot":
@@ -157,6 +206,16 @@ class StandInApp:
             daemon=True,
         ).start()
         return Response(f"moved {deal_id} to {stage}; the event is on its way\n")
+
+
+def portal_tickets_in(pipeline: Any) -> None:
+    from kabinet.tickets import actions as ticket_actions
+    from kabinet.tickets.models import TicketSettings
+
+    row = TicketSettings.objects.order_by("pk").first() or TicketSettings()
+    if pipeline is not None and row.portal_pipeline_id != pipeline.pk:
+        row.portal_pipeline = pipeline
+        ticket_actions.save_ticket_settings(actor=None, settings_row=row, changed_fields=["portal_pipeline"])
 
 
 def start(
@@ -213,6 +272,8 @@ def start(
                 crm_id=crm_id,
                 defaults={"object_id": company.pk},
             )
+    if kind == "hubspot":  # the tickets clients open in the portal start in HubSpot's pipeline: both ways
+        portal_tickets_in(PipelineMap.objects.get(connection=connection, crm_id=crm_pipelines[1]).pipeline)
     engine.pull(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     ticket_sync.pull_tickets(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     return url, connection, [str(d) for d in data["deals"]], [str(t) for t in data.get("tickets", [])]

@@ -19,13 +19,17 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.crm.models import Contact, Order, TimelineEntry
 from kabinet.documents.models import Document
-from kabinet.sync.models import Link, Push
+from kabinet.sync.models import Link, Push, StageMap
+
+NEW_TICKET = "new_ticket"  # a Push that opens the CRM's ticket for one opened in Kabinet (entity_id: its pk)
+PENDING = "pending:"  # the crm_id of a ticket link until the CRM has answered with the ticket's id
 
 # Timeline event → what the CRM reads (in the portal's language: the CRM's staff read it) and where.
 WRITE_BACK: dict[str, tuple[str, Any]] = {
     "order.confirmed": ("deal", _("%(author)s confirmed the offer in the client portal.")),
     "order.declined": ("deal", _("%(author)s declined the offer in the client portal.")),
     "contact.updated": ("contact", _("%(author)s updated his contact details in the client portal.")),
+    # On the contact; where the connection maps the ticket's stage (HubSpot), the CRM's own ticket instead.
     "ticket.created": ("contact", _("%(author)s opened a request in the client portal: %(title)s")),
     "message.client_sent": ("contact", _("%(author)s wrote to the manager in the client portal.")),
     "file.added": ("contact", _("%(author)s uploaded a file in the client portal: %(name)s")),
@@ -129,11 +133,12 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
     text = comment_text(instance, template)
     if entity == "ticket":
         text += "\n" + reply_body(instance)
+    created_in_crm = opened_in_crm(instance, links) if instance.event == "ticket.created" else set()
     pushes = [
         Push.objects.create(
             connection_id=row.connection_id,
-            entity=entity,
-            entity_id=row.crm_id,
+            entity=NEW_TICKET if row.connection_id in created_in_crm else entity,
+            entity_id=str(instance.subject_id) if row.connection_id in created_in_crm else row.crm_id,
             text=text,
             timeline_entry=instance.pk,
             author_id=instance.actor_id,
@@ -141,6 +146,36 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
         for row in links
     ]
     _deliver_on_commit(pushes)
+
+
+def opened_in_crm(entry: TimelineEntry, contact_links: list[Link]) -> set[int]:
+    """The connections (of the client's contact) where a ticket opened in Kabinet becomes a CRM ticket: those
+    whose ticket stage mapping (``ticket:<pipeline>``) has the ticket's stage. Each gets a ``new_ticket`` push
+    and a *pending* ticket link (``pending:<ticket id>``), so a reply written before the CRM has the ticket
+    waits in the outbox for it instead of being lost; elsewhere the opening stays a note on the contact."""
+    from kabinet.tickets.models import Ticket
+
+    if entry.subject_type is None or entry.subject_type.model_class() is not Ticket:
+        return set()
+    ticket = Ticket.objects.filter(pk=entry.subject_id).only("stage_id").first()
+    if ticket is None:
+        return set()
+    connections = set(
+        StageMap.objects.filter(
+            connection_id__in=[row.connection_id for row in contact_links],
+            crm_pipeline_id__startswith="ticket:",
+            stage_id=ticket.stage_id,
+            hides=False,
+        ).values_list("connection_id", flat=True)
+    )
+    for connection_id in connections:
+        Link.objects.get_or_create(
+            connection_id=connection_id,
+            kind=Link.Kind.TICKET,
+            crm_id=f"{PENDING}{ticket.pk}",
+            defaults={"object_id": ticket.pk},
+        )
+    return connections
 
 
 def _deliver_on_commit(pushes: list[Push]) -> None:

@@ -154,6 +154,8 @@ class Link(models.Model):
         CONTACT = "contact", _("contact")
         COMPANY = "company", _("company")
         TICKET = "ticket", _("ticket")
+        # An answer of the CRM's staff on a ticket (a HubSpot note or email) → the Kabinet ticket message.
+        MESSAGE = "message", _("ticket reply")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)

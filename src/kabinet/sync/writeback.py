@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kabinet.core.providers.crm import CrmError
+from kabinet.sync import tickets
 from kabinet.sync.engine import provider_for
+from kabinet.sync.events import NEW_TICKET, PENDING
 from kabinet.sync.models import Connection, Push
 
 RETRY_SECONDS = (30, 120, 600, 3600, 6 * 3600, 24 * 3600)
@@ -24,15 +26,31 @@ def deliver(push_id: int, *, sleep: Any = None) -> str:
         connection = push.connection
         if connection.status == Connection.Status.STOPPED or not connection.is_active:
             return "waiting"
+        if push.entity == "ticket" and push.entity_id.startswith(PENDING):
+            # A reply to a ticket opened in Kabinet: it goes on the CRM's ticket once that exists.
+            target = tickets.crm_ticket_id(connection, int(push.entity_id.removeprefix(PENDING)))
+            if target is None:
+                return "waiting"
+            if not target:
+                push.status, push.last_error = Push.Status.DEAD, "the ticket never reached the CRM"
+                push.save()
+                return push.status
+            push.entity_id = target
         push.attempts += 1
         try:
-            push.remote_id = provider_for(connection, sleep=sleep).add_comment(
-                entity=push.entity, entity_id=push.entity_id, text=push.text
-            )[:64]
+            provider = provider_for(connection, sleep=sleep)
+            if push.entity == NEW_TICKET:
+                push.remote_id = tickets.open_in_crm(connection, provider, int(push.entity_id))[:64]
+            else:
+                push.remote_id = provider.add_comment(
+                    entity=push.entity, entity_id=push.entity_id, text=push.text
+                )[:64]
         except CrmError as error:
             push.last_error = error.message[:2000]
             if error.code == "not_found" or push.attempts >= len(RETRY_SECONDS):
                 push.status, push.next_attempt_at = Push.Status.DEAD, None
+                if push.entity == NEW_TICKET:  # the replies waiting for it give up too, and new ones stay
+                    tickets.forget_pending(connection, int(push.entity_id))
             else:
                 push.status = Push.Status.FAILED
                 delay = RETRY_SECONDS[push.attempts - 1]

@@ -2,7 +2,13 @@
 Python SDK), for pytest-httpserver and the demo: CRM v3 objects (``results`` + ``paging.next.after``), the
 search endpoint with its 10,000-result cap, v4 association batch reads, deal pipelines, notes, the OAuth
 refresh, the error envelope (``status``, ``message``, ``category``, ``policyName``) and signed webhook batches
-(``X-HubSpot-Signature-v3``)."""
+(``X-HubSpot-Signature-v3``).
+
+Tickets' conversations: an agent's note or email on a ticket (``add_note``, ``add_email``; associated both
+ways, types 227/228 and 223/224), the v3 batch reads of notes and emails, a ticket created by
+``POST /crm/v3/objects/tickets`` with its associations (kept in ``created_tickets``), refusals aimed at one
+path (``refuse_next(…, path=…)``) and an access token that expires in the middle of a sync
+(``expire_token_after``)."""
 
 from __future__ import annotations
 
@@ -56,11 +62,15 @@ class HubSpotStandIn:
             "contacts": {},
             "companies": {},
             "tickets": {},
+            "notes": {},
+            "emails": {},
         }
         # (object id, to) → [(id, type)]: HubSpot's ids are unique across types, so one table serves all
         self.associations: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        self.notes: list[dict[str, Any]] = []
-        self.refusals: list[tuple[int, dict[str, Any]]] = []
+        self.notes: list[dict[str, Any]] = []  # the notes posted through the API (Kabinet's write-back)
+        self.created_tickets: list[dict[str, Any]] = []  # the tickets posted through the API
+        self.refusals: list[tuple[int, dict[str, Any], str]] = []
+        self.expiry: tuple[int, str] | None = None
         self.refresh_tokens: dict[str, str] = {}
         self.calls: list[str] = []
         self.clock = START_MS
@@ -155,13 +165,56 @@ class HubSpotStandIn:
             self.associations[(ticket_id, "companies")] = [(company, 339)]  # ticket → company
         return ticket_id
 
+    def associate(self, one: str, one_kind: str, other: str, other_kind: str, types: tuple[int, int]) -> None:
+        """Both directions of an association (HubSpot lists it from either side, each with its type)."""
+        self.associations.setdefault((one, other_kind), []).append((other, types[0]))
+        self.associations.setdefault((other, one_kind), []).append((one, types[1]))
+
+    def touch(self, kind: str, object_id: str) -> None:
+        if object_id in self.objects[kind]:
+            self.update(kind, object_id)
+
+    def add_note(self, ticket: str, body: str, *, owner: str = "") -> str:
+        """An agent's note on a ticket, written in HubSpot (note → ticket 228, ticket → note 227)."""
+        note_id = self.add(
+            "notes",
+            {"hs_note_body": body, "hs_timestamp": iso(self.clock + 1000), "hubspot_owner_id": owner or None},
+        )
+        self.associate(ticket, "tickets", note_id, "notes", (227, 228))
+        self.touch("tickets", ticket)
+        return note_id
+
+    def add_email(self, ticket: str, text: str, *, direction: str = "EMAIL", owner: str = "") -> str:
+        """An email logged on a ticket: ``EMAIL`` an agent's, ``INCOMING_EMAIL`` the client's."""
+        email_id = self.add(
+            "emails",
+            {
+                "hs_email_text": text,
+                "hs_email_html": f"<div>{text}</div>",
+                "hs_email_direction": direction,
+                "hs_email_subject": "Re: ticket",
+                "hs_timestamp": iso(self.clock + 1000),
+                "hubspot_owner_id": owner or None,
+            },
+        )
+        self.associate(ticket, "tickets", email_id, "emails", (223, 224))
+        self.touch("tickets", ticket)
+        return email_id
+
+    def expire_token_after(self, calls: int, *, refresh_token: str, renewed: str) -> None:
+        """The access token stops working after ``calls`` more calls; ``refresh_token`` then gives
+        ``renewed``."""
+        self.expiry = (calls, refresh_token)
+        self.refresh_tokens[refresh_token] = renewed
+
     def update(self, kind: str, object_id: str, **properties: Any) -> None:
         row = self.objects[kind][object_id]
         now = self.tick()
         row["properties"].update({k: str(v) for k, v in properties.items()}, hs_lastmodifieddate=iso(now))
         row["updatedAt"] = iso(now)
 
-    def refuse_next(self, status: int, message: str, category: str, **extra: Any) -> None:
+    def refuse_next(self, status: int, message: str, category: str, *, path: str = "", **extra: Any) -> None:
+        """Refuse the next call (the next one whose path contains ``path``)."""
         self.refusals.append(
             (
                 status,
@@ -172,6 +225,7 @@ class HubSpotStandIn:
                     "category": category,
                     **extra,
                 },
+                path,
             )
         )
 
@@ -192,9 +246,17 @@ class HubSpotStandIn:
 
     def handler(self, request: Request) -> Response:
         self.calls.append(f"{request.method} {request.path}")
-        if self.refusals:
-            status, body = self.refusals.pop(0)
-            return self.json(body, status)
+        for index, (status, body, fragment) in enumerate(self.refusals):
+            if fragment in request.path:
+                del self.refusals[index]
+                return self.json(body, status)
+        if self.expiry is not None:
+            left, refresh_token = self.expiry
+            if left <= 0:  # its 30 minutes are over: the old token is refused from now on
+                self.access_token, self.expiry = f"{self.access_token}-expired", None
+                self.refresh_tokens.setdefault(refresh_token, self.access_token)
+            else:
+                self.expiry = (left - 1, refresh_token)
         if request.headers.get("Authorization") != f"Bearer {self.access_token}":
             return self.error(
                 401,
@@ -214,9 +276,14 @@ class HubSpotStandIn:
             note_id = str(70_000 + len(self.notes))
             self.notes.append({**body, "id": note_id})
             now = iso(self.tick())
-            return self.json(
-                {"id": note_id, "properties": body["properties"], "createdAt": now, "updatedAt": now}, 201
-            )
+            row = {"id": note_id, "properties": body["properties"], "createdAt": now, "updatedAt": now}
+            self.objects["notes"][note_id] = {**row, "archived": False}
+            for item in body.get("associations") or []:
+                if item["types"][0]["associationTypeId"] == 228:  # note → ticket
+                    self.associate(str(item["to"]["id"]), "tickets", note_id, "notes", (227, 228))
+            return self.json(row, 201)
+        if path == "/crm/v3/objects/tickets" and request.method == "POST":
+            return self.create_ticket(json.loads(request.data))
         if parts[:3] == ["crm", "v4", "associations"] and parts[-2:] == ["batch", "read"]:
             return self.batch_associations(parts[3], parts[4], json.loads(request.data))
         if parts[:3] == ["crm", "v4", "objects"] and len(parts) == 7 and parts[5] == "associations":
@@ -232,6 +299,8 @@ class HubSpotStandIn:
             kind = parts[3]
             if len(parts) == 5 and parts[4] == "search" and request.method == "POST":
                 return self.search(kind, json.loads(request.data))
+            if len(parts) == 6 and parts[4:] == ["batch", "read"] and request.method == "POST":
+                return self.batch_read(kind, json.loads(request.data))
             if len(parts) == 4:
                 return self.list(kind, request)
             row = self.objects[kind].get(parts[4])
@@ -371,6 +440,48 @@ class HubSpotStandIn:
                 "completedAt": iso(self.clock),
             }
         )
+
+    def batch_read(self, kind: str, body: dict[str, Any]) -> Response:
+        """``POST /crm/v3/objects/{type}/batch/read``: 200 with every one, 207 with ``errors`` for the missing."""
+        results, missing = [], []
+        for item in body.get("inputs", []):
+            row = self.objects[kind].get(str(item["id"]))
+            if row is None or row["archived"]:
+                missing.append(str(item["id"]))
+            else:
+                results.append(self.shaped(row, body.get("properties") or []))
+        answer: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": results,
+            "startedAt": iso(self.clock),
+            "completedAt": iso(self.clock),
+        }
+        if missing:
+            answer["numErrors"] = 1
+            answer["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Could not get some objects, they may be deleted or not exist.",
+                    "context": {"ids": missing},
+                }
+            ]
+        return self.json(answer, 207 if missing else 200)
+
+    def create_ticket(self, body: dict[str, Any]) -> Response:
+        properties = body.get("properties") or {}
+        if not properties.get("subject") or not properties.get("hs_pipeline_stage"):
+            return self.error(
+                400, "Property values were not valid: subject, hs_pipeline_stage", "VALIDATION_ERROR"
+            )
+        ticket_id = self.add("tickets", {"hs_ticket_priority": "MEDIUM", **properties})
+        for item in body.get("associations") or []:
+            type_id = item["types"][0]["associationTypeId"]
+            to = {16: "contacts", 339: "companies", 26: "companies"}.get(type_id)
+            if to:
+                self.associations.setdefault((ticket_id, to), []).append((str(item["to"]["id"]), type_id))
+        self.created_tickets.append({**body, "id": ticket_id})
+        return self.json(self.objects["tickets"][ticket_id], 201)
 
     def token_handler(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(request.get_data(as_text=True)).items()}

@@ -302,6 +302,33 @@ def add_agent_reply(
 
 
 @transaction.atomic
+def add_synced_reply(
+    *, actor: Any, ticket: Ticket, body: str, author: Any = None, announce: bool = True
+) -> TicketMessage:
+    """An agent's answer written in the CRM (HubSpot), brought in by the sync (``actor`` ``None``): a staff
+    message by ``author`` (the mapped manager; ``None`` reads "Support team"), told to the client like any
+    reply unless ``announce`` is off (a ticket the portal's filters keep out of the portal)."""
+    text = clean_message_body(body[:MESSAGE_MAX_LENGTH])
+    message = TicketMessage.objects.create(
+        ticket=ticket, author_user=_user(author), body=text, source=Ticket.Source.STAFF
+    )
+    ticket.last_activity_at = message.created_at
+    ticket.awaiting_agent = False
+    ticket.save(update_fields=["last_activity_at", "awaiting_agent", "updated_at"])
+    _timeline(ticket, "ticket.replied", actor=_user(author) or actor)
+    record_audit(
+        event="ticket.replied_in_crm",
+        actor=actor,
+        target=ticket,
+        message=message.public_id,
+        author=getattr(author, "pk", None),
+    )
+    if announce:
+        _announce_agent_message(ticket, message)
+    return message
+
+
+@transaction.atomic
 def add_internal_note(
     *, actor: Any, ticket: Ticket, body: str, attachments: Sequence[UploadedFile] = ()
 ) -> TicketMessage:

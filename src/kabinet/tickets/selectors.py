@@ -39,6 +39,17 @@ def _portal_filters(queryset: QuerySet[Ticket], config: TicketPortalConfig) -> Q
     return queryset
 
 
+def shown_in_portal(ticket: Ticket, config: TicketPortalConfig | None = None) -> bool:
+    """Whether the portal's filters let ``ticket`` appear at all (the row's own fields: no query)."""
+    config = config or ticket_settings()
+    return (
+        (not config.pipeline_ids or ticket.pipeline_id in config.pipeline_ids)
+        and (not config.category_ids or ticket.category_id in config.category_ids)
+        and (not config.sources or ticket.source in config.sources)
+        and (not config.priorities or ticket.priority in config.priorities)
+    )
+
+
 def _with_role(viewer: Viewer, role: str) -> Viewer:
     """The same viewer acting with ``role`` in his active company (the settings may widen a member's view,
     and "mine" narrows an admin's)."""

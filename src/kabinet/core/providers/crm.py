@@ -109,6 +109,20 @@ class CrmTicket:
 
 
 @dataclass(frozen=True)
+class CrmReply:
+    """An answer of the CRM's staff on a ticket (HubSpot: a note or an outgoing email associated with it):
+    what becomes a staff reply on the Kabinet ticket. ``author_id`` is the CRM user (HubSpot owner) who wrote
+    it, mapped through the connection's *responsible users*."""
+
+    id: str
+    ticket_id: str
+    body: str
+    created_at: datetime.datetime
+    author_id: str = ""
+    kind: str = "note"
+
+
+@dataclass(frozen=True)
 class TicketPage:
     """One page of tickets, as :class:`DealPage`."""
 
@@ -198,6 +212,24 @@ class CrmProvider(Provider):
     def webhook_ticket_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:
         """The tickets an incoming event names, after the same check as :meth:`webhook_deal_ids`."""
         return []
+
+    def ticket_replies(self, ticket_ids: list[str]) -> dict[str, list[CrmReply]]:
+        """The CRM staff's answers on these tickets (every one the CRM still has, oldest first), by ticket id;
+        the sync keeps those it has not seen yet and not written itself."""
+        return {}
+
+    def create_ticket(
+        self,
+        *,
+        subject: str,
+        content: str,
+        pipeline_id: str,
+        stage_id: str,
+        contact_id: str,
+        company_id: str = "",
+    ) -> str:
+        """Open a ticket in the CRM for a ticket opened in Kabinet; answers its CRM id."""
+        raise CrmError("refused", f"{self.id} has no tickets")
 
     @abstractmethod
     def webhook_deal_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:

@@ -46,3 +46,26 @@ def test_a_ticket_closed_in_the_hubspot_stand_in_is_closed_in_kabinet(live_url):
     assert ticket.stage.kind == "open"
     assert httpx.post(f"{url}/stand-in/move/{ticket_id}/4", timeout=10).status_code == 200
     assert wait_until(lambda: Ticket.objects.get(pk=ticket.pk).stage.kind == "closed")
+
+    # an agent answers in HubSpot: the note reaches the client's ticket as the support team's reply
+    answer = httpx.post(f"{url}/stand-in/reply/{ticket_id}", content="Счёт отправили повторно", timeout=10)
+    assert answer.status_code == 200
+    assert wait_until(
+        lambda: ticket.messages.filter(body="Счёт отправили повторно", author_contact=None).exists()
+    )
+
+    # a ticket the client opens in Kabinet starts in HubSpot's pipeline and is created in the stand-in
+    from kabinet.testing.factories import UserFactory
+    from kabinet.tickets import actions as ticket_actions
+
+    contact = ticket.contact
+    contact.user = UserFactory()
+    contact.save()
+    ticket_actions.create_ticket(
+        actor=contact.user, subject="Акт сверки", body="Пришлите акт", company=None, contact=contact
+    )
+    assert wait_until(
+        lambda: any(
+            t["subject"] == "Акт сверки" for t in httpx.get(f"{url}/stand-in/tickets", timeout=10).json()
+        )
+    )

@@ -380,3 +380,288 @@ def test_a_hubspot_ticket_reaches_the_client_and_a_reply_goes_back_as_a_note(
     client.force_login(user)
     page = client.get(reverse("tickets:detail", args=[ticket.public_id]))
     assert page.status_code == 200 and "Не работает доступ" in page.content.decode()
+
+
+# --- ticket conversations: agents' answers in, tickets opened in Kabinet out -------------------------------
+
+
+def anna_in_kabinet(email: str = "anna@romashka.test"):
+    from django.utils import timezone
+
+    from kabinet.crm.models import ContactEmail
+    from kabinet.testing.factories import client_user
+
+    user = client_user(company=None, email=email)
+    ContactEmail.objects.filter(email=email).update(verified_at=timezone.now())
+    return user
+
+
+def ticket_event(stand: HubSpotStandIn, connection: Connection, client, capture, crm_ticket: str) -> None:
+    """HubSpot's signed batch naming the ticket (an association added: a note, an email), through the inbox."""
+    path = reverse("webhooks:inbox", args=[connection.inbox_source.path_secret])
+    now_ms = int(datetime.datetime.now(tz=datetime.UTC).timestamp() * 1000)
+    event = stand.event("ticket.associationChange", crm_ticket, changeFlag="ASSOCIATION_ADDED")
+    body, headers = stand.signed([event], secret=SECRET, uri=settings.SITE_URL + path, timestamp_ms=now_ms)
+    with capture(execute=True):
+        assert (
+            client.post(path, data=body, content_type="application/json", headers=headers).status_code == 202
+        )
+
+
+def test_agents_notes_and_emails_become_staff_replies_once_and_kabinets_own_notes_stay_out(
+    stand, httpserver, client, django_capture_on_commit_callbacks
+):
+    from kabinet.sync import tasks
+    from kabinet.testing.factories import support_agent
+    from kabinet.tickets import actions as ticket_actions
+    from kabinet.tickets.models import Ticket, TicketEmail, TicketSettings
+
+    user = anna_in_kabinet()
+    olga = support_agent(email="olga@firm.test")
+    connection = connect_tickets(httpserver)
+    Connection.objects.filter(pk=connection.pk).update(managers={"75123": "olga@firm.test"})
+    anna = stand.add_contact("Анна", "Петрова", email="anna@romashka.test")
+    crm_ticket = stand.add_ticket("Не работает доступ", content="Со вчера не открывается", contact=anna)
+    stand.add_note(crm_ticket, "<p>Проверяем доступ,</p><p>ответим сегодня</p>", owner="75123")  # history
+
+    assert tasks.run_pull(connection.pk) == "ok"
+    ticket = Ticket.objects.get()
+    first, history = ticket.messages.order_by("id")
+    assert (history.body, history.author_user, history.author_contact) == (
+        "Проверяем доступ,\nответим сегодня",
+        olga,
+        None,
+    )
+    assert not TicketEmail.objects.exists()  # a ticket's history comes in silently on its first import
+
+    with django_capture_on_commit_callbacks(execute=True):  # the client answers: a note on HubSpot's ticket
+        ticket_actions.add_client_reply(
+            actor=user, ticket=ticket, contact=user.contact, body="Снова не пускает"
+        )
+    writeback.deliver(Push.objects.get().pk, sleep=lambda s: None)
+    assert Push.objects.get().status == Push.Status.SENT
+
+    stand.add_note(
+        crm_ticket, Push.objects.get().text
+    )  # a second copy: a delivery repeated after a lost answer
+    stand.add_email(crm_ticket, "Сбросили пароль, попробуйте снова.")  # an agent's email, no owner mapped
+    stand.add_email(crm_ticket, "Спасибо!", direction="INCOMING_EMAIL")  # the client's own mail
+    ticket_event(stand, connection, client, django_capture_on_commit_callbacks, crm_ticket)
+    ticket_event(stand, connection, client, django_capture_on_commit_callbacks, crm_ticket)  # once only
+    bodies = list(ticket.messages.order_by("id").values_list("body", "author_user", "author_contact"))
+    assert bodies[2:] == [
+        ("Снова не пускает", user.pk, user.contact.pk),
+        ("Сбросили пароль, попробуйте снова.", None, None),  # "Support team" in the portal
+    ]
+    assert Link.objects.filter(kind="message").count() == 2
+    [mail] = TicketEmail.objects.all()  # the client is told as for any agent's reply
+    assert (mail.kind, mail.contact_id, mail.message.body) == (
+        TicketEmail.Kind.MESSAGE,
+        user.contact.pk,
+        "Сбросили пароль, попробуйте снова.",
+    )
+    ticket.refresh_from_db()
+    assert ticket.awaiting_agent is False
+
+    # the client reads it, with the status the settings choose: Open/Closed, or HubSpot's custom stages
+    client.force_login(user)
+    url = reverse("tickets:detail", args=[ticket.public_id])
+    page = client.get(url).content.decode()
+    assert "Сбросили пароль" in page and "Support team" in page and 'ticket-status open">Open' in page
+    ticket_actions.save_ticket_settings(
+        actor=None, settings_row=TicketSettings(status_display=TicketSettings.StatusDisplay.STAGES)
+    )
+    assert ">New</span>" in client.get(url).content.decode()
+
+
+def test_a_reply_on_a_ticket_the_portals_filters_keep_out_is_stored_but_not_announced(
+    stand, httpserver, client, django_capture_on_commit_callbacks
+):
+    from kabinet.crm.models import Pipeline
+    from kabinet.sync import tasks
+    from kabinet.tickets import actions as ticket_actions
+    from kabinet.tickets.models import Ticket, TicketEmail, TicketSettings
+
+    user = anna_in_kabinet()
+    connection = connect_tickets(httpserver)
+    anna = stand.add_contact("Анна", email="anna@romashka.test")
+    crm_ticket = stand.add_ticket("Внутренняя проверка", contact=anna)
+    assert tasks.run_pull(connection.pk) == "ok"
+    other = Pipeline.objects.create(name="Другая", kind=Pipeline.Kind.TICKET)
+    row = ticket_actions.save_ticket_settings(actor=None, settings_row=TicketSettings())
+    row.pipelines.set([other])
+    ticket_actions.ticket_settings_changed(actor=None)
+    stand.add_note(crm_ticket, "Заметка агента")
+    ticket_event(stand, connection, client, django_capture_on_commit_callbacks, crm_ticket)
+    ticket = Ticket.objects.get()
+    assert ticket.messages.filter(body="Заметка агента").exists()
+    assert not TicketEmail.objects.exists()
+    client.force_login(user)
+    assert client.get(reverse("tickets:detail", args=[ticket.public_id])).status_code == 404
+
+
+def synced_client(stand: HubSpotStandIn, httpserver):
+    """Anna's deal brings her contact and company into Kabinet; she has an account on that contact."""
+    connection = connect_tickets(httpserver)
+    [deal, _other] = fill(stand, 2)
+    assert engine.pull(connection, sleep=lambda s: None).status == "ok"
+    contact = Contact.objects.get(first_name="Анна")
+    user = anna_in_kabinet(email="anna-portal@romashka.test")
+    Contact.objects.filter(pk=user.contact.pk).delete()
+    contact.user = user
+    contact.save()
+    crm_ids = (stand.associations[(deal, "contacts")][0][0], stand.associations[(deal, "companies")][0][0])
+    pipeline = PipelineMap.objects.get(connection=connection, crm_id="ticket:0").pipeline
+    return connection, user, contact, Company.objects.get(), crm_ids, pipeline
+
+
+def test_a_ticket_opened_in_kabinet_is_created_in_hubspot_and_its_replies_follow_as_notes(
+    stand, httpserver, django_capture_on_commit_callbacks
+):
+    from kabinet.sync import tasks
+    from kabinet.tickets import actions as ticket_actions
+    from kabinet.tickets.models import Ticket
+
+    connection, user, contact, company, (anna_crm, romashka_crm), pipeline = synced_client(stand, httpserver)
+
+    with django_capture_on_commit_callbacks(execute=False):  # the job runs later: the reply comes first
+        ticket = ticket_actions.create_ticket(
+            actor=user,
+            subject="Нужен акт сверки",
+            body="Пришлите акт за ноябрь",
+            company=company,
+            contact=contact,
+            pipeline=pipeline,
+        )
+        ticket_actions.add_client_reply(actor=user, ticket=ticket, contact=contact, body="И за октябрь")
+    opening, reply = Push.objects.order_by("id")
+    assert (opening.entity, opening.entity_id, reply.entity_id) == (
+        "new_ticket",
+        str(ticket.pk),
+        f"pending:{ticket.pk}",
+    )
+    assert writeback.deliver(reply.pk, sleep=lambda s: None) == "waiting"  # HubSpot has no ticket yet
+    assert writeback.deliver(opening.pk, sleep=lambda s: None) == Push.Status.SENT
+    [created] = stand.created_tickets
+    assert created["properties"] == {
+        "subject": "Нужен акт сверки",
+        "content": "Пришлите акт за ноябрь",
+        "hs_pipeline": "0",
+        "hs_pipeline_stage": "1",
+    }
+    assert [(a["to"]["id"], a["types"][0]["associationTypeId"]) for a in created["associations"]] == [
+        (anna_crm, 16),
+        (romashka_crm, 339),
+    ]
+    assert Link.objects.get(kind="ticket", object_id=ticket.pk).crm_id == created["id"]
+    assert writeback.deliver(reply.pk, sleep=lambda s: None) == Push.Status.SENT
+    [note] = stand.notes
+    assert (
+        note["associations"][0]["to"] == {"id": created["id"]}
+        and "И за октябрь" in note["properties"]["hs_note_body"]
+    )
+    assert writeback.deliver(opening.pk) == "skipped"  # delivered once
+
+    # the next pull matches HubSpot's ticket to Kabinet's, and the reply's note does not come back
+    stand.update("tickets", created["id"], hs_pipeline_stage="3")
+    assert tasks.run_pull(connection.pk) == "ok"
+    ticket = Ticket.objects.get()
+    assert ticket.stage.client_name == "Waiting on us"
+    assert list(ticket.messages.order_by("id").values_list("body", flat=True)) == [
+        "Пришлите акт за ноябрь",
+        "И за октябрь",
+    ]
+
+
+def test_a_429_and_an_expired_token_in_the_middle_of_the_replies_read(stand, httpserver):
+    from kabinet.sync import tickets as ticket_sync
+    from kabinet.tickets.models import Ticket
+
+    anna_in_kabinet()
+    connection = connect_tickets(httpserver)
+    connection = actions.save_connection(
+        actor=None,
+        connection=connection,
+        config={**connection.config(), "refresh_token": "hub-refresh-1", "client_id": "c-1"},
+    )
+    anna = stand.add_contact("Анна", email="anna@romashka.test")
+    for n in range(3):
+        stand.add_note(stand.add_ticket(f"Заявка {n}", contact=anna), f"Ответ {n}")
+    stand.refuse_next(
+        429,
+        "You have reached your ten_secondly_rolling limit.",
+        "RATE_LIMITS",
+        policyName="TEN_SECONDLY_ROLLING",
+        path="/crm/v3/objects/notes/batch/read",
+    )
+    # tickets list, their contacts, their companies: then the token's 30 minutes are over
+    stand.expire_token_after(3, refresh_token="hub-refresh-1", renewed="hub-token-2")
+    waits: list[float] = []
+    run = ticket_sync.pull_tickets(fresh(connection), sleep=waits.append)
+    assert run.status == "ok" and run.created == 3, run.error
+    assert {t.subject: list(t.messages.values_list("body", flat=True)) for t in Ticket.objects.all()} == {
+        f"Заявка {n}": [f"Заявка {n}", f"Ответ {n}"] for n in range(3)
+    }
+    assert any(w >= 1.0 for w in waits)  # the 429 was waited out
+    assert fresh(connection).config()["access_token"] == "hub-token-2"
+    calls = [c for c in stand.calls if "batch/read" in c]
+    assert calls == [
+        "POST /crm/v4/associations/tickets/contacts/batch/read",
+        "POST /crm/v4/associations/tickets/companies/batch/read",
+        "POST /crm/v4/associations/tickets/notes/batch/read",  # 401: refreshed, asked again
+        "POST /crm/v4/associations/tickets/notes/batch/read",
+        "POST /crm/v3/objects/notes/batch/read",  # 429: waited, asked again
+        "POST /crm/v3/objects/notes/batch/read",
+        "POST /crm/v4/associations/tickets/emails/batch/read",
+    ]
+
+
+def test_budget_the_answers_of_a_page_of_tickets_cost_a_fixed_number_of_reads(stand, httpserver):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from kabinet.sync import tickets as ticket_sync
+
+    anna_in_kabinet()
+    connection = connect_tickets(httpserver)
+    anna = stand.add_contact("Анна", email="anna@romashka.test")
+    for n in range(40):  # a realistic page: 40 tickets, each with an agent's answer
+        stand.add_note(stand.add_ticket(f"Заявка {n}", contact=anna), f"Ответ {n}")
+    assert ticket_sync.pull_tickets(fresh(connection), sleep=lambda s: None).status == "ok"
+    context = engine.Context.load(fresh(connection), engine.provider_for(connection))
+    crm_tickets = context.provider.tickets(modified_since=None).tickets
+    replies = ticket_sync.fetch_replies(context, crm_tickets)
+    assert sum(len(r) for r in replies.values()) == 40
+    with CaptureQueriesContext(db) as queries:
+        assert ticket_sync.apply_replies(context, replies) == 0  # read again: nothing new, one query
+    assert len(queries) == 1
+
+
+def test_a_creation_hubspot_refuses_gives_up_with_its_waiting_replies_an_unmapped_pipeline_stays_a_note(
+    stand, httpserver, django_capture_on_commit_callbacks
+):
+    from kabinet.crm.models import Pipeline
+    from kabinet.testing.factories import PipelineFactory, StageFactory
+    from kabinet.tickets import actions as ticket_actions
+
+    _connection, user, contact, _company, (anna_crm, _romashka), pipeline = synced_client(stand, httpserver)
+    own_stage = StageFactory(
+        pipeline=PipelineFactory(kind=Pipeline.Kind.TICKET, is_default=False), kind="open"
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket = ticket_actions.create_ticket(
+            actor=user, subject="Акт", body="Пришлите акт", company=None, contact=contact, pipeline=pipeline
+        )
+        ticket_actions.add_client_reply(actor=user, ticket=ticket, contact=contact, body="Срочно")
+        other = ticket_actions.create_ticket(  # a pipeline of Kabinet's own: no HubSpot pipeline maps it
+            actor=user, subject="Другое", body="Вопрос", company=None, contact=contact, stage=own_stage
+        )
+    opening, reply, note = Push.objects.order_by("id")
+    stand.refuse_next(404, "resource not found", "OBJECT_NOT_FOUND", path="/crm/v3/objects/tickets")
+    assert writeback.deliver(opening.pk, sleep=lambda s: None) == Push.Status.DEAD
+    assert writeback.deliver(reply.pk, sleep=lambda s: None) == Push.Status.DEAD
+    assert "never reached the CRM" in Push.objects.get(pk=reply.pk).last_error
+    assert Link.objects.get(kind="ticket", object_id=ticket.pk).deleted_in_crm  # later replies stay home
+    assert (note.entity, note.entity_id) == ("contact", anna_crm) and "Другое" in note.text
+    assert writeback.deliver(note.pk, sleep=lambda s: None) == Push.Status.SENT
+    assert not stand.created_tickets and not Link.objects.filter(kind="ticket", object_id=other.pk).exists()

@@ -78,6 +78,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  close Anna's ticket in the CRM: curl -X POST {crm_url}/stand-in/move/{ticket}/4"
                 )
+                self.stdout.write(
+                    f"  answer it as a HubSpot agent:   curl -X POST {crm_url}/stand-in/reply/{ticket} -d 'Text'"
+                )
+            if tickets:
+                self.stdout.write(f"  HubSpot's tickets and notes:    curl {crm_url}/stand-in/tickets")
         self.stdout.write(self.style.SUCCESS(f"\nKabinet demo: {url}   (back office: {url}/admin/)"))
         self.stdout.write(f"Data folder: {settings.DATA_DIR}")
         self.stdout.write(f"Every demo password: {DEMO_PASSWORD}")

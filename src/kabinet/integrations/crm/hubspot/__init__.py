@@ -19,7 +19,13 @@ contacts and companies.
   lets more than 190 through in any 10 s. A 429 with ``policyName`` ``TEN_SECONDLY_ROLLING``/``SECONDLY`` is
   retried with backoff; ``DAILY`` (the daily quota) is not — the run fails with HubSpot's words and the
   connection backs off until the quota is back.
-- Write-back: a note (``POST /crm/v3/objects/notes``) associated with the deal (type 214) or contact (202).
+- Write-back: a note (``POST /crm/v3/objects/notes``) associated with the deal (type 214), contact (202) or
+  ticket (228). A ticket opened in Kabinet is created (``POST /crm/v3/objects/tickets`` with ``hs_pipeline``
+  and ``hs_pipeline_stage``, associated to the contact, type 16, and the company, 339).
+- Agents' replies: a page of tickets reads its notes and emails by the v4 association batch reads
+  (``/crm/v4/associations/tickets/{notes|emails}/batch/read``) and then the engagements themselves by the v3
+  batch reads (``/crm/v3/objects/{notes|emails}/batch/read``): four calls per page whatever its size. An
+  incoming email (``hs_email_direction`` ``INCOMING_EMAIL``) is the client's own, not an answer.
 - Webhooks: a JSON array of events. ``X-HubSpot-Signature-v3`` = base64 HMAC-SHA256 of the client secret
   over method + full URI + body + ``X-HubSpot-Request-Timestamp``, compared in constant time; a timestamp more
   than 5 minutes from the time the inbox *received* the request is refused, and so are events of another
@@ -33,7 +39,9 @@ import base64
 import datetime
 import hashlib
 import hmac
+import html
 import json
+import re
 import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -54,6 +62,7 @@ from kabinet.core.providers.crm import (
     CrmError,
     CrmPipeline,
     CrmProvider,
+    CrmReply,
     CrmStage,
     CrmTicket,
     DealPage,
@@ -83,6 +92,39 @@ CONTACT_PROPERTIES = ["firstname", "lastname", "email", "hs_additional_emails", 
 PRIMARY_COMPANY = 5
 # note → deal, note → contact, note → ticket (HUBSPOT_DEFINED)
 NOTE_ASSOCIATION = {"deal": 214, "contact": 202, "ticket": 228}
+TICKET_TO_CONTACT, TICKET_TO_COMPANY = 16, 339
+# The engagements read as agents' answers on a ticket, with the properties each needs.
+ENGAGEMENTS = {
+    "notes": ["hs_note_body", "hs_timestamp", "hubspot_owner_id"],
+    "emails": [
+        "hs_email_text",
+        "hs_email_html",
+        "hs_email_direction",
+        "hs_timestamp",
+        "hubspot_owner_id",
+    ],
+}
+BATCH = 100
+BREAKS = re.compile(r"<\s*(br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
+TAGS = re.compile(r"<[^>]*>")
+
+
+def plain_text(value: Any) -> str:
+    """HubSpot's rich text (a note body, an email's HTML) as the plain text Kabinet's messages hold."""
+    text = TAGS.sub("", BREAKS.sub("\n", str(value or "")))
+    text = html.unescape(text).replace("\r\n", "\n")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
+
+
+def association(to_id: str, type_id: int) -> dict[str, Any]:
+    return {
+        "to": {"id": str(to_id)},
+        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
+    }
+
+
+def chunks(ids: list[str], size: int = BATCH) -> list[list[str]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def decimal(value: Any) -> Decimal:
@@ -472,6 +514,80 @@ class HubSpotProvider(CrmProvider):
     def ticket(self, ticket_id: str) -> CrmTicket | None:
         return self.one("tickets", ticket_id, TICKET_PROPERTIES, self.to_ticket)
 
+    @staticmethod
+    def to_reply(kind: str, row: dict[str, Any], ticket_id: str) -> CrmReply | None:
+        props = row.get("properties") or {}
+        if kind == "emails":
+            if str(props.get("hs_email_direction") or "").upper() == "INCOMING_EMAIL":
+                return None  # the client's own mail to HubSpot, not an agent's answer
+            body = str(props.get("hs_email_text") or "").strip() or plain_text(props.get("hs_email_html"))
+        else:
+            body = plain_text(props.get("hs_note_body"))
+        if not body or row.get("archived"):
+            return None
+        return CrmReply(
+            id=str(row["id"]),
+            ticket_id=ticket_id,
+            body=body,
+            created_at=moment(props.get("hs_timestamp") or row.get("createdAt")),
+            author_id=str(props.get("hubspot_owner_id") or ""),
+            kind=kind.removesuffix("s"),
+        )
+
+    def ticket_replies(self, ticket_ids: list[str]) -> dict[str, list[CrmReply]]:
+        """Notes and emails of the tickets: the v4 association batch read, then the v3 batch read of each."""
+        result: dict[str, list[CrmReply]] = {ticket_id: [] for ticket_id in ticket_ids}
+        for kind, properties in ENGAGEMENTS.items():
+            owners: dict[str, str] = {}  # engagement id → its ticket
+            for chunk in chunks(ticket_ids):
+                for ticket_id, targets in self.associated("tickets", kind, chunk).items():
+                    for target in targets:
+                        owners.setdefault(str(target["toObjectId"]), ticket_id)
+            for chunk in chunks(list(owners)):
+                data = self.request(
+                    "POST",
+                    f"/crm/v3/objects/{kind}/batch/read",
+                    json={"properties": properties, "inputs": [{"id": i} for i in chunk]},
+                )
+                for row in data.get("results", []):  # an engagement deleted since is in "errors" (207)
+                    reply = self.to_reply(kind, row, owners.get(str(row.get("id")), ""))
+                    if reply is not None and reply.ticket_id in result:
+                        result[reply.ticket_id].append(reply)
+        for replies in result.values():
+            replies.sort(key=lambda reply: (reply.created_at, int(reply.id) if reply.id.isdigit() else 0))
+        return result
+
+    def create_ticket(
+        self,
+        *,
+        subject: str,
+        content: str,
+        pipeline_id: str,
+        stage_id: str,
+        contact_id: str,
+        company_id: str = "",
+    ) -> str:
+        associations = [association(contact_id, TICKET_TO_CONTACT)]
+        if company_id:
+            associations.append(association(company_id, TICKET_TO_COMPANY))
+        data = self.request(
+            "POST",
+            "/crm/v3/objects/tickets",
+            json={
+                "properties": {
+                    "subject": subject,
+                    "content": content,
+                    "hs_pipeline": pipeline_id,
+                    "hs_pipeline_stage": stage_id,
+                },
+                "associations": associations,
+            },
+        )
+        ticket_id = str(data.get("id") or "")
+        if not ticket_id:
+            raise CrmError("refused", "HubSpot answered without the new ticket's id")
+        return ticket_id
+
     # --- writing back, events ----------------------------------------------------------------------------
 
     def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
@@ -483,17 +599,7 @@ class HubSpotProvider(CrmProvider):
                     "hs_timestamp": timezone.now().isoformat(timespec="milliseconds"),
                     "hs_note_body": text,
                 },
-                "associations": [
-                    {
-                        "to": {"id": entity_id},
-                        "types": [
-                            {
-                                "associationCategory": "HUBSPOT_DEFINED",
-                                "associationTypeId": NOTE_ASSOCIATION[entity],
-                            }
-                        ],
-                    }
-                ],
+                "associations": [association(entity_id, NOTE_ASSOCIATION[entity])],
             },
         )
         return str(data.get("id") or "")
