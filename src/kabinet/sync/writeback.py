@@ -1,4 +1,5 @@
-"""Deliver the write-back outbox: one comment per ``Push``, at least once, with backoff; staff see failures."""
+"""Deliver the write-back outbox: one comment per ``Push`` (or, for entity ``record``, a booking created or
+cancelled in the booking system: ``sync.bookings``), at least once, with backoff; staff see failures."""
 
 from __future__ import annotations
 
@@ -26,9 +27,16 @@ def deliver(push_id: int, *, sleep: Any = None) -> str:
             return "waiting"
         push.attempts += 1
         try:
-            push.remote_id = provider_for(connection, sleep=sleep).add_comment(
-                entity=push.entity, entity_id=push.entity_id, text=push.text
-            )[:64]
+            provider = provider_for(connection, sleep=sleep)
+            if push.entity == "record":  # a booking made or cancelled in Kabinet (sync.bookings)
+                from kabinet.sync.bookings import deliver_record
+
+                with transaction.atomic():  # a savepoint: a refusal undoes what it wrote, the push row stays
+                    push.remote_id = deliver_record(connection, provider, push)[:64]
+            else:
+                push.remote_id = provider.add_comment(
+                    entity=push.entity, entity_id=push.entity_id, text=push.text
+                )[:64]
         except CrmError as error:
             push.last_error = error.message[:2000]
             if error.code == "not_found" or push.attempts >= len(RETRY_SECONDS):
