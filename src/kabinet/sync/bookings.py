@@ -21,6 +21,7 @@ Same rules as :mod:`kabinet.sync.engine`, through the ``bookings`` actions only:
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +31,8 @@ from django.utils import timezone
 from kabinet.bookings import actions as bookings
 from kabinet.bookings.models import Booking, Branch, Service, Specialist
 from kabinet.core.providers.crm import CAME, NO_SHOW, CrmError, CrmProvider, CrmRecord
-from kabinet.crm.models import TimelineEntry
+from kabinet.crm.models import Contact, TimelineEntry
+from kabinet.payments import actions as payments
 from kabinet.sync.engine import (
     CREATED,
     MAX_PAGES_PER_RUN,
@@ -263,6 +265,7 @@ def pull_bookings(
     state = dict(Connection.objects.values_list("booking_sync", flat=True).get(pk=connection.pk) or {})
     cursors: dict[str, str] = dict(state.get("cursors") or {})
     resume: dict[str, str] = dict(state.get("resume") or {})
+    touched: dict[str, str] = {}  # clients whose records changed: their loyalty cards are read again
     try:
         branch_ids = import_settings(connection, provider, run)
         context = Context.load(connection, provider)
@@ -276,7 +279,10 @@ def pull_bookings(
                 page = provider.records(branch_id, changed_after=since, page=token)
                 with transaction.atomic():
                     for record in page.records:
-                        count(run, apply_safely(context, record))
+                        outcome = apply_safely(context, record)
+                        count(run, outcome)
+                        if outcome in (CREATED, UPDATED) and record.client_id:
+                            touched.setdefault(record.client_id, branch_id)
                         if record.modified_at and (newest is None or record.modified_at > newest):
                             newest = record.modified_at
                     run.pages += 1
@@ -297,12 +303,49 @@ def pull_bookings(
                 if not token:
                     break
             resume = {}
+        if provider.config.get("loyalty", MIRROR) == MIRROR:
+            mirror_cards(connection, provider, list(touched.items())[:CARDS_PER_RUN])
     except CrmError as error:
         return finish(connection, run, error=error, now=now)
     run.status, run.finished_at = Run.Status.OK, timezone.now()
     run.save()
     Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
     return run
+
+
+# --- loyalty cards ---------------------------------------------------------------------------------------
+
+MIRROR = (
+    "mirror"  # the connection's ``loyalty`` setting: the cards are the truth (else Kabinet owns the ledger)
+)
+CARDS_PER_RUN = 200
+
+
+def mirror_cards(connection: Connection, provider: CrmProvider, clients: list[tuple[str, str]]) -> int:
+    """Each client's cards (their sums) become his Kabinet balance and points, entries of the connection's
+    source; answers how many clients changed. One transaction per client."""
+    contacts = dict(
+        Link.objects.filter(
+            connection=connection, kind=Link.Kind.CONTACT, crm_id__in=[c for c, _b in clients]
+        ).values_list("crm_id", "object_id")
+    )
+    changed = 0
+    for client_id, branch_id in clients:
+        contact = Contact.objects.filter(pk=contacts.get(client_id)).first()
+        if contact is None:
+            continue
+        cards = provider.loyalty_cards(branch_id, client_id)
+        with transaction.atomic():
+            written = payments.mirror_card(
+                actor=None,
+                contact=contact,
+                source=source(connection),
+                balance=sum((card.balance for card in cards), Decimal("0")),
+                points=sum((card.points for card in cards), Decimal("0")),
+                reason=", ".join(f"{card.name} {card.number}".strip() for card in cards) or "—",
+            )
+        changed += bool(written)
+    return changed
 
 
 def pull_record(connection: Connection, branch_id: str, record_id: str, *, sleep: Any = None) -> Run:

@@ -293,3 +293,44 @@ def test_a_booking_made_in_kabinet_is_booked_in_yclients_and_a_cancel_deletes_it
     assert writeback.deliver(push.pk, sleep=lambda s: None) == Push.Status.FAILED
     other.refresh_from_db()
     assert other.external_id == "" and Link.objects.filter(kind="record").count() == 1
+
+
+def test_loyalty_cards_are_mirrored_into_the_ledger_or_left_alone_when_kabinet_owns_it(
+    stand, httpserver, client
+):
+    from kabinet.payments.models import AccountEntry
+
+    data = fill(stand, 1)
+    user = factories.client_user(company=None)
+    user.contact.phones.create(phone="+79161234567", verified_at=START)  # Anna has an account
+    stand.add_card(data["anna"], balance="1200.00", points="350")
+    connection = connect(httpserver, user_token=USER)
+    assert pull(connection).status == "ok"
+    anna = Booking.objects.get().contact
+    entries = AccountEntry.objects.filter(contact=anna)
+    assert {(e.kind, e.source, e.amount) for e in entries} == {
+        ("balance", "yclients", 1200),
+        ("points", "yclients", 350),
+    }
+    assert anna == user.contact
+    client.force_login(user)
+    page = client.get(reverse("payments:account")).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Prepaid balance 1,200.00 RUB Bonus points 350" in text
+    assert "YCLIENTS loyalty card · Клубная" in text  # the ledger shows where each entry came from
+
+    stand.cards[data["anna"]][0]["points"] = "100"  # spent in the salon
+    stand.change_record(data["ids"][0], attendance=-1)
+    assert pull(connection).updated == 1
+    points = AccountEntry.objects.filter(contact=anna, kind="points")
+    assert sum(e.amount for e in points) == 100 and points.filter(amount=-250, lot__isnull=False).exists()
+
+    actions.save_connection(
+        actor=None, connection=fresh(connection), config={**fresh(connection).config(), "loyalty": "kabinet"}
+    )
+    stand.cards[data["anna"]][0]["points"] = "900"
+    stand.change_record(data["ids"][0], attendance=2)
+    calls = len(httpserver.log)
+    assert pull(connection).updated == 1
+    assert sum(e.amount for e in AccountEntry.objects.filter(contact=anna, kind="points")) == 100
+    assert not [r for r, _ in httpserver.log[calls:] if "loyalty" in r.path]
