@@ -21,9 +21,11 @@ Same rules as :mod:`kabinet.sync.engine`, through the ``bookings`` actions only:
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -71,9 +73,11 @@ def status_of(record: CrmRecord) -> str:
 # --- settings ------------------------------------------------------------------------------------------------
 
 
-def linked_objects(connection: Connection, kind: str, model: Any) -> dict[str, Any]:
+def linked_objects(connection: Connection, kind: str, rows: Any) -> dict[str, Any]:
+    """The Kabinet rows (of the model or queryset ``rows``) linked to ``kind`` objects, by the vendor's id."""
     ids = dict(Link.objects.filter(connection=connection, kind=kind).values_list("object_id", "crm_id"))
-    return {ids[row.pk]: row for row in model.objects.filter(pk__in=ids)}
+    queryset = rows.objects.all() if isinstance(rows, type) else rows
+    return {ids[row.pk]: row for row in queryset.filter(pk__in=ids)}
 
 
 def import_settings(connection: Connection, provider: CrmProvider, run: Run) -> list[str]:
@@ -152,25 +156,45 @@ def record_digest(record: CrmRecord) -> str:
     )
 
 
-def apply_record(context: Context, record: CrmRecord) -> str:
+@dataclass
+class Setup:
+    """What a run's records point at, read once: the imported services and specialists by the vendor's id,
+    and the record links of the page being applied (one query a page, none per record)."""
+
+    services: dict[str, Service] = field(default_factory=dict)
+    specialists: dict[str, Specialist] = field(default_factory=dict)
+    records: dict[str, Link] | None = None
+
+    @classmethod
+    def load(cls, connection: Connection) -> Setup:
+        return cls(
+            services=linked_objects(connection, Link.Kind.SERVICE, Service.objects.select_related("branch")),
+            specialists=linked_objects(connection, Link.Kind.SPECIALIST, Specialist.objects.all()),
+        )
+
+    def prefetch(self, connection: Connection, records: tuple[CrmRecord, ...]) -> None:
+        rows = Link.objects.filter(
+            connection=connection, kind=Link.Kind.RECORD, crm_id__in=[r.id for r in records]
+        )
+        self.records = {row.crm_id: row for row in rows}
+
+    def record_link(self, connection: Connection, crm_id: str) -> Link | None:
+        if self.records is not None:
+            return self.records.get(crm_id)
+        return Link.objects.filter(connection=connection, kind=Link.Kind.RECORD, crm_id=crm_id).first()
+
+
+def apply_record(context: Context, record: CrmRecord, setup: Setup | None = None) -> str:
     """Create or update the Kabinet booking of one record; answers what happened. Inside a transaction."""
     connection = context.connection
-    row = Link.objects.filter(connection=connection, kind=Link.Kind.RECORD, crm_id=record.id).first()
+    setup = setup or Setup.load(connection)
+    row = setup.record_link(connection, record.id)
     value_digest = record_digest(record)
     if row is not None and row.digest == value_digest:
         return UNCHANGED
     booking = Booking.objects.filter(pk=row.object_id).first() if row else None
-    objects = {
-        kind: Link.objects.filter(connection=connection, kind=kind, crm_id=crm_id)
-        .values_list("object_id", flat=True)
-        .first()
-        for kind, crm_id in (
-            (Link.Kind.SERVICE, record.service_ids[0] if record.service_ids else ""),
-            (Link.Kind.SPECIALIST, record.staff_id),
-        )
-    }
-    service = Service.objects.select_related("branch").filter(pk=objects[Link.Kind.SERVICE]).first()
-    specialist = Specialist.objects.filter(pk=objects[Link.Kind.SPECIALIST]).first()
+    service = setup.services.get(record.service_ids[0]) if record.service_ids else None
+    specialist = setup.specialists.get(record.staff_id)
     if service is None or specialist is None:
         if booking is None and record.deleted:
             return SKIPPED  # never seen, already deleted: nothing to show
@@ -234,13 +258,17 @@ def apply_record(context: Context, record: CrmRecord) -> str:
     return outcome
 
 
-def apply_safely(context: Context, record: CrmRecord) -> str:
-    from django.core.exceptions import ValidationError
-
+def apply_safely(context: Context, record: CrmRecord, setup: Setup | None = None) -> str:
+    if setup is not None and setup.records is not None:
+        row = setup.records.get(record.id)
+        if row is not None and row.digest == record_digest(record):
+            return UNCHANGED  # what was applied last: not even a savepoint
     try:
         with transaction.atomic():
-            return apply_record(context, record)
+            return apply_record(context, record, setup)
     except ValidationError as error:
+        if setup is not None:
+            setup.records = None  # the savepoint may have undone a link the cache holds
         open_conflict(
             context.connection,
             Link.Kind.RECORD,
@@ -269,6 +297,7 @@ def pull_bookings(
     try:
         branch_ids = import_settings(connection, provider, run)
         context = Context.load(connection, provider)
+        setup = Setup.load(connection)
         if resume.get("branch") in branch_ids:  # an import killed midway starts again at its branch
             branch_ids = branch_ids[branch_ids.index(resume["branch"]) :]
         for branch_id in branch_ids:
@@ -278,8 +307,9 @@ def pull_bookings(
             for _number in range(MAX_PAGES_PER_RUN):
                 page = provider.records(branch_id, changed_after=since, page=token)
                 with transaction.atomic():
+                    setup.prefetch(connection, page.records)
                     for record in page.records:
-                        outcome = apply_safely(context, record)
+                        outcome = apply_safely(context, record, setup)
                         count(run, outcome)
                         if outcome in (CREATED, UPDATED) and record.client_id:
                             touched.setdefault(record.client_id, branch_id)

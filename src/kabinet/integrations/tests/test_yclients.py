@@ -334,3 +334,21 @@ def test_loyalty_cards_are_mirrored_into_the_ledger_or_left_alone_when_kabinet_o
     assert pull(connection).updated == 1
     assert sum(e.amount for e in AccountEntry.objects.filter(contact=anna, kind="points")) == 100
     assert not [r for r, _ in httpserver.log[calls:] if "loyalty" in r.path]
+
+
+def test_budget_a_pull_of_unchanged_records_does_not_grow_with_them(stand, httpserver):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    data = fill(stand, 150)  # a salon's month, one page of YCLIENTS's 200
+    connection = connect(httpserver, user_token=USER)
+    with CaptureQueriesContext(db) as first:
+        assert pull(connection).created == 150
+    assert len(first) <= 150 * 25  # creating: the booking, its history, audit and outbox checks, bounded
+    for record_id in data["ids"]:
+        stand.change_record(record_id)  # touched in YCLIENTS (changed_after sees them), nothing Kabinet shows
+    with CaptureQueriesContext(db) as again:
+        run = pull(connection)
+    assert (run.unchanged, run.created, run.updated) >= (150, 0, 0) and run.updated == 0
+    # The settings (a branch, two services, two staff members) and one page: the same for 1 or 200 records.
+    assert len(again) <= 64, [q["sql"][:60] for q in again.captured_queries]
