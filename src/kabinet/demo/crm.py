@@ -146,6 +146,23 @@ def fill_yclients(stand: YclientsStandIn) -> dict[str, Any]:
     return {"companies": {}, "deals": records}
 
 
+def plan_yclients_staff(connection: Connection) -> None:
+    """YCLIENTS's staff schedules are not imported: the demo gives its masters the working plan staff would
+    (10:00–19:00, Monday to Saturday), so Anna can book them in her cabinet."""
+    import datetime
+
+    from kabinet.bookings.models import Specialist, WorkingHours
+
+    ids = Link.objects.filter(connection=connection, kind=Link.Kind.SPECIALIST).values_list(
+        "object_id", flat=True
+    )
+    for person in Specialist.objects.filter(pk__in=list(ids), working_hours__isnull=True):
+        WorkingHours.objects.bulk_create(
+            WorkingHours(specialist=person, weekday=day, starts=datetime.time(10), ends=datetime.time(19))
+            for day in range(6)
+        )
+
+
 class StandInApp:
     """The WSGI app of the stand-in: the vendor's API plus the "move a deal" control."""
 
@@ -314,4 +331,6 @@ def start(
     engine.pull(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     ticket_sync.pull_tickets(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     booking_sync.pull_bookings(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
+    if kind == "yclients":
+        plan_yclients_staff(connection)
     return url, connection, [str(d) for d in data["deals"]], [str(t) for t in data.get("tickets", [])]
