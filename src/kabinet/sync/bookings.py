@@ -16,6 +16,9 @@ Same rules as :mod:`kabinet.sync.engine`, through the ``bookings`` actions only:
   the job creates the record (``create_record``, YCLIENTS's ``book_record``) and keeps its id on the booking.
   A cancellation in Kabinet deletes the record there. What the sync itself wrote carries ``origin`` and is
   never sent back.
+- **Loyalty cards** (the connection's ``loyalty`` setting ``mirror``): the cards of the clients whose records
+  changed in a pull are read and their sums become the client's balance and points (``payments.mirror_card``,
+  entries of the connection's source); with ``kabinet`` no card is read.
 """
 
 from __future__ import annotations
@@ -431,22 +434,23 @@ def from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs:
         return
     if instance.data.get("origin"):
         return  # the sync's own write: never sent back
-    booking = (
-        Booking.objects.filter(pk=instance.subject_id).only("pk", "branch_id", "external_id").first()
-        if instance.subject_id
-        else None
+    if not instance.subject_id or instance.kind != "booking":
+        return
+    # One query where no branch is synced (most portals): the connections holding the booking's branch.
+    branch_links = list(
+        Link.objects.filter(
+            kind=Link.Kind.BRANCH,
+            object_id__in=Booking.objects.filter(pk=instance.subject_id).values("branch_id"),
+            connection__is_active=True,
+        ).values_list("connection_id", flat=True)
     )
+    if not branch_links:
+        return
+    booking = Booking.objects.filter(pk=instance.subject_id).only("pk", "external_id").first()
     if booking is None:
         return
     if instance.event == "booking.cancelled" and not booking.external_id:
         # Not created there yet: the waiting "create" sees the cancellation and sends nothing.
-        return
-    branch_links = list(
-        Link.objects.filter(
-            kind=Link.Kind.BRANCH, object_id=booking.branch_id, connection__is_active=True
-        ).values_list("connection_id", flat=True)
-    )
-    if not branch_links:
         return
     pushes = [
         Push.objects.create(
