@@ -352,3 +352,24 @@ def test_budget_a_pull_of_unchanged_records_does_not_grow_with_them(stand, https
     assert (run.unchanged, run.created, run.updated) >= (150, 0, 0) and run.updated == 0
     # The settings (a branch, two services, two staff members) and one page: the same for 1 or 200 records.
     assert len(again) <= 64, [q["sql"][:60] for q in again.captured_queries]
+
+
+def test_the_back_office_syncs_a_yclients_connection_and_refuses_an_unknown_ledger_mode(
+    stand, httpserver, client, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+
+    fill(stand, 2)
+    connection = connect(httpserver, user_token=USER)
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:sync_connection_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "sync_now", "_selected_action": [connection.pk]})
+    assert Booking.objects.count() == 2 and Run.objects.filter(kind="bookings", status="ok").exists()
+    page = client.get(reverse("admin:sync_connection_change", args=[connection.pk]))
+    assert page.status_code == 200 and "/hooks/in/" in page.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        actions.save_connection(
+            actor=None, connection=fresh(connection), config={**fresh(connection).config(), "loyalty": "both"}
+        )
+    assert "loyalty" in refused.value.message_dict
