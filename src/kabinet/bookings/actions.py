@@ -25,6 +25,7 @@ from kabinet.billing.models import Invoice
 from kabinet.bookings.models import (
     ACTIVE_STATUSES,
     Booking,
+    Branch,
     CalendarFeed,
     Event,
     Seat,
@@ -709,3 +710,188 @@ def renew_calendar_feed(*, actor: Any, contact: Contact) -> str:
     CalendarFeed.objects.update_or_create(contact=contact, defaults={"token_hash": feed_token_hash(token)})
     record_audit(event="bookings.feed_renewed", actor=actor, target=None, contact=contact.pk)
     return token
+
+
+# --- a connected booking system (YCLIENTS) -----------------------------------------------------------------
+# Its records are the truth for what it holds: no slot check, no client cap (the vendor already booked it).
+# Entries the sync writes carry ``origin`` so that the sync does not send them back (no echo).
+
+EXTERNAL_EVENTS = {
+    Booking.Status.CANCELLED: "booking.cancelled",
+    Booking.Status.ATTENDED: "booking.attended",
+    Booking.Status.NO_SHOW: "booking.no_show",
+}
+
+
+def _record_external(*, event: str, booking: Booking, origin: str, tell: bool, **extra: Any) -> None:
+    params = _booking_params(booking)
+    record_timeline(
+        event=event,
+        kind="booking",
+        subject=booking,
+        company=booking.company,
+        contact=booking.contact,
+        actor=None,
+        origin=origin,
+        **params,
+        **extra,
+    )
+    if tell:
+        notify_owners(
+            actor=None,
+            event=event,
+            company_id=booking.company_id,
+            contact_id=booking.contact_id,
+            url=reverse("bookings:detail", args=[booking.public_id]),
+            subject_public_id=booking.public_id,
+            params=params,
+        )
+
+
+@transaction.atomic
+def save_external_setup(
+    *, actor: Any, obj: Branch | Service | Specialist, source: str, external_id: str, values: dict[str, Any]
+) -> tuple[Any, bool]:
+    """Create or update a branch, service or specialist imported from ``source`` (idempotent by its id
+    there); answers the row and whether anything changed. Validated and audited like staff's edits."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if obj.pk is not None and not changed:
+        return obj, False
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.source, obj.external_id = source, external_id
+    obj.full_clean()
+    obj.save()
+    record_audit(
+        event=f"bookings.{obj._meta.model_name}.imported",
+        actor=actor,
+        target=obj,
+        source=source,
+        fields=sorted(changed),
+    )
+    return obj, True
+
+
+@transaction.atomic
+def set_service_specialists(*, actor: Any, service: Service, specialists: list[Specialist]) -> bool:
+    """Who provides ``service`` (as the connected system says); answers whether it changed."""
+    wanted = {person.pk for person in specialists}
+    if set(service.specialists.values_list("pk", flat=True)) == wanted:
+        return False
+    service.specialists.set(specialists)
+    record_audit(
+        event="bookings.service.specialists", actor=actor, target=service, specialists=sorted(wanted)
+    )
+    return True
+
+
+@transaction.atomic
+def record_external_booking(
+    *,
+    actor: Any,
+    source: str,
+    external_id: str,
+    service: Service,
+    specialist: Specialist,
+    contact: Contact,
+    starts_at: datetime.datetime,
+    minutes: int,
+    status: str,
+    price: Any,
+    comment: str = "",
+) -> Booking:
+    """A booking the connected system holds (a record made there): written as it is there.
+
+    Raises ``SlotTaken`` when it overlaps an active Kabinet booking of the same specialist (the database's
+    constraint on PostgreSQL); the sync puts that on its review list."""
+    ends_at = starts_at + datetime.timedelta(minutes=minutes)
+    booking = Booking(
+        branch=service.branch,
+        service=service,
+        specialist=specialist,
+        contact=contact,
+        company=None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        held_from=starts_at,
+        held_until=ends_at,
+        status=status,
+        price=price,
+        currency=service.currency,
+        comment=comment[:500],
+        source=source,
+        external_id=external_id,
+        cancelled_at=timezone.now() if status == Booking.Status.CANCELLED else None,
+    )
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        raise SlotTaken([]) from exc
+    _record_external(event="booking.created", booking=booking, origin=source, tell=False)
+    record_audit(
+        event="booking.imported", actor=actor, target=booking, source=source, external_id=external_id
+    )
+    return booking
+
+
+@transaction.atomic
+def apply_external_change(
+    *,
+    actor: Any,
+    booking: Booking,
+    source: str,
+    starts_at: datetime.datetime,
+    minutes: int,
+    specialist: Specialist,
+    status: str,
+) -> list[str]:
+    """The connected system moved, cancelled or marked a booking: apply it (no deadline: it already
+    happened there). A cancellation or a new time tells the client. Answers the changed fields."""
+    booking = _locked(booking)
+    changed: list[str] = []
+    ends_at = starts_at + datetime.timedelta(minutes=minutes)
+    if booking.status == Booking.Status.CANCELLED and status != Booking.Status.CANCELLED:
+        status = Booking.Status.CANCELLED  # a cancelled booking never comes back to life (its id stays dead)
+    if (booking.starts_at, booking.ends_at, booking.specialist_id) != (starts_at, ends_at, specialist.pk):
+        previous = _when(booking)
+        booking.starts_at, booking.ends_at, booking.specialist = starts_at, ends_at, specialist
+        booking.held_from = starts_at
+        booking.held_until = ends_at
+        booking.reminded_24h_at = booking.reminded_2h_at = None
+        try:
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError as exc:
+            raise SlotTaken([]) from exc
+        changed.append("starts_at")
+        if booking.status == Booking.Status.CONFIRMED:
+            _record_external(
+                event="booking.rescheduled", booking=booking, origin=source, tell=True, previous=previous
+            )
+    if booking.status != status:
+        booking.status = status
+        if status == Booking.Status.CANCELLED:
+            booking.cancelled_at = timezone.now()
+        booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+        changed.append("status")
+        _record_external(
+            event=EXTERNAL_EVENTS.get(status, "booking.created"),
+            booking=booking,
+            origin=source,
+            tell=status == Booking.Status.CANCELLED,
+        )
+    if changed:
+        record_audit(
+            event="booking.external_change", actor=actor, target=booking, source=source, fields=changed
+        )
+    return changed
+
+
+@transaction.atomic
+def link_external_booking(*, actor: Any, booking: Booking, source: str, external_id: str) -> Booking:
+    """A Kabinet booking now exists in the connected system too: keep its id there."""
+    Booking.objects.filter(pk=booking.pk).update(source=source, external_id=external_id)
+    booking.source, booking.external_id = source, external_id
+    record_audit(event="booking.linked", actor=actor, target=booking, source=source, external_id=external_id)
+    return booking

@@ -1,5 +1,5 @@
-"""``kabinet demo --crm bitrix24|amocrm|hubspot``: a local stand-in of the vendor's API with realistic deals, and a
-connection to it, so a newcomer watches a connected CRM.
+"""``kabinet demo --crm bitrix24|amocrm|hubspot|yclients``: a local stand-in of the vendor's API with realistic
+deals (or records), and a connection to it, so a newcomer watches a connected CRM.
 
 The stand-in (``kabinet.testing.bitrix`` / ``amocrm`` / ``hubspot``, the ones the tests use) is served on
 its own port by a thread of the demo process. Besides the vendor's API it answers
@@ -11,6 +11,9 @@ HubSpot, which appears on her ticket as the support team's answer (emailed to he
 opens in the portal start in the pipeline mirrored from HubSpot, so they are created in the stand-in too;
 ``GET /stand-in/tickets`` lists its tickets with their notes. HubSpot's events are signed
 (``X-HubSpot-Signature-v3``) with the demo's secret.
+YCLIENTS's stand-in holds a salon (its services, staff) and Anna's and Boris's records:
+``/stand-in/move/<record id>/deleted`` deletes one in YCLIENTS (``/1`` marks the client came, ``/-1`` a no-show),
+and the unsigned event reaches the inbox, which fetches the record again; Anna's booking follows.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from werkzeug.serving import make_server
 
 from kabinet.crm.models import Company
 from kabinet.sync import actions, engine
+from kabinet.sync import bookings as booking_sync
 from kabinet.sync import tickets as ticket_sync
 from kabinet.sync.models import Connection, Link, PipelineMap
 from kabinet.testing.amocrm import PIPELINE, AmoCrmStandIn
 from kabinet.testing.bitrix import Bitrix24StandIn
 from kabinet.testing.hubspot import PIPELINE as HUBSPOT_PIPELINE
 from kabinet.testing.hubspot import TICKET_PIPELINE, HubSpotStandIn
+from kabinet.testing.yclients import LOGIN, PASSWORD, YclientsStandIn
 
 TOKEN = "demo-application-token"  # noqa: S105 - the local stand-in's, not a secret
 HUBSPOT_SECRET = "demo-hubspot-client-secret"  # noqa: S105 - the local stand-in's, not a secret
@@ -96,6 +101,71 @@ def fill_hubspot(stand: HubSpotStandIn) -> dict[str, Any]:
         "Не приходит счёт на почту (HubSpot)", content="Счёт за ноябрь не пришёл.", contact=anna, stage="3"
     )
     return {"companies": {romashka: "romashka"}, "deals": deals, "tickets": [ticket]}
+
+
+def fill_yclients(stand: YclientsStandIn) -> dict[str, Any]:
+    import datetime
+
+    salon = stand.add_company("Салон «Лаванда» (YCLIENTS)", zone="Europe/Moscow", company_id=4564)
+    cut = stand.add_service(salon, "Женская стрижка", minutes=60, price=2200)
+    color = stand.add_service(salon, "Окрашивание", minutes=120, price=5400)
+    manicure = stand.add_service(salon, "Маникюр", minutes=90, price=1800)
+    olga = stand.add_staff(salon, "Ольга Белова", [cut, color], title="Стилист-колорист")
+    marina = stand.add_staff(salon, "Марина Кузнецова", [manicure], title="Мастер маникюра")
+    anna = stand.add_client(salon, "Анна Смирнова", "+79161234567", "anna@demo.kabinet.test")
+    boris = stand.add_client(salon, "Борис Волков", "+79213456789")
+    stand.add_card(anna, balance="1500.00", points="320", title="Клубная карта")
+    zone = datetime.timezone(datetime.timedelta(hours=3))
+    today = datetime.datetime.now(tz=zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    records = [
+        stand.add_record(
+            salon,
+            staff_id=olga,
+            service_id=cut,
+            client_id=anna,
+            starts=today + datetime.timedelta(days=3, hours=11),
+        ),
+        stand.add_record(
+            salon,
+            staff_id=marina,
+            service_id=manicure,
+            client_id=anna,
+            starts=today + datetime.timedelta(days=5, hours=15),
+        ),
+        stand.add_record(
+            salon,
+            staff_id=olga,
+            service_id=color,
+            client_id=anna,
+            starts=today - datetime.timedelta(days=12) + datetime.timedelta(hours=10),
+            attendance=1,
+        ),
+        stand.add_record(
+            salon,
+            staff_id=olga,
+            service_id=cut,
+            client_id=boris,
+            starts=today + datetime.timedelta(days=2, hours=17),
+        ),
+    ]
+    return {"companies": {}, "deals": records}
+
+
+def plan_yclients_staff(connection: Connection) -> None:
+    """YCLIENTS's staff schedules are not imported: the demo gives its masters the working plan staff would
+    (10:00–19:00, Monday to Saturday), so Anna can book them in her cabinet."""
+    import datetime
+
+    from kabinet.bookings.models import Specialist, WorkingHours
+
+    ids = Link.objects.filter(connection=connection, kind=Link.Kind.SPECIALIST).values_list(
+        "object_id", flat=True
+    )
+    for person in Specialist.objects.filter(pk__in=list(ids), working_hours__isnull=True):
+        WorkingHours.objects.bulk_create(
+            WorkingHours(specialist=person, weekday=day, starts=datetime.time(10), ends=datetime.time(19))
+            for day in range(6)
+        )
 
 
 class StandInApp:
@@ -182,9 +252,33 @@ class StandInApp:
             )
         return Response(json.dumps(rows, ensure_ascii=False, indent=1), content_type="application/json")
 
+    def move_yclients(self, record_id: str, what: str) -> Response:
+        stand: YclientsStandIn = self.stand
+        if not record_id.isdigit() or int(record_id) not in stand.records:
+            return Response("no such record\n", status=404)
+        record = stand.records[int(record_id)]
+        if what == "deleted":
+            stand.delete_record(int(record_id))
+        elif what.lstrip("-").isdigit():
+            stand.change_record(int(record_id), attendance=int(what))
+        else:
+            return Response("deleted, or an attendance: 2, 1, 0, -1\n", status=400)
+        event = stand.event(
+            "record",
+            int(record_id),
+            "delete" if what == "deleted" else "update",
+            company_id=record["company_id"],
+        )
+        threading.Thread(
+            target=lambda: httpx.post(self.inbox_url, json=event, timeout=10), daemon=True
+        ).start()
+        return Response(f"record {record_id}: {what}; the event is on its way\n")
+
     def move(self, deal_id: str, stage: str) -> Response:
         if self.kind == "hubspot":
             return self.move_hubspot(deal_id, stage)
+        if self.kind == "yclients":
+            return self.move_yclients(deal_id, stage)
         if self.kind == "bitrix24":
             if deal_id not in self.stand.deals:
                 return Response("no such deal\n", status=404)
@@ -227,15 +321,33 @@ def start(
         "bitrix24": lambda: Bitrix24StandIn(application_token=TOKEN),
         "amocrm": AmoCrmStandIn,
         "hubspot": HubSpotStandIn,
+        "yclients": YclientsStandIn,
     }[kind]()
-    data = {"bitrix24": fill_bitrix, "amocrm": fill_amocrm, "hubspot": fill_hubspot}[kind](stand)
+    data = {
+        "bitrix24": fill_bitrix,
+        "amocrm": fill_amocrm,
+        "hubspot": fill_hubspot,
+        "yclients": fill_yclients,
+    }[kind](stand)
     server = make_server(
         host, port, lambda environ, start_response: app(environ, start_response), threaded=True
     )
     url = f"http://{host}:{server.server_port}"
-    name = {"bitrix24": "Демо: Битрикс24", "amocrm": "Демо: amoCRM", "hubspot": "Демо: HubSpot"}[kind]
+    name = {
+        "bitrix24": "Демо: Битрикс24",
+        "amocrm": "Демо: amoCRM",
+        "hubspot": "Демо: HubSpot",
+        "yclients": "Демо: YCLIENTS",
+    }[kind]
     if kind == "bitrix24":
         config = {"webhook_url": f"{url}/rest/1/demo/", "application_token": TOKEN}
+    elif kind == "yclients":
+        config = {
+            "api_url": f"{url}/api/v1",
+            "partner_token": stand.partner_token,
+            "login": LOGIN,
+            "password": PASSWORD,
+        }
     elif kind == "amocrm":
         config = {"base_url": url, "account_id": str(stand.account_id), "access_token": stand.access_token}
     else:
@@ -247,7 +359,9 @@ def start(
         }
     connection = Connection.objects.filter(name=name).first() or Connection(name=name, provider=kind)
     # The stand-in starts empty at every start: a fresh cursor, and the same deals are found again by id.
-    Connection.objects.filter(pk=connection.pk).update(cursor=None, ticket_cursor=None, checkpoint={})
+    Connection.objects.filter(pk=connection.pk).update(
+        cursor=None, ticket_cursor=None, checkpoint={}, booking_sync={}
+    )
     connection = actions.save_connection(actor=None, connection=connection, config=config)
     app = StandInApp(kind, stand, kabinet_url + f"/hooks/in/{connection.inbox_source.path_secret}/")
     threading.Thread(target=server.serve_forever, daemon=True, name=f"{kind}-stand-in").start()
@@ -256,6 +370,7 @@ def start(
         "bitrix24": ["0"],
         "amocrm": [str(PIPELINE)],
         "hubspot": [HUBSPOT_PIPELINE, ticket_sync.pipeline_key(TICKET_PIPELINE)],
+        "yclients": [],  # no deals: a salon's records are bookings
     }[kind]
     for crm_pipeline in crm_pipelines:
         pipeline_map = PipelineMap.objects.get(connection=connection, crm_id=crm_pipeline)
@@ -276,4 +391,7 @@ def start(
         portal_tickets_in(PipelineMap.objects.get(connection=connection, crm_id=crm_pipelines[1]).pipeline)
     engine.pull(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     ticket_sync.pull_tickets(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
+    booking_sync.pull_bookings(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
+    if kind == "yclients":
+        plan_yclients_staff(connection)
     return url, connection, [str(d) for d in data["deals"]], [str(t) for t in data.get("tickets", [])]

@@ -18,6 +18,7 @@ class IntegrationsConfig(AppConfig):
         from kabinet.integrations.crm.bitrix24 import Bitrix24Provider
         from kabinet.integrations.crm.hubspot import HubSpotProvider
         from kabinet.integrations.crm.memory import MemoryCrmProvider
+        from kabinet.integrations.crm.yclients import YclientsProvider
         from kabinet.integrations.payments.sandbox import SandboxPaymentProvider
         from kabinet.integrations.payments.stripe import StripeProvider
         from kabinet.integrations.payments.yookassa import YooKassaProvider
@@ -31,7 +32,13 @@ class IntegrationsConfig(AppConfig):
 
         for provider in (FileSmsProvider, MemorySmsProvider, SmsRuProvider):
             sms.register(provider)
-        for provider in (MemoryCrmProvider, Bitrix24Provider, AmoCrmProvider, HubSpotProvider):
+        for provider in (
+            MemoryCrmProvider,
+            Bitrix24Provider,
+            AmoCrmProvider,
+            HubSpotProvider,
+            YclientsProvider,
+        ):
             crm.register(provider)
         for provider in (SandboxPaymentProvider, YooKassaProvider, StripeProvider):
             payments.register(provider)

@@ -708,6 +708,65 @@ def adjust_account(
     return entry
 
 
+@transaction.atomic
+def mirror_card(
+    *,
+    actor: Any,
+    contact: Any,
+    source: str,
+    balance: Decimal,
+    points: Decimal,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> list[AccountEntry]:
+    """Make a private client's balance and active points equal to his card in a connected system (the truth
+    there): one entry per difference, of ``source``. Points above the card's are spent from his lots, soonest
+    to expire first, as a redemption would; points below it come as one lot without expiry."""
+    from kabinet.payments.selectors import point_lots
+
+    now = now or timezone.now()
+    _lock_owner(None, contact)
+    entries = AccountEntry.objects.filter(contact=contact, company=None)
+    written: list[AccountEntry] = []
+    current = entries.filter(kind=AccountEntry.Kind.BALANCE).aggregate(total=Sum("amount"))["total"] or ZERO
+    common = {"contact": contact, "company": None, "source": source, "reason": reason[:200], "actor": None}
+    if balance.quantize(CENT) != current:
+        written.append(
+            AccountEntry.objects.create(
+                kind=AccountEntry.Kind.BALANCE, amount=balance.quantize(CENT) - current, **common
+            )
+        )
+    lots = [
+        lot
+        for lot in point_lots(entries)[:500]
+        if (lot.expires_at is None or lot.expires_at > now)
+        and (lot.available_from is None or lot.available_from <= now)
+    ]
+    difference = points.quantize(CENT) - sum((lot.left for lot in lots), ZERO)
+    if difference > ZERO:
+        written.append(
+            AccountEntry.objects.create(kind=AccountEntry.Kind.POINTS, amount=difference, **common)
+        )
+    for lot in lots:
+        if difference >= ZERO:
+            break
+        taken = min(lot.left, -difference)
+        written.append(
+            AccountEntry.objects.create(kind=AccountEntry.Kind.POINTS, amount=-taken, lot=lot, **common)
+        )
+        difference += taken
+    if written:
+        record_audit(
+            event="payments.card_mirrored",
+            actor=actor,
+            target=contact,
+            source=source,
+            balance=str(balance),
+            points=str(points),
+        )
+    return written
+
+
 def redeemable(invoice: Invoice, options: PaymentSettings) -> Decimal:
     """The most of ``invoice`` still payable with points and balance (the staff-set share, less what was)."""
     cap = (invoice.amount * options.max_redeem_share / 100).quantize(CENT)

@@ -243,6 +243,8 @@ class AccountEntry(models.Model):
         MANUAL = "manual", _("by staff")
         BONUS_RULE = "bonus_rule", _("bonus rule")
         REDEMPTION = "redemption", _("paid an invoice")
+        # A connected booking system's loyalty card, mirrored (read-only: the card there is the truth).
+        YCLIENTS = "yclients", _("YCLIENTS loyalty card")
 
     company = models.ForeignKey(
         "crm.Company",

@@ -8,9 +8,10 @@ class SyncConfig(AppConfig):
     verbose_name = _("CRM sync")
 
     def ready(self) -> None:
-        from kabinet.sync import enrolment, events, webhooks
+        from kabinet.sync import bookings, enrolment, events, webhooks
 
         events.connect()
+        bookings.connect()  # bookings at a branch synced from a booking system → the outbox
         webhooks.register()
         enrolment.register()  # sign-in by the phone on the deal, where a connection allows it
         from kabinet.core import crypto

@@ -34,6 +34,9 @@ class Connection(PublicModel):
     # The CRM's tickets (HubSpot) have their own modification times and pulls: their own cursor.
     ticket_cursor = models.DateTimeField(_("tickets synced up to"), null=True, blank=True)
     checkpoint = models.JSONField(_("import checkpoint"), default=dict, blank=True, editable=False)
+    # A booking system's (YCLIENTS) records: a cursor per branch and the page a pull in progress reached
+    # (``{"cursors": {branch id: time}, "resume": {"branch": id, "page": …, "newest": time}}``).
+    booking_sync = models.JSONField(_("bookings sync state"), default=dict, blank=True, editable=False)
     last_success_at = models.DateTimeField(_("last successful pull"), null=True, blank=True)
     last_error = models.TextField(_("last error (the CRM's words)"), blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
@@ -156,6 +159,10 @@ class Link(models.Model):
         TICKET = "ticket", _("ticket")
         # An answer of the CRM's staff on a ticket (a HubSpot note or email) → the Kabinet ticket message.
         MESSAGE = "message", _("ticket reply")
+        BRANCH = "branch", _("branch")
+        SERVICE = "service", _("service")
+        SPECIALIST = "specialist", _("specialist")
+        RECORD = "record", _("booking")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
@@ -187,6 +194,7 @@ class Run(models.Model):
         OBJECT = "object", _("one deal")
         WEBHOOK = "webhook", _("CRM event")
         TICKETS = "tickets", _("tickets pull")
+        BOOKINGS = "bookings", _("bookings pull")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("running")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from kabinet.core.providers.crm import CrmError
-from kabinet.sync import engine, tickets
+from kabinet.sync import bookings, engine, tickets
 from kabinet.sync.models import Connection
 from kabinet.webhooks.inbox import register_handler
 from kabinet.webhooks.models import InboxEvent
@@ -36,8 +36,16 @@ def handle(event: InboxEvent) -> dict[str, Any]:
         ticket_ids = (
             provider.webhook_ticket_ids(body, content_type, **request) if provider.supports_tickets else []
         )
+        records = (
+            provider.webhook_records(body, content_type, known_companies=bookings.branch_ids(connection))
+            if provider.supports_bookings
+            else []
+        )
     except CrmError as error:
         return {"refused": error.message}  # a forged or foreign event: stored, answered, never acted on
+    if records:  # each named record fetched again: a deleted one cancels its booking
+        pulled = [bookings.pull_record(connection, b, r).pk for b, r in records[:50]]
+        return {"records": [r for _b, r in records[:50]], "runs": pulled}
     runs = [engine.pull_deal(connection, deal_id, kind="webhook").pk for deal_id in deal_ids[:50]]
     runs += [tickets.pull_ticket(connection, ticket_id).pk for ticket_id in ticket_ids[:50]]
     result: dict[str, Any] = {"deals": deal_ids[:50], "runs": runs}

@@ -1,4 +1,5 @@
-"""Deliver the write-back outbox: one comment per ``Push``, at least once, with backoff; staff see failures."""
+"""Deliver the write-back outbox: one comment per ``Push`` (or, for entity ``record``, a booking created or
+cancelled in the booking system: ``sync.bookings``), at least once, with backoff; staff see failures."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ def deliver(push_id: int, *, sleep: Any = None) -> str:
             provider = provider_for(connection, sleep=sleep)
             if push.entity == NEW_TICKET:
                 push.remote_id = tickets.open_in_crm(connection, provider, int(push.entity_id))[:64]
+            elif push.entity == "record":  # a booking made or cancelled in Kabinet (sync.bookings)
+                from kabinet.sync.bookings import deliver_record
+
+                with transaction.atomic():  # a savepoint: a refusal undoes what it wrote, the push row stays
+                    push.remote_id = deliver_record(connection, provider, push)[:64]
             else:
                 push.remote_id = provider.add_comment(
                     entity=push.entity, entity_id=push.entity_id, text=push.text

@@ -130,6 +130,85 @@ class TicketPage:
     next: str = ""
 
 
+@dataclass(frozen=True)
+class CrmBranch:
+    """A place of a booking CRM (YCLIENTS: a *company*), with its IANA time zone."""
+
+    id: str
+    name: str
+    time_zone: str = ""
+    address: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class CrmService:
+    """A service of one branch: what it takes, what it costs."""
+
+    id: str
+    branch_id: str
+    name: str
+    duration_minutes: int = 60
+    price: Decimal = Decimal("0")
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CrmStaff:
+    """A specialist of one branch and the services he provides (their ids)."""
+
+    id: str
+    branch_id: str
+    name: str
+    title: str = ""
+    service_ids: tuple[str, ...] = ()
+    active: bool = True
+
+
+# A record's attendance (YCLIENTS): 2 confirmed, 1 the client came, 0 waiting, -1 did not come.
+CONFIRMED, CAME, WAITING, NO_SHOW = 2, 1, 0, -1
+
+
+@dataclass(frozen=True)
+class CrmRecord:
+    """One appointment (YCLIENTS *record*): what becomes a Kabinet booking. ``client_id`` is the contact's id
+    in the CRM (``client`` carries its card when the answer held it, saving a call)."""
+
+    id: str
+    branch_id: str
+    staff_id: str
+    service_ids: tuple[str, ...]
+    starts_at: datetime.datetime
+    minutes: int
+    attendance: int = WAITING
+    confirmed: bool = False
+    deleted: bool = False
+    client_id: str = ""
+    client: CrmContact | None = None
+    cost: Decimal = Decimal("0")
+    modified_at: datetime.datetime | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of records, as :class:`DealPage`."""
+
+    records: tuple[CrmRecord, ...]
+    next: str = ""
+
+
+@dataclass(frozen=True)
+class LoyaltyCard:
+    """A client's loyalty card in the CRM: money ``balance`` and ``points``."""
+
+    id: str
+    number: str
+    name: str
+    balance: Decimal = Decimal("0")
+    points: Decimal = Decimal("0")
+
+
 class CrmError(Exception):
     """The CRM refused. ``code``: ``auth`` (credentials broken: stop and tell staff), ``unpaid`` (the vendor's
     account is blocked: stop), ``rate_limited`` (try later), ``not_found``, ``refused`` (anything else).
@@ -230,6 +309,57 @@ class CrmProvider(Provider):
     ) -> str:
         """Open a ticket in the CRM for a ticket opened in Kabinet; answers its CRM id."""
         raise CrmError("refused", f"{self.id} has no tickets")
+
+    # --- bookings: only vendors that keep appointments (``supports_bookings``: YCLIENTS) ----------------------
+
+    supports_bookings: bool = False
+
+    def branches(self) -> list[CrmBranch]:
+        """Every branch (company) the credentials reach."""
+        return []
+
+    def services(self, branch_id: str) -> list[CrmService]:
+        return []
+
+    def staff(self, branch_id: str) -> list[CrmStaff]:
+        return []
+
+    def records(
+        self, branch_id: str, *, changed_after: datetime.datetime | None, page: str = ""
+    ) -> RecordPage:
+        """Records of one branch changed after ``changed_after`` (all for ``None``), page by page."""
+        return RecordPage(records=())
+
+    def record(self, branch_id: str, record_id: str) -> CrmRecord | None:
+        """One record as it is now, or ``None`` when the CRM no longer has it."""
+        return None
+
+    def create_record(
+        self,
+        *,
+        branch_id: str,
+        staff_id: str,
+        service_id: str,
+        starts_at: datetime.datetime,
+        phone: str,
+        name: str,
+        email: str = "",
+        comment: str = "",
+        api_id: str = "",
+        code: str = "",
+    ) -> str:
+        """Book in the CRM; answers the new record's id."""
+        raise CrmError("refused", "this CRM keeps no appointments")
+
+    def cancel_record(self, *, branch_id: str, record_id: str) -> None:
+        raise CrmError("refused", "this CRM keeps no appointments")
+
+    def loyalty_cards(self, branch_id: str, client_id: str) -> list[LoyaltyCard]:
+        return []
+
+    def webhook_records(self, body: bytes, content_type: str = "", **request: Any) -> list[tuple[str, str]]:
+        """The ``(branch id, record id)`` pairs an incoming event names, after the vendor's check."""
+        return []
 
     @abstractmethod
     def webhook_deal_ids(self, body: bytes, content_type: str = "", **request: Any) -> list[str]:

@@ -69,3 +69,15 @@ def test_a_ticket_closed_in_the_hubspot_stand_in_is_closed_in_kabinet(live_url):
             t["subject"] == "Акт сверки" for t in httpx.get(f"{url}/stand-in/tickets", timeout=10).json()
         )
     )
+
+def test_a_record_deleted_in_the_yclients_stand_in_cancels_annas_booking(live_url):
+    from kabinet.bookings.models import Booking
+
+    url, _connection, records, _tickets = demo_crm.start(
+        "yclients", host="127.0.0.1", port=0, kabinet_url=live_url
+    )
+    assert Booking.objects.filter(source="yclients").count() == len(records)
+    booking = Booking.objects.get(external_id=records[0])
+    assert booking.status == "confirmed" and booking.contact.phones.filter(phone="+79161234567").exists()
+    assert httpx.post(f"{url}/stand-in/move/{records[0]}/deleted", timeout=10).status_code == 200
+    assert wait_until(lambda: Booking.objects.get(pk=booking.pk).status == "cancelled")

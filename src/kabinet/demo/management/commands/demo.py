@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-jobs", action="store_true", help="Do not start the job consumer.")
         parser.add_argument(
             "--crm",
-            choices=["bitrix24", "amocrm", "hubspot"],
+            choices=["bitrix24", "amocrm", "hubspot", "yclients"],
             help="Also start a local stand-in of this CRM, connected.",
         )
         parser.add_argument(
@@ -69,11 +69,17 @@ class Command(BaseCommand):
             crm_url, _connection, deals, tickets = demo_crm.start(
                 self.crm, host=host, port=self.crm_port, kabinet_url=f"http://{host}:{port}"
             )
-            stage = {"bitrix24": "WON", "amocrm": "142", "hubspot": "closedwon"}[self.crm]
-            self.stdout.write(f"CRM stand-in ({self.crm}): {crm_url}   deals {', '.join(deals)}")
-            self.stdout.write(
-                f"  move a deal in the CRM: curl -X POST {crm_url}/stand-in/move/{deals[0]}/{stage}"
-            )
+            if self.crm == "yclients":
+                self.stdout.write(f"YCLIENTS stand-in: {crm_url}   records {', '.join(deals)} (Anna's first)")
+                self.stdout.write(
+                    f"  cancel Anna's booking in YCLIENTS: curl -X POST {crm_url}/stand-in/move/{deals[0]}/deleted"
+                )
+            else:
+                stage = {"bitrix24": "WON", "amocrm": "142", "hubspot": "closedwon"}[self.crm]
+                self.stdout.write(f"CRM stand-in ({self.crm}): {crm_url}   deals {', '.join(deals)}")
+                self.stdout.write(
+                    f"  move a deal in the CRM: curl -X POST {crm_url}/stand-in/move/{deals[0]}/{stage}"
+                )
             for ticket in tickets:  # HubSpot: Anna's ticket; stage 4 is HubSpot's "Closed"
                 self.stdout.write(
                     f"  close Anna's ticket in the CRM: curl -X POST {crm_url}/stand-in/move/{ticket}/4"
