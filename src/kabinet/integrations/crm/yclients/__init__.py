@@ -88,7 +88,7 @@ def envelope(response: httpx.Response) -> dict[str, Any]:
     if response.status_code == 204 or not response.content:
         return {"success": response.status_code < 400, "data": None, "meta": {}}
     try:
-        data = response.json()
+        data = response.json(parse_float=Decimal)
     except ValueError:
         return {"success": False, "data": None, "meta": {"message": response.text[:300]}}
     return data if isinstance(data, dict) else {"success": response.status_code < 400, "data": data}
@@ -439,7 +439,7 @@ class YclientsProvider(CrmProvider):
         """The records an event names. Unsigned: its ``company_id`` must be one of the connection's
         (``known_companies`` in ``request``, else the configured ids), or it is refused."""
         try:
-            events = json.loads(body)
+            events = json.loads(body, parse_float=Decimal)
         except ValueError as error:
             raise CrmError("refused", "not JSON") from error
         events = events if isinstance(events, list) else [events]
