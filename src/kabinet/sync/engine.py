@@ -215,9 +215,10 @@ def resolve_company(context: Context, crm_id: str) -> Company | None:
         if found is None:
             context.companies[crm_id] = None
             return None
-        matches = (
-            list(Company.objects.filter(inn=found.inn).values_list("pk", flat=True)[:2]) if found.inn else []
-        )
+        same_inn = Company.objects.filter(inn=found.inn)
+        if found.kpp and same_inn.filter(kpp=found.kpp).exists():  # branches share the INN, not the KPP
+            same_inn = same_inn.filter(kpp=found.kpp)
+        matches = list(same_inn.values_list("pk", flat=True)[:2]) if found.inn else []
         if len(matches) > 1:
             open_conflict(
                 connection,
@@ -232,7 +233,8 @@ def resolve_company(context: Context, crm_id: str) -> Company | None:
             company = Company.objects.get(pk=matches[0])
         else:
             try:
-                company = crm.create_company(actor=None, name=found.name[:200] or crm_id, inn=found.inn)
+                numbers = {"inn": found.inn, "kpp": found.kpp} if found.kpp else {"inn": found.inn}
+                company = crm.create_company(actor=None, name=found.name[:200] or crm_id, **numbers)
             except ValidationError:  # an INN that fails its checksum: keep the company, leave the number out
                 company = crm.create_company(actor=None, name=found.name[:200] or crm_id)
         link(connection, Link.Kind.COMPANY, crm_id, company.pk)

@@ -32,6 +32,7 @@ class Bitrix24StandIn:
         self.deals: dict[str, dict[str, Any]] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.companies: dict[str, dict[str, Any]] = {}
+        self.requisites: dict[str, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.refusals: list[tuple[int, dict[str, str]]] = []
@@ -67,10 +68,27 @@ class Bitrix24StandIn:
         }
         return cid
 
-    def add_company(self, title: str) -> str:
+    def add_company(self, title: str, *, inn: str = "", kpp: str = "") -> str:
         cid = self.new_id()
         self.companies[cid] = {"ID": cid, "TITLE": title, "PHONE": [], "EMAIL": []}
+        if inn or kpp:
+            self.add_requisite("4", cid, inn=inn, kpp=kpp)
         return cid
+
+    def add_requisite(self, entity_type: str, entity_id: str, *, inn: str = "", kpp: str = "") -> str:
+        """A requisite (``ENTITY_TYPE_ID`` 4 company, 3 contact), its values strings as Bitrix keeps them."""
+        rid = self.new_id()
+        self.requisites[rid] = {
+            "ID": rid,
+            "ENTITY_TYPE_ID": entity_type,
+            "ENTITY_ID": entity_id,
+            "PRESET_ID": "1",
+            "NAME": "Организация",
+            "RQ_INN": inn,
+            "RQ_KPP": kpp,
+            "ACTIVE": "Y",
+        }
+        return rid
 
     def add_deal(
         self,
@@ -192,6 +210,19 @@ class Bitrix24StandIn:
 
     def m_crm_company_get(self, body: dict) -> Response:
         return self.get(self.companies, body)
+
+    def m_crm_requisite_list(self, body: dict) -> Response:
+        """``filter`` by ``ENTITY_TYPE_ID``/``ENTITY_ID`` (a JSON body, or ``filter[...]`` keys of a batch
+        command); ``select`` names the fields answered (``ID`` always)."""
+        filters = dict(body.get("filter") or {})
+        filters.update({k[7:-1]: v for k, v in body.items() if k.startswith("filter[") and k.endswith("]")})
+        select = body.get("select") or [v for k, v in body.items() if k.startswith("select[")]
+        rows = [
+            r for r in self.requisites.values() if all(str(r.get(k)) == str(v) for k, v in filters.items())
+        ]
+        if select:
+            rows = [{k: v for k, v in r.items() if k in select or k == "ID"} for r in rows]
+        return self.envelope(rows, total=len(rows))
 
     def m_batch(self, body: dict) -> Response:
         """``batch``: each command as ``method?query``; HTTP 200 even when some failed."""

@@ -60,13 +60,15 @@ class CrmContact:
 
 @dataclass(frozen=True)
 class CrmCompany:
-    """A company in the CRM; ``inn`` when the vendor has a field for it."""
+    """A company in the CRM; ``inn`` (and ``kpp``) when the vendor has a field for it (Bitrix: requisites),
+    only a number passing its checksum (``stdnum.ru.inn``)."""
 
     id: str
     name: str
     inn: str = ""
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    kpp: str = ""
 
 
 @dataclass(frozen=True)

@@ -230,3 +230,30 @@ def test_a_comment_goes_back_through_crm_timeline_comment_add(stand, httpserver)
         {"ENTITY_ID": int(deal), "ENTITY_TYPE": "deal", "COMMENT": "Клиент подтвердил", "ID": 900}
     ]
     assert Push.objects.get().remote_id == "900"
+
+
+def test_a_company_comes_with_the_inn_and_kpp_of_its_requisites_and_is_matched_by_them(stand, httpserver):
+    from kabinet.crm.models import Company
+    from kabinet.testing import factories as f
+
+    connection = connect(httpserver)
+    known = f.CompanyFactory(name="Ромашка (Kabinet)", inn="7707083893", kpp="773601001")
+    person = stand.add_contact("Анна", phone="+7 916 123-45-67")
+    romashka = stand.add_company("ООО «Ромашка»")
+    stand.add_requisite("4", romashka, inn="1234567890")  # a wrong check digit: not a number to match by
+    stand.add_requisite("4", romashka, inn="77 07083893", kpp="773601001")
+    stand.add_requisite("3", person, inn="500100732259")  # the contact's own: not the company's
+    lutik = stand.add_company("ИП Лютик", inn="500100732259", kpp="")  # an entrepreneur: 12 digits, no KPP
+    stand.add_company("Без реквизитов")
+    stand.add_deal("Бумага", contact=person, company=romashka)
+    stand.add_deal("Скрепки", contact=person, company=lutik)
+    run = engine.pull(connection, sleep=lambda s: None)
+    assert run.status == "ok", run.error
+    assert Order.objects.get(title="Бумага").company_id == known.pk  # matched by INN (+KPP), not made again
+    made = Order.objects.get(title="Скрепки").company
+    assert (made.name, made.inn, made.kpp) == ("ИП Лютик", "500100732259", "")
+    assert Company.objects.count() == 2
+    bodies = [json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("batch.json")]
+    commands = [c for b in bodies for c in b["cmd"].values() if c.startswith("crm.requisite.list")]
+    assert len(commands) == 2 and all("ENTITY_TYPE_ID%5D=4" in c for c in commands)  # with the card
+    assert "crm.company.get" not in stand.calls and "crm.requisite.list" not in stand.calls

@@ -11,8 +11,10 @@
   shape, and retry 503 ``QUERY_LIMIT_EXCEEDED`` and 429 ``OPERATION_TIME_LIMIT`` with backoff.
 - Events (``ONCRMDEALUPDATE``…) come form-encoded with ``auth[application_token]``, compared with the token
   saved at install; the deal is then fetched again.
-- The company's INN lives in Bitrix requisites (``crm.requisite.list``), not on the company: not read yet, so
-  Bitrix companies are matched by their CRM id only.
+- The company's INN lives in Bitrix requisites (``crm.requisite.list``, ``ENTITY_TYPE_ID`` 4 with the
+  company's ``ENTITY_ID``), not on the company: the card and its requisites come in one ``batch``; the first
+  requisite whose ``RQ_INN`` passes its checksum (``stdnum.ru.inn``) gives the INN, its ``RQ_KPP`` the KPP
+  (organisations only: a 10-digit INN). The engine matches a company by CRM id, then by that INN.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import hmac
 import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from stdnum.ru import inn as ru_inn
 
 from kabinet.core.providers import ConfigField
 from kabinet.core.providers.crm import (
@@ -62,11 +65,26 @@ DEAL_FIELDS = [
 ]
 SEMANTICS = {"S": SUCCESS, "F": FAILURE, "success": SUCCESS, "failure": FAILURE}
 DEAL_EVENTS = ("ONCRMDEALADD", "ONCRMDEALUPDATE", "ONCRMDEALDELETE")
+REQUISITE_OF_COMPANY, REQUISITE_OF_CONTACT = "4", "3"  # ENTITY_TYPE_ID of crm.requisite.list
 
 
 def multi(values: Any) -> tuple[str, ...]:
     """``[{"VALUE": "+7…", "VALUE_TYPE": "WORK"}]`` → the values."""
     return tuple(str(v.get("VALUE") or "") for v in values or () if isinstance(v, dict) and v.get("VALUE"))
+
+
+def requisite_numbers(rows: Any) -> tuple[str, str]:
+    """The INN and KPP of the first requisite whose INN passes its checksum; KPP only beside a 10-digit
+    (organisation's) INN and when it has its 9 characters. ``("", "")`` when none does."""
+    for row in rows if isinstance(rows, list) else ():
+        if not isinstance(row, dict):
+            continue
+        number = ru_inn.compact(str(row.get("RQ_INN") or ""))
+        if not number or not ru_inn.is_valid(number):
+            continue
+        kpp = "".join(str(row.get("RQ_KPP") or "").split()).upper()
+        return number, kpp if len(number) == 10 and len(kpp) == 9 else ""
+    return "", ""
 
 
 def decimal(value: Any) -> Decimal:
@@ -329,15 +347,30 @@ class Bitrix24Provider(CrmProvider):
         )
 
     def company(self, company_id: str) -> CrmCompany | None:
-        try:
-            row = self.call("crm.company.get", {"id": company_id})["result"]
-        except CrmError as error:
-            if error.code == "not_found":
-                return None
-            raise
+        """``crm.company.get`` and the company's requisites (``crm.requisite.list``) in one ``batch``."""
+        commands = {
+            "company": f"crm.company.get?id={company_id}",
+            "requisites": "crm.requisite.list?"
+            + urlencode(
+                {
+                    "filter[ENTITY_TYPE_ID]": REQUISITE_OF_COMPANY,
+                    "filter[ENTITY_ID]": company_id,
+                    "select[0]": "RQ_INN",
+                    "select[1]": "RQ_KPP",
+                }
+            ),
+        }
+        result = self.call("batch", {"halt": 0, "cmd": commands})["result"]
+        rows = result.get("result") or {}
+        row = rows.get("company") if isinstance(rows, dict) else None
+        if not row:
+            return None
+        inn, kpp = requisite_numbers(rows.get("requisites") or [])
         return CrmCompany(
             id=str(row["ID"]),
             name=str(row.get("TITLE") or ""),
+            inn=inn,
+            kpp=kpp,
             emails=multi(row.get("EMAIL")),
             phones=multi(row.get("PHONE")),
         )
