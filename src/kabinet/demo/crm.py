@@ -22,8 +22,9 @@ from werkzeug.serving import make_server
 
 from kabinet.crm.models import Company
 from kabinet.sync import actions, engine
+from kabinet.sync import invoices as invoice_sync
 from kabinet.sync import tickets as ticket_sync
-from kabinet.sync.models import Connection, Link, PipelineMap
+from kabinet.sync.models import Connection, Link, PipelineMap, StageMap
 from kabinet.testing.amocrm import PIPELINE, AmoCrmStandIn
 from kabinet.testing.bitrix import Bitrix24StandIn
 from kabinet.testing.hubspot import PIPELINE as HUBSPOT_PIPELINE
@@ -60,6 +61,9 @@ def fill_bitrix(stand: Bitrix24StandIn) -> dict[str, Any]:
             company=veter,
         ),
     ]
+    # smart invoices of Anna's first deal: the prepayment sent to her, the delivery already paid in Bitrix
+    stand.add_invoice("Предоплата 50%", amount="92250.00", stage="DT31_2:S", deal=deals[0])
+    stand.add_invoice("Доставка", amount="4500.00", stage="DT31_2:P", deal=deals[0])
     return {"companies": {romashka: "romashka", veter: "veter"}, "deals": deals}
 
 
@@ -188,7 +192,9 @@ def start(
         }
     connection = Connection.objects.filter(name=name).first() or Connection(name=name, provider=kind)
     # The stand-in starts empty at every start: a fresh cursor, and the same deals are found again by id.
-    Connection.objects.filter(pk=connection.pk).update(cursor=None, ticket_cursor=None, checkpoint={})
+    Connection.objects.filter(pk=connection.pk).update(
+        cursor=None, ticket_cursor=None, invoice_cursor=None, checkpoint={}
+    )
     connection = actions.save_connection(actor=None, connection=connection, config=config)
     app = StandInApp(kind, stand, kabinet_url + f"/hooks/in/{connection.inbox_source.path_secret}/")
     threading.Thread(target=server.serve_forever, daemon=True, name=f"{kind}-stand-in").start()
@@ -213,6 +219,11 @@ def start(
                 crm_id=crm_id,
                 defaults={"object_id": company.pk},
             )
+    # the smart invoices' paid stage, as staff tick it on the mapping screen
+    StageMap.objects.filter(connection=connection, crm_pipeline_id="invoice:2", crm_id="DT31_2:P").update(
+        marks_paid=True
+    )
     engine.pull(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     ticket_sync.pull_tickets(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
+    invoice_sync.pull_invoices(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     return url, connection, [str(d) for d in data["deals"]], [str(t) for t in data.get("tickets", [])]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.core.providers.crm import CrmError, providers, registry
 from kabinet.crm.custom_fields import parse_specs
 from kabinet.sync import actions
+from kabinet.sync.invoices import PREFIX as INVOICE_PREFIX
 from kabinet.sync.models import Conflict, Connection, Link, PipelineMap, Push, Run, StageMap
 
 
@@ -111,7 +112,7 @@ class PipelineMapInline(admin.TabularInline):
 
 class StageMapInline(admin.TabularInline):
     model = StageMap
-    fields = ("crm_pipeline_id", "crm_name", "crm_id", "stage", "hides")
+    fields = ("crm_pipeline_id", "crm_name", "crm_id", "stage", "hides", "marks_paid")
     readonly_fields = ("crm_pipeline_id", "crm_name", "crm_id")
     extra = 0
     can_delete = False
@@ -261,7 +262,10 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Create Kabinet pipelines for unmapped CRM pipelines"))
     def mirror_pipelines(self, request, queryset):
-        for row in PipelineMap.objects.filter(connection__in=queryset, pipeline=None):
+        rows = PipelineMap.objects.filter(connection__in=queryset, pipeline=None).exclude(
+            crm_id__startswith=INVOICE_PREFIX
+        )
+        for row in rows:
             actions.mirror_pipeline(actor=request.user, pipeline_map=row)
 
 

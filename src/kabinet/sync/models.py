@@ -33,6 +33,7 @@ class Connection(PublicModel):
     cursor = models.DateTimeField(_("synced up to"), null=True, blank=True)
     # The CRM's tickets (HubSpot) have their own modification times and pulls: their own cursor.
     ticket_cursor = models.DateTimeField(_("tickets synced up to"), null=True, blank=True)
+    invoice_cursor = models.DateTimeField(_("invoices synced up to"), null=True, blank=True)
     checkpoint = models.JSONField(_("import checkpoint"), default=dict, blank=True, editable=False)
     last_success_at = models.DateTimeField(_("last successful pull"), null=True, blank=True)
     last_error = models.TextField(_("last error (the CRM's words)"), blank=True)
@@ -130,6 +131,11 @@ class StageMap(models.Model):
         "crm.Stage", verbose_name=_("Kabinet stage"), null=True, blank=True, on_delete=models.SET_NULL
     )
     hides = models.BooleanField(_("hides the order"), default=False)
+    marks_paid = models.BooleanField(
+        _("the paid stage"),
+        default=False,
+        help_text=_("Invoices (CRM pipeline invoice:…): an invoice reaching this stage is paid in Kabinet."),
+    )
 
     class Meta:
         verbose_name = _("stage mapping")
@@ -154,6 +160,7 @@ class Link(models.Model):
         CONTACT = "contact", _("contact")
         COMPANY = "company", _("company")
         TICKET = "ticket", _("ticket")
+        INVOICE = "invoice", _("invoice")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
@@ -185,6 +192,7 @@ class Run(models.Model):
         OBJECT = "object", _("one deal")
         WEBHOOK = "webhook", _("CRM event")
         TICKETS = "tickets", _("tickets pull")
+        INVOICES = "invoices", _("invoices pull")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("running")

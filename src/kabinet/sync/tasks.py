@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from kabinet.sync import engine, health, tickets, writeback
+from kabinet.sync import engine, health, invoices, tickets, writeback
 from kabinet.sync.models import Connection
 
 LOCK_SECONDS = 15 * 60
@@ -40,6 +40,7 @@ def run_pull(connection_id: int, *, full: bool = False) -> str:
         connection.refresh_from_db()
         if status == "ok" and connection.status != Connection.Status.STOPPED:
             tickets.pull_tickets(connection, now=now)  # a CRM without tickets answers at once, no call
+            invoices.pull_invoices(connection, now=now)  # the same for invoices
         return status
     finally:
         release(connection_id)

@@ -25,6 +25,13 @@ STAGES = {
         ("LOSE", "Сделка провалена", "failure"),
     ],
 }
+INVOICE_CATEGORY = "2"  # the smart invoices' default category on a portal
+INVOICE_STAGES = [
+    ("DT31_2:N", "Новый", "process"),
+    ("DT31_2:S", "Отправлен клиенту", "process"),
+    ("DT31_2:P", "Оплачен", "success"),
+    ("DT31_2:D", "Не оплачен", "failure"),
+]
 
 
 class Bitrix24StandIn:
@@ -33,6 +40,7 @@ class Bitrix24StandIn:
         self.contacts: dict[str, dict[str, Any]] = {}
         self.companies: dict[str, dict[str, Any]] = {}
         self.requisites: dict[str, dict[str, Any]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.refusals: list[tuple[int, dict[str, str]]] = []
@@ -118,6 +126,40 @@ class Bitrix24StandIn:
         }
         return did
 
+    def add_invoice(
+        self,
+        title: str,
+        *,
+        amount: str = "0",
+        stage: str = "DT31_2:N",
+        deal: str = "0",
+        contact: str = "0",
+        company: str = "0",
+        number: str = "",
+    ) -> str:
+        """A smart invoice (``entityTypeId`` 31), camelCase, every value a string as the REST API answers."""
+        iid = self.new_id()
+        self.invoices[iid] = {
+            "id": iid,
+            "title": title,
+            "categoryId": INVOICE_CATEGORY,
+            "stageId": stage,
+            "accountNumber": number or f"СЧ-{iid}",
+            "opportunity": amount,
+            "currencyId": "RUB",
+            "companyId": company,
+            "contactId": contact,
+            "contactIds": [contact] if contact != "0" else [],
+            "parentId2": deal,
+            "begindate": "2026-11-01T03:00:00+03:00",
+            "closedate": "2026-11-15T03:00:00+03:00",
+            "updatedTime": self.tick(),
+        }
+        return iid
+
+    def update_invoice(self, invoice_id: str, **fields: str) -> None:
+        self.invoices[invoice_id].update(fields, updatedTime=self.tick())
+
     def update_deal(self, deal_id: str, **fields: str) -> None:
         self.deals[deal_id].update(fields, DATE_MODIFY=self.tick())
 
@@ -154,6 +196,15 @@ class Bitrix24StandIn:
         return self.json({"result": result, **extra, "time": {"start": 0, "finish": 0, "duration": 0.01}})
 
     def m_crm_category_list(self, body: dict) -> Response:
+        if str(body.get("entityTypeId")) == "31":
+            return self.envelope(
+                {
+                    "categories": [
+                        {"id": int(INVOICE_CATEGORY), "name": "Счета", "sort": 500, "isDefault": "Y"}
+                    ]
+                },
+                total=1,
+            )
         return self.envelope(
             {"categories": [{"id": 0, "name": "Общая", "sort": 100, "isDefault": "Y"}]}, total=1
         )
@@ -161,6 +212,11 @@ class Bitrix24StandIn:
     def m_crm_status_list(self, body: dict) -> Response:
         entity = body.get("filter", {}).get("ENTITY_ID", "")
         category = entity.removeprefix("DEAL_STAGE").lstrip("_") or "0"
+        stages = (
+            INVOICE_STAGES
+            if entity == f"SMART_INVOICE_STAGE_{INVOICE_CATEGORY}"
+            else STAGES.get(category, [])
+        )
         rows = [
             {
                 "ID": str(i),
@@ -172,7 +228,7 @@ class Bitrix24StandIn:
                 "SEMANTICS": {"success": "S", "failure": "F"}.get(sem),
                 "EXTRA": {"SEMANTICS": sem, "COLOR": "#39A8EF"},
             }
-            for i, (sid, name, sem) in enumerate(STAGES.get(category, []))
+            for i, (sid, name, sem) in enumerate(stages)
         ]
         return self.envelope(rows, total=len(rows))
 
@@ -195,6 +251,28 @@ class Bitrix24StandIn:
         if start + PAGE < len(rows):
             extra["next"] = start + PAGE
         return self.envelope(page, **extra)
+
+    def m_crm_item_list(self, body: dict) -> Response:
+        """Smart invoices only (``entityTypeId`` 31): ``result.items``, keyset or ``>=updatedTime`` paging."""
+        if str(body.get("entityTypeId")) != "31":
+            return self.json({"error": "NOT_FOUND", "error_description": "Smart process not found"}, 400)
+        filters, start = body.get("filter", {}), int(body.get("start", 0))
+        rows = list(self.invoices.values())
+        if ">=updatedTime" in filters:
+            since = datetime.datetime.fromisoformat(filters[">=updatedTime"])
+            rows = [r for r in rows if datetime.datetime.fromisoformat(r["updatedTime"]) >= since]
+        if ">id" in filters:
+            rows = [r for r in rows if int(r["id"]) > int(filters[">id"])]
+        if "updatedTime" in body.get("order", {}):
+            rows.sort(key=lambda r: (datetime.datetime.fromisoformat(r["updatedTime"]), int(r["id"])))
+        else:
+            rows.sort(key=lambda r: int(r["id"]))
+        if start == -1:
+            return self.envelope({"items": rows[:PAGE]})
+        extra = {"total": len(rows)}
+        if start + PAGE < len(rows):
+            extra["next"] = start + PAGE
+        return self.envelope({"items": rows[start : start + PAGE]}, **extra)
 
     def get(self, rows: dict[str, dict], body: dict) -> Response:
         row = rows.get(str(body.get("id")))

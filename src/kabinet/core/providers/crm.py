@@ -111,6 +111,34 @@ class CrmTicket:
 
 
 @dataclass(frozen=True)
+class CrmInvoice:
+    """An invoice of the CRM (Bitrix24 smart invoice, ``entityTypeId`` 31): what becomes a Kabinet invoice,
+    of the order of its deal (``deal_id``) when there is one."""
+
+    id: str
+    title: str
+    pipeline_id: str
+    stage_id: str
+    modified_at: datetime.datetime
+    amount: Decimal
+    currency: str = "RUB"
+    number: str = ""
+    contact_id: str = ""
+    company_id: str = ""
+    deal_id: str = ""
+    issued_on: datetime.date | None = None
+    due_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    """One page of invoices, as :class:`DealPage`."""
+
+    invoices: tuple[CrmInvoice, ...]
+    next: str = ""
+
+
+@dataclass(frozen=True)
 class TicketPage:
     """One page of tickets, as :class:`DealPage`."""
 
@@ -180,6 +208,18 @@ class CrmProvider(Provider):
     def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
         """Write ``text`` on the timeline of a ``deal`` or ``contact`` (or a ``ticket`` where the vendor has
         them); answers the vendor's id of the entry."""
+
+    # --- invoices: only vendors whose CRM has them (``supports_invoices``) ----------------------------------
+
+    supports_invoices: bool = False
+
+    def invoice_pipelines(self) -> list[CrmPipeline]:
+        """Every invoice category with its stages (``success``: paid, ``failure``: cancelled)."""
+        return []
+
+    def invoices(self, *, modified_since: datetime.datetime | None, page: str = "") -> InvoicePage:
+        """Invoices modified at or after ``modified_since`` (all for ``None``), as :meth:`deals`."""
+        return InvoicePage(invoices=())
 
     # --- tickets: only vendors whose CRM has them (``supports_tickets``) ------------------------------------
 

@@ -257,3 +257,58 @@ def test_a_company_comes_with_the_inn_and_kpp_of_its_requisites_and_is_matched_b
     commands = [c for b in bodies for c in b["cmd"].values() if c.startswith("crm.requisite.list")]
     assert len(commands) == 2 and all("ENTITY_TYPE_ID%5D=4" in c for c in commands)  # with the card
     assert "crm.company.get" not in stand.calls and "crm.requisite.list" not in stand.calls
+
+
+def test_smart_invoices_become_the_orders_invoices_and_the_paid_stage_pays_them(stand, httpserver):
+    from decimal import Decimal
+
+    from kabinet.billing.models import Invoice
+    from kabinet.payments.models import Payment
+    from kabinet.sync import invoices
+    from kabinet.sync.models import StageMap
+
+    connection = connect(httpserver)
+    stages = {
+        r.crm_id: r for r in StageMap.objects.filter(connection=connection, crm_pipeline_id="invoice:2")
+    }
+    assert set(stages) == {"DT31_2:N", "DT31_2:S", "DT31_2:P", "DT31_2:D"}  # on the mapping screen
+    assert not PipelineMap.objects.get(crm_id="invoice:2").pipeline_id  # no Kabinet pipeline for them
+    StageMap.objects.filter(pk=stages["DT31_2:P"].pk).update(marks_paid=True)
+    StageMap.objects.filter(pk=stages["DT31_2:N"].pk).update(hides=True)  # drafts stay in the CRM
+    person = stand.add_contact("Анна", phone="+7 916 123-45-67")
+    deal = stand.add_deal("Бумага", amount="1500.50", contact=person)
+    sent = stand.add_invoice("Предоплата", amount="750.25", stage="DT31_2:S", deal=deal)
+    paid = stand.add_invoice("Доставка", amount="300", stage="DT31_2:P", deal=deal)
+    draft = stand.add_invoice("Черновик", amount="10", stage="DT31_2:N", contact=person)
+    stand.add_invoice("Ничей", amount="5", stage="DT31_2:S")  # no client at all: the review list
+    assert engine.pull(connection, sleep=lambda s: None).status == "ok"
+
+    run = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert (run.status, run.created, run.skipped) == ("ok", 2, 2), run.error
+    order = Order.objects.get(title="Бумага")
+    first = Invoice.objects.get(amount=Decimal("750.25"))
+    assert (first.order_id, first.contact_id, first.status) == (order.pk, order.contact_id, "unpaid")
+    assert first.due_date.isoformat() == "2026-11-15"
+    delivered = Invoice.objects.get(amount=Decimal("300"))
+    assert delivered.status == "paid" and delivered.paid_amount == Decimal("300")
+    assert Payment.objects.filter(invoice=delivered, provider_payment_id__endswith=f":{paid}").count() == 1
+    request = next(json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("crm.item.list.json"))
+    assert request["entityTypeId"] == 31 and request["start"] == -1 and request["filter"] == {">id": "0"}
+
+    # the same pull again changes nothing; then the CRM moves them on
+    again = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert (again.created, again.updated) == (0, 0) and Invoice.objects.count() == 2
+    stand.update_invoice(sent, opportunity="800.00")
+    stand.update_invoice(draft, stageId="DT31_2:S")  # shown now
+    stand.update_invoice(paid, title="Доставка курьером")  # read again: paid once only
+    run = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert (run.created, run.updated) == (1, 1), run.error
+    first.refresh_from_db()
+    assert first.amount == Decimal("800.00") and Invoice.objects.count() == 3
+    assert Payment.objects.filter(invoice=delivered).count() == 1
+    stand.update_invoice(sent, stageId="DT31_2:P")
+    invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    first.refresh_from_db()
+    assert first.status == "paid" and first.paid_amount == Decimal("800.00")
+    later = [json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("crm.item.list.json")][-1]
+    assert ">=updatedTime" in later["filter"]

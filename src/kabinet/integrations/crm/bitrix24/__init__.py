@@ -9,6 +9,10 @@
   recommend for big portals (``start=-1``, ``>ID``, ordered by ``ID``), which never skips or repeats rows.
 - Limits: a leaky bucket of 50 requests draining 2 a second; we keep under it with a token bucket of the same
   shape, and retry 503 ``QUERY_LIMIT_EXCEEDED`` and 429 ``OPERATION_TIME_LIMIT`` with backoff.
+- Smart invoices (``crm.item.list`` with ``entityTypeId`` 31, camelCase fields, ``result.items``): the same
+  keyset (``>id``, ``start=-1``) for the first import, ``>=updatedTime`` after; their categories from
+  ``crm.category.list`` (``entityTypeId`` 31), stages from ``crm.status.list`` with the category's
+  ``ENTITY_ID`` (``SMART_INVOICE_STAGE_{category}``); the deal they belong to is ``parentId2``.
 - Events (``ONCRMDEALUPDATE``…) come form-encoded with ``auth[application_token]``, compared with the token
   saved at install; the deal is then fetched again.
 - The company's INN lives in Bitrix requisites (``crm.requisite.list``, ``ENTITY_TYPE_ID`` 4 with the
@@ -40,10 +44,12 @@ from kabinet.core.providers.crm import (
     CrmContact,
     CrmDeal,
     CrmError,
+    CrmInvoice,
     CrmPipeline,
     CrmProvider,
     CrmStage,
     DealPage,
+    InvoicePage,
 )
 from kabinet.integrations.base import HttpClient, RetryPolicy, TokenBucket, shared_bucket
 
@@ -65,6 +71,23 @@ DEAL_FIELDS = [
 ]
 SEMANTICS = {"S": SUCCESS, "F": FAILURE, "success": SUCCESS, "failure": FAILURE}
 DEAL_EVENTS = ("ONCRMDEALADD", "ONCRMDEALUPDATE", "ONCRMDEALDELETE")
+SMART_INVOICE = 31
+INVOICE_FIELDS = [
+    "id",
+    "title",
+    "categoryId",
+    "stageId",
+    "accountNumber",
+    "opportunity",
+    "currencyId",
+    "companyId",
+    "contactId",
+    "contactIds",
+    "parentId2",
+    "begindate",
+    "closedate",
+    "updatedTime",
+]
 REQUISITE_OF_COMPANY, REQUISITE_OF_CONTACT = "4", "3"  # ENTITY_TYPE_ID of crm.requisite.list
 
 
@@ -85,6 +108,21 @@ def requisite_numbers(rows: Any) -> tuple[str, str]:
         kpp = "".join(str(row.get("RQ_KPP") or "").split()).upper()
         return number, kpp if len(number) == 10 and len(kpp) == 9 else ""
     return "", ""
+
+
+def day(value: Any) -> datetime.date | None:
+    """``2026-11-01T03:00:00+03:00`` or ``2026-11-01`` → the date; empty or unreadable → None."""
+    text = str(value or "")
+    try:
+        return datetime.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def some_id(value: Any) -> str:
+    """A Bitrix id as it comes (``"37"``, ``37``, ``0`` or ``None`` for none)."""
+    text = str(value or "").strip()
+    return "" if text in ("", "0") else text
 
 
 def decimal(value: Any) -> Decimal:
@@ -278,6 +316,90 @@ class Bitrix24Provider(CrmProvider):
             )
             result.append(CrmPipeline(id=cat, name=str(category.get("name") or cat), stages=stages))
         return result
+
+    def stage_rows(self, entity: str) -> tuple[CrmStage, ...]:
+        rows = self.call("crm.status.list", {"filter": {"ENTITY_ID": entity}, "order": {"SORT": "ASC"}})[
+            "result"
+        ]
+        return tuple(
+            CrmStage(
+                id=str(row["STATUS_ID"]),
+                name=str(row.get("NAME") or row["STATUS_ID"]),
+                sort=int(row.get("SORT") or 0),
+                semantics=SEMANTICS.get(
+                    str((row.get("EXTRA") or {}).get("SEMANTICS") or row.get("SEMANTICS") or ""), PROCESS
+                ),
+            )
+            for row in rows
+        )
+
+    # --- smart invoices (entityTypeId 31) ----------------------------------------------------------------
+
+    supports_invoices = True
+
+    def invoice_pipelines(self) -> list[CrmPipeline]:
+        categories = self.call("crm.category.list", {"entityTypeId": SMART_INVOICE})["result"].get(
+            "categories", []
+        )
+        return [
+            CrmPipeline(
+                id=str(c.get("id")),
+                name=str(c.get("name") or c.get("id")),
+                stages=self.stage_rows(f"SMART_INVOICE_STAGE_{c.get('id')}"),
+            )
+            for c in categories
+        ]
+
+    def to_invoice(self, row: dict[str, Any]) -> CrmInvoice:
+        contacts = row.get("contactIds") or []
+        contact = some_id(row.get("contactId")) or (some_id(contacts[0]) if contacts else "")
+        return CrmInvoice(
+            id=str(row["id"]),
+            title=str(row.get("title") or ""),
+            pipeline_id=str(row.get("categoryId") or ""),
+            stage_id=str(row.get("stageId") or ""),
+            modified_at=datetime.datetime.fromisoformat(str(row["updatedTime"])),
+            amount=decimal(row.get("opportunity")),
+            currency=str(row.get("currencyId") or "RUB"),
+            number=str(row.get("accountNumber") or ""),
+            contact_id=contact,
+            company_id=some_id(row.get("companyId")),
+            deal_id=some_id(row.get("parentId2")),
+            issued_on=day(row.get("begindate")),
+            due_on=day(row.get("closedate")),
+        )
+
+    def invoices(self, *, modified_since: datetime.datetime | None, page: str = "") -> InvoicePage:
+        if modified_since is None:  # the first import: keyset by id, as for deals
+            last = page.removeprefix("id:") if page else "0"
+            data = self.call(
+                "crm.item.list",
+                {
+                    "entityTypeId": SMART_INVOICE,
+                    "select": INVOICE_FIELDS,
+                    "filter": {">id": last},
+                    "order": {"id": "ASC"},
+                    "start": -1,
+                },
+            )
+            rows = (data.get("result") or {}).get("items") or []
+            found = tuple(self.to_invoice(row) for row in rows)
+            return InvoicePage(invoices=found, next=f"id:{found[-1].id}" if len(rows) >= PAGE else "")
+        data = self.call(
+            "crm.item.list",
+            {
+                "entityTypeId": SMART_INVOICE,
+                "select": INVOICE_FIELDS,
+                "filter": {">=updatedTime": modified_since.isoformat()},
+                "order": {"updatedTime": "ASC", "id": "ASC"},
+                "start": int(page or 0),
+            },
+        )
+        following = data.get("next")
+        rows = (data.get("result") or {}).get("items") or []
+        return InvoicePage(
+            invoices=tuple(self.to_invoice(row) for row in rows), next=str(following) if following else ""
+        )
 
     def to_deal(self, row: dict[str, Any]) -> CrmDeal:
         return CrmDeal(
