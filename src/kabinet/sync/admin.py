@@ -35,7 +35,15 @@ def settings_shown(connection: Connection | None) -> list[tuple[str, Any, Any]]:
 class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
-        fields = ("name", "provider", "is_active", "phone_sign_in", "custom_fields", "managers")
+        fields = (
+            "name",
+            "provider",
+            "is_active",
+            "phone_sign_in",
+            "custom_fields",
+            "document_fields",
+            "managers",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +74,14 @@ class ConnectionForm(forms.ModelForm):
                     initial=self.stored.get(item.name, item.default),
                     help_text=item.help_text,
                 )
+
+    def clean_document_fields(self) -> Any:
+        value = self.cleaned_data.get("document_fields") or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise forms.ValidationError(
+                _('Write a list of field codes, e.g. ["UF_CRM_DOCS"].'), code="invalid_document_fields"
+            )
+        return [v.strip() for v in value]
 
     def clean_custom_fields(self) -> Any:
         value = self.cleaned_data.get("custom_fields")

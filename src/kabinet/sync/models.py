@@ -50,6 +50,14 @@ class Connection(PublicModel):
             '"Ready by", "pl": "Gotowe do"}, "type": "date"}} (docs/crm.md).'
         ),
     )
+    document_fields = models.JSONField(
+        _("deal fields holding documents"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Codes of the deal's file fields whose files become the order's documents, e.g. [\"UF_CRM_DOCS\"]."
+        ),
+    )
     phone_sign_in = models.BooleanField(
         _("sign-in by the phone on the deal"),
         default=False,
@@ -161,6 +169,7 @@ class Link(models.Model):
         COMPANY = "company", _("company")
         TICKET = "ticket", _("ticket")
         INVOICE = "invoice", _("invoice")
+        DOCUMENT = "document", _("document")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)

@@ -25,6 +25,7 @@ STAGES = {
         ("LOSE", "Сделка провалена", "failure"),
     ],
 }
+FILE_PATH = "/bitrix/components/bitrix/crm.deal.show/show_file.php"
 INVOICE_CATEGORY = "2"  # the smart invoices' default category on a portal
 INVOICE_STAGES = [
     ("DT31_2:N", "Новый", "process"),
@@ -41,6 +42,7 @@ class Bitrix24StandIn:
         self.companies: dict[str, dict[str, Any]] = {}
         self.requisites: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file id → (name, bytes), served at FILE_PATH
         self.comments: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.refusals: list[tuple[int, dict[str, str]]] = []
@@ -159,6 +161,34 @@ class Bitrix24StandIn:
 
     def update_invoice(self, invoice_id: str, **fields: str) -> None:
         self.invoices[invoice_id].update(fields, updatedTime=self.tick())
+
+    def attach_file(self, deal_id: str, field: str, name: str, data: bytes) -> str:
+        """A file in a deal's file field (``UF_CRM_*`` of type file), in Bitrix's shape: ``[{id, showUrl,
+        downloadUrl}]``, the URLs relative to the portal."""
+        fid = self.new_id()
+        self.files[fid] = (name, data)
+        query = f"ownerId={deal_id}&fieldName={field}&dynamic=Y&fileId={fid}"
+        values = self.deals[deal_id].get(field) or []
+        values = [
+            *values,
+            {"id": int(fid), "showUrl": f"{FILE_PATH}?{query}", "downloadUrl": f"{FILE_PATH}?{query}"},
+        ]
+        self.update_deal(deal_id, **{field: values})
+        return fid
+
+    def file_handler(self, request: Request) -> Response:
+        found = self.files.get(request.args.get("fileId", ""))
+        self.calls.append("file")
+        if found is None:
+            return Response("Not found", status=404)
+        name, data = found
+        from urllib.parse import quote
+
+        return Response(
+            data,
+            content_type="application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
 
     def update_deal(self, deal_id: str, **fields: str) -> None:
         self.deals[deal_id].update(fields, DATE_MODIFY=self.tick())

@@ -72,6 +72,16 @@ class CrmCompany:
 
 
 @dataclass(frozen=True)
+class CrmFile:
+    """A file attached to a deal in one of its file fields (Bitrix ``UF_CRM_*`` of type file: ``{id, showUrl,
+    downloadUrl}``); fetched with :meth:`CrmProvider.download`."""
+
+    id: str
+    field: str
+    url: str
+
+
+@dataclass(frozen=True)
 class CrmDeal:
     """A deal (Bitrix) or lead (amoCRM): what becomes a Kabinet order."""
 
@@ -86,6 +96,7 @@ class CrmDeal:
     company_id: str = ""
     responsible_id: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    files: tuple[CrmFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +219,11 @@ class CrmProvider(Provider):
     def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
         """Write ``text`` on the timeline of a ``deal`` or ``contact`` (or a ``ticket`` where the vendor has
         them); answers the vendor's id of the entry."""
+
+    def download(self, url: str, *, limit: int) -> tuple[str, bytes]:
+        """The file behind a :class:`CrmFile` url: its name (from ``Content-Disposition``) and its bytes; a
+        file larger than ``limit`` bytes is refused (``CrmError("too_large")``) before it is read whole."""
+        raise CrmError("refused", "this CRM has no files")
 
     # --- invoices: only vendors whose CRM has them (``supports_invoices``) ----------------------------------
 

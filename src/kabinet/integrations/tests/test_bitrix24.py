@@ -13,7 +13,7 @@ from django.urls import reverse
 from kabinet.crm.models import Contact, Order
 from kabinet.sync import actions, engine, writeback
 from kabinet.sync.models import Connection, Link, PipelineMap, Push, Run
-from kabinet.testing.bitrix import Bitrix24StandIn
+from kabinet.testing.bitrix import FILE_PATH, Bitrix24StandIn
 from kabinet.webhooks.models import InboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,7 @@ def stand(httpserver, settings):
     portal = Bitrix24StandIn()
     httpserver.expect_request(re.compile(r"^/rest/.*"), method="POST").respond_with_handler(portal.handler)
     httpserver.expect_request("/oauth/token/").respond_with_handler(portal.token_handler)
+    httpserver.expect_request(FILE_PATH).respond_with_handler(portal.file_handler)
     settings.KABINET_BITRIX24_OAUTH_URL = httpserver.url_for("").rstrip("/")
     return portal
 
@@ -312,3 +313,35 @@ def test_smart_invoices_become_the_orders_invoices_and_the_paid_stage_pays_them(
     assert first.status == "paid" and first.paid_amount == Decimal("800.00")
     later = [json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("crm.item.list.json")][-1]
     assert ">=updatedTime" in later["filter"]
+
+
+def test_the_files_of_a_deals_file_field_become_the_orders_documents_once_and_checked(stand, httpserver):
+    from kabinet.files.models import ClientFile
+    from kabinet.sync.models import Conflict
+
+    connection = connect(httpserver)
+    Connection.objects.filter(pk=connection.pk).update(document_fields=["UF_CRM_DOCS"])
+    person = stand.add_contact("Анна", phone="+7 916 123-45-67")
+    deal = stand.add_deal("Бумага", contact=person)
+    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    stand.attach_file(deal, "UF_CRM_DOCS", "Договор №5.pdf", pdf)
+    stand.attach_file(deal, "UF_CRM_DOCS", "invoice.pdf", b"MZ\x90\x00 an executable")  # not what it says
+    stand.attach_file(deal, "UF_CRM_OTHER", "not-mapped.pdf", pdf)
+    run = engine.pull(fresh(connection), sleep=lambda s: None)
+    assert run.status == "ok", run.error
+    order = Order.objects.get(title="Бумага")
+    [stored] = ClientFile.objects.filter(subject_id=order.pk)
+    assert (stored.original_name, stored.size, stored.contact_id) == (
+        "Договор №5.pdf",
+        len(pdf),
+        order.contact_id,
+    )
+    assert stored.content_type == "application/pdf" and stored.file.read() == pdf
+    assert Conflict.objects.filter(kind="document", reason__contains="invoice.pdf").count() == 1
+    assert "UF_CRM_DOCS" not in order.custom_fields and stand.calls.count("file") == 2
+
+    # read again (another change of the deal): nothing downloaded twice, a new file added once
+    stand.update_deal(deal, TITLE="Бумага А4")
+    stand.attach_file(deal, "UF_CRM_DOCS", "Акт.pdf", pdf)
+    engine.pull(fresh(connection), sleep=lambda s: None)
+    assert ClientFile.objects.filter(subject_id=order.pk).count() == 2 and stand.calls.count("file") == 4

@@ -4,35 +4,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sync', '0004_hubspot_tickets'),
+        ("sync", "0004_hubspot_tickets"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='connection',
-            name='invoice_cursor',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='invoices synced up to'),
+            model_name="connection",
+            name="invoice_cursor",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="invoices synced up to"),
         ),
         migrations.AddField(
-            model_name='stagemap',
-            name='marks_paid',
-            field=models.BooleanField(default=False, help_text='Invoices (CRM pipeline invoice:…): an invoice reaching this stage is paid in Kabinet.', verbose_name='the paid stage'),
+            model_name="stagemap",
+            name="marks_paid",
+            field=models.BooleanField(
+                default=False,
+                help_text="Invoices (CRM pipeline invoice:…): an invoice reaching this stage is paid in Kabinet.",
+                verbose_name="the paid stage",
+            ),
         ),
         migrations.AlterField(
-            model_name='conflict',
-            name='kind',
-            field=models.CharField(choices=[('deal', 'deal'), ('contact', 'contact'), ('company', 'company'), ('ticket', 'ticket'), ('invoice', 'invoice')], max_length=10, verbose_name='type'),
+            model_name="conflict",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("deal", "deal"),
+                    ("contact", "contact"),
+                    ("company", "company"),
+                    ("ticket", "ticket"),
+                    ("invoice", "invoice"),
+                ],
+                max_length=10,
+                verbose_name="type",
+            ),
         ),
         migrations.AlterField(
-            model_name='link',
-            name='kind',
-            field=models.CharField(choices=[('deal', 'deal'), ('contact', 'contact'), ('company', 'company'), ('ticket', 'ticket'), ('invoice', 'invoice')], max_length=10, verbose_name='type'),
+            model_name="link",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("deal", "deal"),
+                    ("contact", "contact"),
+                    ("company", "company"),
+                    ("ticket", "ticket"),
+                    ("invoice", "invoice"),
+                ],
+                max_length=10,
+                verbose_name="type",
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='kind',
-            field=models.CharField(choices=[('pull', 'incremental pull'), ('full', 'full resync'), ('object', 'one deal'), ('webhook', 'CRM event'), ('tickets', 'tickets pull'), ('invoices', 'invoices pull')], max_length=10, verbose_name='type'),
+            model_name="run",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("pull", "incremental pull"),
+                    ("full", "full resync"),
+                    ("object", "one deal"),
+                    ("webhook", "CRM event"),
+                    ("tickets", "tickets pull"),
+                    ("invoices", "invoices pull"),
+                ],
+                max_length=10,
+                verbose_name="type",
+            ),
         ),
     ]

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import re
 import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import httpx
 from django.conf import settings
@@ -44,6 +45,7 @@ from kabinet.core.providers.crm import (
     CrmContact,
     CrmDeal,
     CrmError,
+    CrmFile,
     CrmInvoice,
     CrmPipeline,
     CrmProvider,
@@ -108,6 +110,12 @@ def requisite_numbers(rows: Any) -> tuple[str, str]:
         kpp = "".join(str(row.get("RQ_KPP") or "").split()).upper()
         return number, kpp if len(number) == 10 and len(kpp) == 9 else ""
     return "", ""
+
+
+def file_values(value: Any) -> list[dict[str, Any]]:
+    """A file field's value (``{id, showUrl, downloadUrl}`` or a list of them), else ``[]``."""
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if isinstance(v, dict) and v.get("id") and v.get("downloadUrl")]
 
 
 def day(value: Any) -> datetime.date | None:
@@ -413,8 +421,48 @@ class Bitrix24Provider(CrmProvider):
             contact_id="" if str(row.get("CONTACT_ID") or "0") == "0" else str(row["CONTACT_ID"]),
             company_id="" if str(row.get("COMPANY_ID") or "0") == "0" else str(row["COMPANY_ID"]),
             responsible_id=str(row.get("ASSIGNED_BY_ID") or ""),
-            fields={k: str(v) for k, v in row.items() if k.startswith("UF_CRM_") and v not in (None, "", [])},
+            fields={
+                k: str(v)
+                for k, v in row.items()
+                if k.startswith("UF_CRM_") and v not in (None, "", []) and not file_values(v)
+            },
+            files=tuple(
+                CrmFile(id=str(item["id"]), field=k, url=str(item["downloadUrl"]))
+                for k, v in row.items()
+                if k.startswith("UF_CRM_")
+                for item in file_values(v)
+            ),
         )
+
+    def download(self, url: str, *, limit: int) -> tuple[str, bytes]:
+        """A deal file's ``downloadUrl`` (relative to the portal, never another host) through the same client,
+        bucket and retries as the REST calls; refused past ``limit`` bytes (the declared length first)."""
+        base = self.config["webhook_url"] or self.config["domain"]
+        origin = httpx.URL(base if "//" in base else f"https://{base}")
+        target = origin.join(url)
+        if target.host != origin.host:  # only the portal's own files, whatever the deal says
+            raise CrmError("refused", f"a file outside the portal: {target.host}")
+        if not self.config["webhook_url"]:  # OAuth: the token beside the URL's own query
+            target = target.copy_merge_params({"auth": self.config["access_token"]})
+        with self.http() as http:
+            try:
+                response = http.get(str(target))
+            except httpx.HTTPError as error:
+                raise CrmError("refused", f"Bitrix24 did not answer: {error}") from error
+        if response.status_code in (401, 403):
+            raise CrmError("auth", f"HTTP {response.status_code}")
+        if response.status_code == 404:
+            raise CrmError("not_found", "the file is gone")
+        if response.status_code >= 400:
+            raise CrmError("refused", f"HTTP {response.status_code}")
+        declared = response.headers.get("content-length", "")
+        if (declared.isdigit() and int(declared) > limit) or len(response.content) > limit:
+            raise CrmError("too_large", f"{len(response.content)} bytes")
+        disposition = response.headers.get("content-disposition", "")
+        match = re.search(r"filename\*=UTF-8''([^;]+)", disposition) or re.search(
+            r'filename="?([^";]+)"?', disposition
+        )
+        return (unquote(match.group(1)) if match else "file"), response.content
 
     def deals(self, *, modified_since: datetime.datetime | None, page: str = "") -> DealPage:
         if modified_since is None:  # the first import: keyset by ID, no offsets (big portals)
