@@ -93,8 +93,8 @@ def apply_invoice(context: Context, crm_invoice: CrmInvoice) -> str:
     if stage_map is None:
         return conflict(context, crm_invoice, f"CRM invoice stage {crm_invoice.stage_id} is not loaded")
     invoice = Invoice.objects.filter(pk=row.object_id).first() if row else None
-    if invoice is None and stage_map.hides:
-        return SKIPPED  # a draft clients must not see: issued once it reaches a shown stage
+    if invoice is None and (stage_map.hides or stage_map.semantics == FAILURE):
+        return SKIPPED  # a draft clients must not see, or one cancelled before Kabinet saw it: never issued
     if crm_invoice.amount <= 0:
         return conflict(context, crm_invoice, "the invoice has no amount")
     outcome = UNCHANGED

@@ -282,10 +282,11 @@ def test_smart_invoices_become_the_orders_invoices_and_the_paid_stage_pays_them(
     paid = stand.add_invoice("Доставка", amount="300", stage="DT31_2:P", deal=deal)
     draft = stand.add_invoice("Черновик", amount="10", stage="DT31_2:N", contact=person)
     stand.add_invoice("Ничей", amount="5", stage="DT31_2:S")  # no client at all: the review list
+    stand.add_invoice("Отменён", amount="7", stage="DT31_2:D", deal=deal)  # cancelled before: never issued
     assert engine.pull(connection, sleep=lambda s: None).status == "ok"
 
     run = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
-    assert (run.status, run.created, run.skipped) == ("ok", 2, 2), run.error
+    assert (run.status, run.created, run.skipped) == ("ok", 2, 3), run.error
     order = Order.objects.get(title="Бумага")
     first = Invoice.objects.get(amount=Decimal("750.25"))
     assert (first.order_id, first.contact_id, first.status) == (order.pk, order.contact_id, "unpaid")
@@ -311,6 +312,9 @@ def test_smart_invoices_become_the_orders_invoices_and_the_paid_stage_pays_them(
     invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
     first.refresh_from_db()
     assert first.status == "paid" and first.paid_amount == Decimal("800.00")
+    stand.update_invoice(draft, stageId="DT31_2:D")  # not paid in the end: voided
+    invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert Invoice.objects.get(amount=Decimal("10")).status == "cancelled"
     later = [json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("crm.item.list.json")][-1]
     assert ">=updatedTime" in later["filter"]
 
