@@ -53,7 +53,8 @@ from kabinet.core.providers.crm import (
     DealPage,
     InvoicePage,
 )
-from kabinet.integrations.base import HttpClient, RetryPolicy, TokenBucket, shared_bucket
+from kabinet.integrations.base import HttpClient, RetryPolicy
+from kabinet.integrations.crm.http import account_bucket, store_tokens
 
 RATE_PER_SECOND, BURST = 2.0, 50.0
 RETRY = RetryPolicy(attempts=5, statuses=frozenset({429, 503}), initial=1.0, maximum=30.0)
@@ -199,23 +200,8 @@ class Bitrix24Provider(CrmProvider):
 
     # --- transport ---------------------------------------------------------------------------------------
 
-    def virtual_bucket(self) -> TokenBucket:
-        """The bucket of a test: its clock moves only by the waits asked for, so no machine is too slow."""
-        elapsed = [0.0]
-
-        def sleep(seconds: float) -> None:
-            elapsed[0] += seconds
-            self.sleep(seconds)
-
-        bucket = TokenBucket(RATE_PER_SECOND, BURST, clock=lambda: elapsed[0], sleep=sleep)
-        self.__dict__["test_bucket"] = bucket
-        return bucket
-
     def http(self) -> HttpClient:
-        if self.sleep is not None:  # tests: one bucket per provider, whose waits are asked for, never slept
-            bucket = self.__dict__.get("test_bucket") or self.virtual_bucket()
-        else:
-            bucket = shared_bucket(self.id, self.account, rate=RATE_PER_SECOND, capacity=BURST)
+        bucket = account_bucket(self, rate=RATE_PER_SECOND, capacity=BURST)  # virtual clock in tests
         return HttpClient(
             provider=self.id,
             account=self.account,
@@ -291,12 +277,7 @@ class Bitrix24Provider(CrmProvider):
             raise CrmError(
                 "auth", str(data.get("error_description") or data.get("error") or "refresh refused")
             )
-        self.config = {
-            **self.config,
-            "access_token": data["access_token"],
-            "refresh_token": data.get("refresh_token") or self.config["refresh_token"],
-        }
-        self.save_config(dict(self.config))
+        store_tokens(self, access_token=data["access_token"], refresh_token=data.get("refresh_token") or "")
 
     # --- the contract ------------------------------------------------------------------------------------
 
