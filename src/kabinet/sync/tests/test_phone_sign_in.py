@@ -35,7 +35,9 @@ def synced():
     return connection
 
 
-def test_a_synced_contact_signs_in_by_sms_without_an_invitation(client, synced, sms_outbox):
+def test_a_synced_contact_signs_in_by_sms_without_an_invitation(
+    client, synced, sms_outbox, django_assert_max_num_queries
+):
     response = client.post(LOGIN, {"login": "8 916 123-45-67", "action": "continue"})
     assert response.status_code == 302 and response["Location"].startswith(CONFIRM)
     assert [m.to for m in sms_outbox] == [PHONE]
@@ -52,10 +54,12 @@ def test_a_synced_contact_signs_in_by_sms_without_an_invitation(client, synced, 
     # the consent step first, and nothing else until it is accepted (pages, and the other pages' data)
     assert response["Location"] == CONSENT
     assert client.get("/orders/")["Location"] == CONSENT
-    page = client.get(CONSENT)
+    with django_assert_max_num_queries(10):  # the consent step's budget, as the other account pages
+        page = client.get(CONSENT)
     assert page.status_code == 200 and 'name="consent_accepted"' in page.text
     assert "consent_accepted" in client.post(CONSENT, {}).context["form"].errors  # a translated field error
-    assert client.post(CONSENT, {"consent_accepted": "on"}).status_code == 302
+    with django_assert_max_num_queries(16):  # the acceptance, its audit, and the start page's redirect
+        assert client.post(CONSENT, {"consent_accepted": "on"}).status_code == 302
     assert user.consents.count() == 1
     assert "Поставка бумаги" in client.get("/orders/").content.decode()
 
