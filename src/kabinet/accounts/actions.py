@@ -91,23 +91,53 @@ def user_for_phone(phone: str) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+PHONE_ENROLMENT = "phone_enrolment"  # the purpose of the session-held code (``codes``)
+ENROL_PHONE_KEY = "kabinet_enrol_phone"
+
+
+def offer_phone_enrolment(*, request: HttpRequest | None, phone: str) -> str | None:
+    """The code for a number that signs nobody in yet but that a trusted source lets sign in without an
+    invitation (``directory.enrolment_contact``: a contact synced from a CRM connection with sign-in by the
+    phone on the deal switched on); None when there is no such contact. **No account is made here**: the
+    code is held (hashed) in this visitor's session with the number, and only the code typed back makes the
+    account (:func:`enrol_by_phone`). Called by the adapter where allauth would tell an unknown number that
+    it has no account (after allauth's code limits passed), so the answer stays the same for every number."""
+    session = getattr(request, "session", None)
+    if session is None or enrolment_contact(phone) is None:
+        return None
+    code = codes.issue(session, PHONE_ENROLMENT, timeout=settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
+    session[ENROL_PHONE_KEY] = phone
+    return code
+
+
+def check_phone_enrolment(*, request: HttpRequest, entered: str) -> str | None:
+    """The number whose enrolment code this session holds, when ``entered`` is that code (spent then);
+    None otherwise (no code held, wrong — allauth counts the attempt as well —, expired)."""
+    phone = request.session.get(ENROL_PHONE_KEY)
+    if not phone or not codes.pending(request.session, PHONE_ENROLMENT):
+        return None
+    if codes.check(request.session, PHONE_ENROLMENT, entered) != "ok":
+        return None
+    request.session.pop(ENROL_PHONE_KEY, None)
+    return phone
+
+
 @transaction.atomic
 def enrol_by_phone(*, phone: str, request: HttpRequest | None = None) -> User | None:
-    """An account for the one contact a trusted source lets sign in by ``phone`` without an invitation
-    (``directory.enrolment_contact``: a contact synced from a CRM connection with sign-in by the phone on the
-    deal switched on), joined to that contact; None when there is no such contact.
+    """The account of the one contact a trusted source lets sign in by ``phone`` without an invitation,
+    joined to that contact; None when there is no such contact (any more).
 
-    Called only when the phone signs nobody in yet, after the code request passed its rate limits, so the
-    SMS code can go out. The account has no password and its phone is **not verified**: only the code typed
-    back proves it (allauth then calls ``set_phone_verified``); a code never entered leaves an account
-    that cannot sign in without one. Its email is the contact's first free address, unverified, else an
-    address under ``.invalid`` (reserved, never delivered) until the person adds his own.
+    Called only once the SMS code sent to ``phone`` came back (:func:`check_phone_enrolment`), so the phone
+    is **verified**; a code never entered leaves nothing behind. The account has no password and has
+    accepted no consent text yet: :func:`needs_consent` holds its sessions on the consent step until it
+    does. Its email is the contact's first free address, unverified, else an address under ``.invalid``
+    (reserved, never delivered) until the person adds his own.
     """
     from allauth.account.models import EmailAddress
 
     public_id = enrolment_contact(phone)
     card = directory().card(public_id) if public_id else None
-    if card is None or card.user_id is not None:
+    if card is None or card.user_id is not None or User.objects.filter(phone=phone).exists():
         return None
     email = next(
         (
@@ -118,14 +148,28 @@ def enrol_by_phone(*, phone: str, request: HttpRequest | None = None) -> User | 
         f"{secrets.token_hex(8)}@phone.invalid",
     )
     user = User.objects.create_user(email=email, password=None, full_name=card.full_name[:200])
-    user.phone = phone  # unverified until the code comes back
-    user.save(update_fields=["phone"])
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     directory().link_user(actor=None, contact_public_id=card.public_id, user=user)
     record_audit(
         event="account.enrolled_by_phone", actor=None, target=user, request=request, contact=public_id
     )
+    set_phone(actor=user, user=user, phone=phone, verified=True, request=request)  # the code proved it
     return user
+
+
+def needs_consent(user: User) -> bool:
+    """Whether ``user`` must accept the consent text before anything else: an account made by sign-in by
+    the phone on the deal that has accepted none yet (sign-up and invitations ask for it on their form).
+    Two small queries, asked once per sign-in (``adapter.post_login``)."""
+    from kabinet.core.models import AuditEntry
+
+    if user.consents.exists():
+        return False
+    return AuditEntry.objects.filter(
+        event="account.enrolled_by_phone",
+        target_type=user._meta.label_lower,
+        target_id=str(getattr(user, "public_id", None) or user.pk),
+    ).exists()
 
 
 @transaction.atomic

@@ -94,7 +94,10 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(
         self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
     ) -> None:
-        with translation.override(language_of(user)):
+        self._send_code_sms(user, phone, code)
+
+    def _send_code_sms(self, user: AbstractBaseUser | None, phone: str, code: str) -> None:
+        with translation.override(language_of(user) if user is not None else translation.get_language()):
             text = gettext(
                 "%(code)s is your sign-in code for %(portal)s. It is valid for 10 minutes. Never tell it to anyone."
             ) % {
@@ -106,7 +109,13 @@ class AccountAdapter(DefaultAccountAdapter):
         record_audit(event="auth.code_sent", actor=user, target=user, request=self.request, channel="sms")
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
-        """No text to numbers without an account: strangers are not spammed and nothing is revealed."""
+        """No text to numbers without an account: strangers are not spammed and nothing is revealed. The one
+        exception is a number a trusted source lets sign in without an invitation (sign-in by the phone on
+        the deal): it gets a code held in the session, and the account is made only when the code comes
+        back (``views.ConfirmLoginCodeView``). The page that follows is the same either way."""
+        code = actions.offer_phone_enrolment(request=self.request, phone=phone)
+        if code is not None:
+            self._send_code_sms(None, phone, code)
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         """Nothing is sent either: the sign-up simply does not attach a number someone else has."""
@@ -197,6 +206,8 @@ class AccountAdapter(DefaultAccountAdapter):
             actions.address_proven(user=user, email=code["email"], request=request)
         if kwargs.get("signup"):
             actions.complete_sign_up(request=request, user=user)
+        if actions.needs_consent(user):
+            session_policy.require_consent(request.session)
         response = super().post_login(request, user, **kwargs)
         held = session_policy.hold_url(session_policy.evaluate(request.session, user))
         return HttpResponseRedirect(held) if held else response

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts import codes
-from kabinet.accounts.actions import current_consent, enrol_by_phone
+from kabinet.accounts.actions import current_consent
 from kabinet.accounts.models import User
 from kabinet.accounts.phones import looks_like_phone, normalize_phone
 
@@ -112,11 +112,9 @@ class SignInForm(allauth_forms.LoginForm):
         cleaned = self._clean_without_password(
             login if self.method == "email" else None, login if self.method == "phone" else None
         )
-        if self.method == "phone" and not self._errors and getattr(self, "user", None) is None:
-            # Past allauth's rate limits and nobody signs in with this number: a contact synced from a CRM
-            # that allows sign-in by the phone on the deal gets his account now, so the code can go out.
-            # The page that follows is the same whatever happened (no enumeration).
-            self.user = enrol_by_phone(phone=login, request=self.request)
+        # Past allauth's rate limits a number that signs nobody in goes on as allauth's unknown number: the
+        # adapter's ``send_unknown_account_sms`` sends a code to a contact synced from a CRM that allows
+        # sign-in by the phone on the deal, and his account is made only when that code comes back.
         return cleaned
 
 
@@ -205,6 +203,20 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
         if not self.errors and not cleaned.get("email") and not cleaned.get("phone"):
             raise ValidationError(_("Enter your email or phone number."), code="required")
         return cleaned
+
+
+class ConsentForm(forms.Form):
+    """The consent step of an account that has accepted no consent text yet (made by sign-in by the phone
+    on the deal): the text and one tick."""
+
+    consent_accepted = forms.BooleanField(label=_("I accept the consent text above"), required=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.consent = current_consent()
+        self.fields["consent_accepted"].error_messages["required"] = _(
+            "Please read and accept the consent text to continue."
+        )
 
 
 class InvitationAnswerForm(forms.Form):

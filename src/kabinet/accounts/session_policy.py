@@ -40,6 +40,7 @@ AUTH_AT_KEY = "kabinet_auth_at"
 SEEN_AT_KEY = "kabinet_seen_at"
 POLICY_KEY = "kabinet_session_policy"
 MFA_PASSED_KEY = "kabinet_mfa_passed_at"
+CONSENT_KEY = "kabinet_consent_needed"
 DEFAULT_IDLE_MINUTES = 30
 DEFAULT_LIFETIME_HOURS = 12
 SEEN_RESOLUTION_SECONDS = 60
@@ -52,6 +53,7 @@ class Verdict(StrEnum):
     LIFETIME = "lifetime"  # older than the absolute lifetime: the session ends
     MFA_SETUP = "mfa_setup"  # staff without an authenticator: held on the setup pages
     MFA_REQUIRED = "mfa_required"  # staff with an authenticator this session has not passed: held
+    CONSENT = "consent"  # an account made by sign-in by the phone on the deal, no consent accepted: held
 
     @property
     def ends_session(self) -> bool:
@@ -136,6 +138,15 @@ def second_factor_done_here(request: HttpRequest, user) -> None:
         session[MFA_PASSED_KEY] = time.time()
 
 
+def require_consent(session) -> None:
+    """Hold this session on the consent step (``accounts:consent``) until the person accepts the text."""
+    session[CONSENT_KEY] = True
+
+
+def consent_given(session) -> None:
+    session.pop(CONSENT_KEY, None)
+
+
 def evaluate(session, user, *, now: float | None = None) -> Verdict | None:
     """The one check every request of a session meets, HTTP or WebSocket; None: the session may be used.
 
@@ -147,6 +158,8 @@ def evaluate(session, user, *, now: float | None = None) -> Verdict | None:
     reason = expired(session, time.time() if now is None else now)
     if reason is not None:
         return reason
+    if session.get(CONSENT_KEY):
+        return Verdict.CONSENT
     if user.is_staff and not second_factor_passed(session, user):
         return Verdict.MFA_REQUIRED if _has_mfa(user) else Verdict.MFA_SETUP
     return None
@@ -173,6 +186,8 @@ def hold_url(verdict: Verdict | None) -> str | None:
         return reverse("accounts:mfa_setup")
     if verdict is Verdict.MFA_REQUIRED:
         return reverse("mfa_reauthenticate")
+    if verdict is Verdict.CONSENT:
+        return reverse("accounts:consent")
     return None
 
 
@@ -184,6 +199,8 @@ def allowed_while_held(verdict: Verdict) -> set[str]:
         reverse("accounts:set_language"),
         reverse("mfa_reauthenticate"),
     }
+    if verdict is Verdict.CONSENT:
+        return {reverse("accounts:logout"), reverse("accounts:set_language"), reverse("accounts:consent")}
     if verdict is Verdict.MFA_REQUIRED:
         return common
     return common | {
@@ -256,7 +273,9 @@ class SessionPolicyMiddleware:
             # QR code being scanned would stop matching) or would send another email code. Nor may it queue
             # the warning. Nor may htmx be told to navigate there: the person is already on the way.
             return HttpResponse(status=403)
-        if verdict is Verdict.MFA_SETUP:
+        if verdict is Verdict.CONSENT:
+            pass  # the consent page says what it asks
+        elif verdict is Verdict.MFA_SETUP:
             messages.warning(
                 request, _("Staff accounts must use two-factor authentication. Set it up to continue.")
             )

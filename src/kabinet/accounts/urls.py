@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/confirm/", views.ConfirmLoginCodeView.as_view(), name="confirm_login_code"),
+    path("consent/", views.consent, name="consent"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set_language"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),

@@ -7,6 +7,7 @@ settings and extended by ``kabinet.accounts.adapter`` and ``forms``; these views
 from __future__ import annotations
 
 from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
 from allauth.account.decorators import reauthentication_required, verified_email_required
 from allauth.account.models import EmailAddress
 from allauth.account.utils import perform_login
@@ -28,10 +29,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kabinet.accounts import actions, codes
+from kabinet.accounts import actions, codes, session_policy
 from kabinet.accounts.directory import directory
 from kabinet.accounts.export import build_export
-from kabinet.accounts.forms import AcceptInvitationForm, DeleteAccountForm, InvitationAnswerForm, SignInForm
+from kabinet.accounts.forms import (
+    AcceptInvitationForm,
+    ConsentForm,
+    DeleteAccountForm,
+    InvitationAnswerForm,
+    SignInForm,
+)
 from kabinet.accounts.models import RegistrationMode, SignInSettings
 from kabinet.accounts.phones import masked
 
@@ -59,6 +66,40 @@ class SignInView(allauth_views.LoginView):
         context.setdefault("step", "identify")
         context["signup_open"] = SignInSettings.current().registration_mode == RegistrationMode.OPEN
         return context
+
+
+class ConfirmLoginCodeView(allauth_views.ConfirmLoginCodeView):
+    """allauth's "enter the code" page, which also takes the code sent to a number that signs nobody in yet
+    but may sign in by the phone on the deal (``actions.offer_phone_enrolment``): that code, right, makes
+    the account now (``actions.enrol_by_phone``) and signs it in. Any other code is allauth's to judge (a
+    wrong one counts against allauth's attempts, which end the pending sign-in for both)."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.POST.get("action", "verify") == "verify":
+            phone = actions.check_phone_enrolment(request=request, entered=request.POST.get("code", ""))
+            user = actions.enrol_by_phone(phone=phone, request=request) if phone else None
+            if user is not None:
+                return perform_login(
+                    request, user, email_verification="none", redirect_url=self.get_next_url()
+                )
+        return super().post(request, *args, **kwargs)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    """The consent step an account that has accepted no consent text meets at sign-in; until it accepts,
+    the session is held here (``session_policy.Verdict.CONSENT``)."""
+    if not actions.needs_consent(request.user):
+        session_policy.consent_given(request.session)
+        return HttpResponseRedirect(reverse("portal:home"))
+    form = ConsentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        actions.record_consent(user=request.user, consent=form.consent, request=request)
+        session_policy.consent_given(request.session)
+        return HttpResponseRedirect(get_adapter(request).get_login_redirect_url(request))
+    return render(request, "accounts/consent.html", {"form": form})
 
 
 @method_decorator(never_cache, name="dispatch")

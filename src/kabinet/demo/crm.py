@@ -31,8 +31,9 @@ from werkzeug.serving import make_server
 from kabinet.crm.models import Company
 from kabinet.sync import actions, engine
 from kabinet.sync import bookings as booking_sync
+from kabinet.sync import invoices as invoice_sync
 from kabinet.sync import tickets as ticket_sync
-from kabinet.sync.models import Connection, Link, PipelineMap
+from kabinet.sync.models import Connection, Link, PipelineMap, StageMap
 from kabinet.testing.amocrm import PIPELINE, AmoCrmStandIn
 from kabinet.testing.bitrix import Bitrix24StandIn
 from kabinet.testing.hubspot import PIPELINE as HUBSPOT_PIPELINE
@@ -70,6 +71,9 @@ def fill_bitrix(stand: Bitrix24StandIn) -> dict[str, Any]:
             company=veter,
         ),
     ]
+    # smart invoices of Anna's first deal: the prepayment sent to her, the delivery already paid in Bitrix
+    stand.add_invoice("Предоплата 50%", amount="92250.00", stage="DT31_2:S", deal=deals[0])
+    stand.add_invoice("Доставка", amount="4500.00", stage="DT31_2:P", deal=deals[0])
     return {"companies": {romashka: "romashka", veter: "veter"}, "deals": deals}
 
 
@@ -360,7 +364,7 @@ def start(
     connection = Connection.objects.filter(name=name).first() or Connection(name=name, provider=kind)
     # The stand-in starts empty at every start: a fresh cursor, and the same deals are found again by id.
     Connection.objects.filter(pk=connection.pk).update(
-        cursor=None, ticket_cursor=None, checkpoint={}, booking_sync={}
+        cursor=None, ticket_cursor=None, invoice_cursor=None, checkpoint={}, booking_sync={}
     )
     connection = actions.save_connection(actor=None, connection=connection, config=config)
     app = StandInApp(kind, stand, kabinet_url + f"/hooks/in/{connection.inbox_source.path_secret}/")
@@ -389,8 +393,13 @@ def start(
             )
     if kind == "hubspot":  # the tickets clients open in the portal start in HubSpot's pipeline: both ways
         portal_tickets_in(PipelineMap.objects.get(connection=connection, crm_id=crm_pipelines[1]).pipeline)
+    # the smart invoices' paid stage, as staff tick it on the mapping screen
+    StageMap.objects.filter(connection=connection, crm_pipeline_id="invoice:2", crm_id="DT31_2:P").update(
+        marks_paid=True
+    )
     engine.pull(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     ticket_sync.pull_tickets(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
+    invoice_sync.pull_invoices(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     booking_sync.pull_bookings(Connection.objects.get(pk=connection.pk), sleep=lambda seconds: None)
     if kind == "yclients":
         plan_yclients_staff(connection)

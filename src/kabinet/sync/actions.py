@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kabinet.core.audit import record_audit
 from kabinet.core.providers.crm import CLOSED, FAILURE, SUCCESS, registry
 from kabinet.crm import actions as crm
 from kabinet.crm.models import Pipeline, Stage
 from kabinet.sync.engine import provider_for
+from kabinet.sync.invoices import PREFIX as INVOICE_PREFIX
+from kabinet.sync.invoices import pipeline_key as invoice_key
 from kabinet.sync.models import Conflict, Connection, PipelineMap, StageMap
 from kabinet.sync.tickets import PREFIX as TICKET_PREFIX
 from kabinet.sync.tickets import pipeline_key
@@ -71,6 +75,8 @@ def load_pipelines(*, actor: Any, connection: Connection) -> int:
     pipelines = [(p.id, p) for p in provider.pipelines()]
     if provider.supports_tickets:  # kept apart from the deal pipelines by their prefix
         pipelines += [(pipeline_key(p.id), p) for p in provider.ticket_pipelines()]
+    if provider.supports_invoices:  # invoice categories: stages to tick as paid, no Kabinet pipeline
+        pipelines += [(invoice_key(p.id), p) for p in provider.invoice_pipelines()]
     total = 0
     for crm_id, crm_pipeline in pipelines:
         PipelineMap.objects.update_or_create(
@@ -91,7 +97,12 @@ def load_pipelines(*, actor: Any, connection: Connection) -> int:
 @transaction.atomic
 def mirror_pipeline(*, actor: Any, pipeline_map: PipelineMap) -> Pipeline:
     """A Kabinet pipeline with one stage per CRM stage (client names from the CRM's, to be reworded by staff),
-    and the mapping pointed at it: the quick start before staff merge stages or hide some."""
+    and the mapping pointed at it: the quick start before staff merge stages or hide some. Invoice categories
+    have no Kabinet pipeline (their stages only say which one is paid)."""
+    if pipeline_map.crm_id.startswith(INVOICE_PREFIX):
+        raise ValidationError(
+            _("Invoice categories have no Kabinet pipeline: tick their paid stage instead.")
+        )
     stages = list(
         StageMap.objects.filter(
             connection=pipeline_map.connection, crm_pipeline_id=pipeline_map.crm_id

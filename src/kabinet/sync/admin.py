@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.core.providers.crm import CrmError, providers, registry
 from kabinet.crm.custom_fields import parse_specs
 from kabinet.sync import actions
+from kabinet.sync.invoices import PREFIX as INVOICE_PREFIX
 from kabinet.sync.models import Conflict, Connection, Link, PipelineMap, Push, Run, StageMap
 
 
@@ -34,7 +35,15 @@ def settings_shown(connection: Connection | None) -> list[tuple[str, Any, Any]]:
 class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
-        fields = ("name", "provider", "is_active", "phone_sign_in", "custom_fields", "managers")
+        fields = (
+            "name",
+            "provider",
+            "is_active",
+            "phone_sign_in",
+            "custom_fields",
+            "document_fields",
+            "managers",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +74,14 @@ class ConnectionForm(forms.ModelForm):
                     initial=self.stored.get(item.name, item.default),
                     help_text=item.help_text,
                 )
+
+    def clean_document_fields(self) -> Any:
+        value = self.cleaned_data.get("document_fields") or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise forms.ValidationError(
+                _('Write a list of field codes, e.g. ["UF_CRM_DOCS"].'), code="invalid_document_fields"
+            )
+        return [v.strip() for v in value]
 
     def clean_custom_fields(self) -> Any:
         value = self.cleaned_data.get("custom_fields")
@@ -111,7 +128,7 @@ class PipelineMapInline(admin.TabularInline):
 
 class StageMapInline(admin.TabularInline):
     model = StageMap
-    fields = ("crm_pipeline_id", "crm_name", "crm_id", "stage", "hides")
+    fields = ("crm_pipeline_id", "crm_name", "crm_id", "stage", "hides", "marks_paid")
     readonly_fields = ("crm_pipeline_id", "crm_name", "crm_id")
     extra = 0
     can_delete = False
@@ -261,7 +278,10 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Create Kabinet pipelines for unmapped CRM pipelines"))
     def mirror_pipelines(self, request, queryset):
-        for row in PipelineMap.objects.filter(connection__in=queryset, pipeline=None):
+        rows = PipelineMap.objects.filter(connection__in=queryset, pipeline=None).exclude(
+            crm_id__startswith=INVOICE_PREFIX
+        )
+        for row in rows:
             actions.mirror_pipeline(actor=request.user, pipeline_map=row)
 
 

@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kabinet.core.providers.crm import CrmDeal, CrmError, CrmProvider, connect
+from kabinet.core.providers.crm import CrmDeal, CrmError, CrmFile, CrmProvider, connect
 from kabinet.crm import actions as crm
 from kabinet.crm import validators
 from kabinet.crm.custom_fields import parse_specs
@@ -215,9 +215,10 @@ def resolve_company(context: Context, crm_id: str) -> Company | None:
         if found is None:
             context.companies[crm_id] = None
             return None
-        matches = (
-            list(Company.objects.filter(inn=found.inn).values_list("pk", flat=True)[:2]) if found.inn else []
-        )
+        same_inn = Company.objects.filter(inn=found.inn)
+        if found.kpp and same_inn.filter(kpp=found.kpp).exists():  # branches share the INN, not the KPP
+            same_inn = same_inn.filter(kpp=found.kpp)
+        matches = list(same_inn.values_list("pk", flat=True)[:2]) if found.inn else []
         if len(matches) > 1:
             open_conflict(
                 connection,
@@ -232,7 +233,8 @@ def resolve_company(context: Context, crm_id: str) -> Company | None:
             company = Company.objects.get(pk=matches[0])
         else:
             try:
-                company = crm.create_company(actor=None, name=found.name[:200] or crm_id, inn=found.inn)
+                numbers = {"inn": found.inn, "kpp": found.kpp} if found.kpp else {"inn": found.inn}
+                company = crm.create_company(actor=None, name=found.name[:200] or crm_id, **numbers)
             except ValidationError:  # an INN that fails its checksum: keep the company, leave the number out
                 company = crm.create_company(actor=None, name=found.name[:200] or crm_id)
         link(connection, Link.Kind.COMPANY, crm_id, company.pk)
@@ -257,8 +259,12 @@ def deal_digest(context: Context, deal: CrmDeal) -> str:
     """The hash of everything a deal's order is made of, the mapping included (a remapped stage differs)."""
     stage_map = context.stages.get((deal.pipeline_id, deal.stage_id))
     manager = context.managers.get(deal.responsible_id)
+    files = sorted(f"{f.field}:{f.id}" for f in mapped_files(context, deal))
     return digest(
         {
+            **(
+                {"files": files} if files else {}
+            ),  # only then: the digest of deals without files is as before
             "title": deal.title,
             "amount": str(deal.amount),
             "currency": deal.currency,
@@ -380,12 +386,69 @@ def apply_deal(context: Context, deal: CrmDeal) -> str:
     return UPDATED if changed else UNCHANGED
 
 
+def mapped_files(context: Context, deal: CrmDeal) -> list[CrmFile]:
+    """The deal's files in the fields staff named (``Connection.document_fields``)."""
+    wanted = set(context.connection.document_fields or ())
+    return [f for f in deal.files if f.field in wanted] if wanted else []
+
+
+def store_documents(context: Context, deal: CrmDeal) -> None:
+    """The files of the deal's mapped file fields → files of its order (``files.actions.store_bytes``: checked
+    by size and content like any upload), idempotent by the CRM file id (``Link`` of kind ``document``). A file
+    Kabinet refuses goes to the review list; the deal is kept. A download the CRM refuses fails the page (it
+    is read again at the next pull)."""
+    from django.conf import settings
+
+    from kabinet.files.actions import store_bytes
+
+    files = mapped_files(context, deal)
+    row = context.deal_link(deal.id) if files else None
+    order = Order.objects.filter(pk=row.object_id).first() if row else None
+    if order is None:
+        return
+    connection = context.connection
+    known = set(
+        Link.objects.filter(
+            connection=connection, kind=Link.Kind.DOCUMENT, crm_id__in=[f"{deal.id}:{f.id}" for f in files]
+        ).values_list("crm_id", flat=True)
+    )
+    for crm_file in files:
+        key = f"{deal.id}:{crm_file.id}"
+        if key in known:
+            continue
+        try:
+            name, data = context.provider.download(crm_file.url, limit=settings.KABINET_MAX_UPLOAD_BYTES)
+        except CrmError as error:
+            if error.code not in ("too_large", "not_found"):
+                raise
+            open_conflict(connection, Link.Kind.DOCUMENT, key, f"{deal.title}: {error.message}", [])
+            continue
+        try:
+            with transaction.atomic():
+                stored = store_bytes(
+                    actor=None,
+                    name=name,
+                    data=data,
+                    company=order.company,
+                    contact=order.contact,
+                    subject=order,
+                )
+                link(connection, Link.Kind.DOCUMENT, key, stored.pk)
+        except ValidationError as error:
+            open_conflict(
+                connection, Link.Kind.DOCUMENT, key, f"{deal.title}: {name}: {'; '.join(error.messages)}", []
+            )
+
+
 def apply_safely(context: Context, deal: CrmDeal) -> str:
     """``apply_deal`` in a savepoint: a deal Kabinet cannot accept (a value failing validation) goes to the
-    review list with the reason, and the rest of the page goes on."""
+    review list with the reason, and the rest of the page goes on. The deal's documents follow it."""
     try:
         with transaction.atomic():
-            return apply_deal(context, deal)
+            outcome = apply_deal(context, deal)
+            if outcome != UNCHANGED and mapped_files(context, deal):
+                store_documents(context, deal)
+            return outcome
     except ValidationError as error:
         context.page_links = None  # the savepoint may have undone a link the cache holds
         open_conflict(

@@ -33,6 +33,7 @@ class Connection(PublicModel):
     cursor = models.DateTimeField(_("synced up to"), null=True, blank=True)
     # The CRM's tickets (HubSpot) have their own modification times and pulls: their own cursor.
     ticket_cursor = models.DateTimeField(_("tickets synced up to"), null=True, blank=True)
+    invoice_cursor = models.DateTimeField(_("invoices synced up to"), null=True, blank=True)
     checkpoint = models.JSONField(_("import checkpoint"), default=dict, blank=True, editable=False)
     # A booking system's (YCLIENTS) records: a cursor per branch and the page a pull in progress reached
     # (``{"cursors": {branch id: time}, "resume": {"branch": id, "page": …, "newest": time}}``).
@@ -50,6 +51,14 @@ class Connection(PublicModel):
             'The CRM field code and the label clients read, e.g. {"UF_CRM_DELIVERY": "Delivery"}; or label per '
             'language and type (text, number, date, money, list), e.g. {"UF_CRM_READY": {"label": {"en": '
             '"Ready by", "pl": "Gotowe do"}, "type": "date"}} (docs/crm.md).'
+        ),
+    )
+    document_fields = models.JSONField(
+        _("deal fields holding documents"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Codes of the deal's file fields whose files become the order's documents, e.g. [\"UF_CRM_DOCS\"]."
         ),
     )
     phone_sign_in = models.BooleanField(
@@ -133,6 +142,11 @@ class StageMap(models.Model):
         "crm.Stage", verbose_name=_("Kabinet stage"), null=True, blank=True, on_delete=models.SET_NULL
     )
     hides = models.BooleanField(_("hides the order"), default=False)
+    marks_paid = models.BooleanField(
+        _("the paid stage"),
+        default=False,
+        help_text=_("Invoices (CRM pipeline invoice:…): an invoice reaching this stage is paid in Kabinet."),
+    )
 
     class Meta:
         verbose_name = _("stage mapping")
@@ -163,6 +177,8 @@ class Link(models.Model):
         SERVICE = "service", _("service")
         SPECIALIST = "specialist", _("specialist")
         RECORD = "record", _("booking")
+        INVOICE = "invoice", _("invoice")
+        DOCUMENT = "document", _("document")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
@@ -195,6 +211,7 @@ class Run(models.Model):
         WEBHOOK = "webhook", _("CRM event")
         TICKETS = "tickets", _("tickets pull")
         BOOKINGS = "bookings", _("bookings pull")
+        INVOICES = "invoices", _("invoices pull")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("running")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from kabinet.sync import bookings, engine, health, tickets, writeback
+from kabinet.sync import bookings, engine, health, invoices, tickets, writeback
 from kabinet.sync.models import Connection
 
 LOCK_SECONDS = 15 * 60
@@ -40,6 +40,9 @@ def run_pull(connection_id: int, *, full: bool = False) -> str:
         connection.refresh_from_db()
         if status == "ok" and connection.status != Connection.Status.STOPPED:
             tickets.pull_tickets(connection, now=now)  # a CRM without tickets answers at once, no call
+            connection.refresh_from_db()
+            if connection.status != Connection.Status.STOPPED:
+                invoices.pull_invoices(connection, now=now)  # the same for invoices
             connection.refresh_from_db()
             if connection.status != Connection.Status.STOPPED:
                 bookings.pull_bookings(connection, now=now)  # likewise for a CRM without bookings

@@ -25,6 +25,14 @@ STAGES = {
         ("LOSE", "Сделка провалена", "failure"),
     ],
 }
+FILE_PATH = "/bitrix/components/bitrix/crm.deal.show/show_file.php"
+INVOICE_CATEGORY = "2"  # the smart invoices' default category on a portal
+INVOICE_STAGES = [
+    ("DT31_2:N", "Новый", "process"),
+    ("DT31_2:S", "Отправлен клиенту", "process"),
+    ("DT31_2:P", "Оплачен", "success"),
+    ("DT31_2:D", "Не оплачен", "failure"),
+]
 
 
 class Bitrix24StandIn:
@@ -32,6 +40,9 @@ class Bitrix24StandIn:
         self.deals: dict[str, dict[str, Any]] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
         self.companies: dict[str, dict[str, Any]] = {}
+        self.requisites: dict[str, dict[str, Any]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file id → (name, bytes), served at FILE_PATH
         self.comments: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.refusals: list[tuple[int, dict[str, str]]] = []
@@ -67,10 +78,27 @@ class Bitrix24StandIn:
         }
         return cid
 
-    def add_company(self, title: str) -> str:
+    def add_company(self, title: str, *, inn: str = "", kpp: str = "") -> str:
         cid = self.new_id()
         self.companies[cid] = {"ID": cid, "TITLE": title, "PHONE": [], "EMAIL": []}
+        if inn or kpp:
+            self.add_requisite("4", cid, inn=inn, kpp=kpp)
         return cid
+
+    def add_requisite(self, entity_type: str, entity_id: str, *, inn: str = "", kpp: str = "") -> str:
+        """A requisite (``ENTITY_TYPE_ID`` 4 company, 3 contact), its values strings as Bitrix keeps them."""
+        rid = self.new_id()
+        self.requisites[rid] = {
+            "ID": rid,
+            "ENTITY_TYPE_ID": entity_type,
+            "ENTITY_ID": entity_id,
+            "PRESET_ID": "1",
+            "NAME": "Организация",
+            "RQ_INN": inn,
+            "RQ_KPP": kpp,
+            "ACTIVE": "Y",
+        }
+        return rid
 
     def add_deal(
         self,
@@ -99,6 +127,68 @@ class Bitrix24StandIn:
             "UF_CRM_DELIVERY": "",
         }
         return did
+
+    def add_invoice(
+        self,
+        title: str,
+        *,
+        amount: str = "0",
+        stage: str = "DT31_2:N",
+        deal: str = "0",
+        contact: str = "0",
+        company: str = "0",
+        number: str = "",
+    ) -> str:
+        """A smart invoice (``entityTypeId`` 31), camelCase, every value a string as the REST API answers."""
+        iid = self.new_id()
+        self.invoices[iid] = {
+            "id": iid,
+            "title": title,
+            "categoryId": INVOICE_CATEGORY,
+            "stageId": stage,
+            "accountNumber": number or f"СЧ-{iid}",
+            "opportunity": amount,
+            "currencyId": "RUB",
+            "companyId": company,
+            "contactId": contact,
+            "contactIds": [contact] if contact != "0" else [],
+            "parentId2": deal,
+            "begindate": "2026-11-01T03:00:00+03:00",
+            "closedate": "2026-11-15T03:00:00+03:00",
+            "updatedTime": self.tick(),
+        }
+        return iid
+
+    def update_invoice(self, invoice_id: str, **fields: str) -> None:
+        self.invoices[invoice_id].update(fields, updatedTime=self.tick())
+
+    def attach_file(self, deal_id: str, field: str, name: str, data: bytes) -> str:
+        """A file in a deal's file field (``UF_CRM_*`` of type file), in Bitrix's shape: ``[{id, showUrl,
+        downloadUrl}]``, the URLs relative to the portal."""
+        fid = self.new_id()
+        self.files[fid] = (name, data)
+        query = f"ownerId={deal_id}&fieldName={field}&dynamic=Y&fileId={fid}"
+        values = self.deals[deal_id].get(field) or []
+        values = [
+            *values,
+            {"id": int(fid), "showUrl": f"{FILE_PATH}?{query}", "downloadUrl": f"{FILE_PATH}?{query}"},
+        ]
+        self.update_deal(deal_id, **{field: values})
+        return fid
+
+    def file_handler(self, request: Request) -> Response:
+        found = self.files.get(request.args.get("fileId", ""))
+        self.calls.append("file")
+        if found is None:
+            return Response("Not found", status=404)
+        name, data = found
+        from urllib.parse import quote
+
+        return Response(
+            data,
+            content_type="application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
 
     def update_deal(self, deal_id: str, **fields: str) -> None:
         self.deals[deal_id].update(fields, DATE_MODIFY=self.tick())
@@ -136,6 +226,15 @@ class Bitrix24StandIn:
         return self.json({"result": result, **extra, "time": {"start": 0, "finish": 0, "duration": 0.01}})
 
     def m_crm_category_list(self, body: dict) -> Response:
+        if str(body.get("entityTypeId")) == "31":
+            return self.envelope(
+                {
+                    "categories": [
+                        {"id": int(INVOICE_CATEGORY), "name": "Счета", "sort": 500, "isDefault": "Y"}
+                    ]
+                },
+                total=1,
+            )
         return self.envelope(
             {"categories": [{"id": 0, "name": "Общая", "sort": 100, "isDefault": "Y"}]}, total=1
         )
@@ -143,6 +242,11 @@ class Bitrix24StandIn:
     def m_crm_status_list(self, body: dict) -> Response:
         entity = body.get("filter", {}).get("ENTITY_ID", "")
         category = entity.removeprefix("DEAL_STAGE").lstrip("_") or "0"
+        stages = (
+            INVOICE_STAGES
+            if entity == f"SMART_INVOICE_STAGE_{INVOICE_CATEGORY}"
+            else STAGES.get(category, [])
+        )
         rows = [
             {
                 "ID": str(i),
@@ -154,7 +258,7 @@ class Bitrix24StandIn:
                 "SEMANTICS": {"success": "S", "failure": "F"}.get(sem),
                 "EXTRA": {"SEMANTICS": sem, "COLOR": "#39A8EF"},
             }
-            for i, (sid, name, sem) in enumerate(STAGES.get(category, []))
+            for i, (sid, name, sem) in enumerate(stages)
         ]
         return self.envelope(rows, total=len(rows))
 
@@ -178,6 +282,28 @@ class Bitrix24StandIn:
             extra["next"] = start + PAGE
         return self.envelope(page, **extra)
 
+    def m_crm_item_list(self, body: dict) -> Response:
+        """Smart invoices only (``entityTypeId`` 31): ``result.items``, keyset or ``>=updatedTime`` paging."""
+        if str(body.get("entityTypeId")) != "31":
+            return self.json({"error": "NOT_FOUND", "error_description": "Smart process not found"}, 400)
+        filters, start = body.get("filter", {}), int(body.get("start", 0))
+        rows = list(self.invoices.values())
+        if ">=updatedTime" in filters:
+            since = datetime.datetime.fromisoformat(filters[">=updatedTime"])
+            rows = [r for r in rows if datetime.datetime.fromisoformat(r["updatedTime"]) >= since]
+        if ">id" in filters:
+            rows = [r for r in rows if int(r["id"]) > int(filters[">id"])]
+        if "updatedTime" in body.get("order", {}):
+            rows.sort(key=lambda r: (datetime.datetime.fromisoformat(r["updatedTime"]), int(r["id"])))
+        else:
+            rows.sort(key=lambda r: int(r["id"]))
+        if start == -1:
+            return self.envelope({"items": rows[:PAGE]})
+        extra = {"total": len(rows)}
+        if start + PAGE < len(rows):
+            extra["next"] = start + PAGE
+        return self.envelope({"items": rows[start : start + PAGE]}, **extra)
+
     def get(self, rows: dict[str, dict], body: dict) -> Response:
         row = rows.get(str(body.get("id")))
         if row is None:
@@ -192,6 +318,19 @@ class Bitrix24StandIn:
 
     def m_crm_company_get(self, body: dict) -> Response:
         return self.get(self.companies, body)
+
+    def m_crm_requisite_list(self, body: dict) -> Response:
+        """``filter`` by ``ENTITY_TYPE_ID``/``ENTITY_ID`` (a JSON body, or ``filter[...]`` keys of a batch
+        command); ``select`` names the fields answered (``ID`` always)."""
+        filters = dict(body.get("filter") or {})
+        filters.update({k[7:-1]: v for k, v in body.items() if k.startswith("filter[") and k.endswith("]")})
+        select = body.get("select") or [v for k, v in body.items() if k.startswith("select[")]
+        rows = [
+            r for r in self.requisites.values() if all(str(r.get(k)) == str(v) for k, v in filters.items())
+        ]
+        if select:
+            rows = [{k: v for k, v in r.items() if k in select or k == "ID"} for r in rows]
+        return self.envelope(rows, total=len(rows))
 
     def m_batch(self, body: dict) -> Response:
         """``batch``: each command as ``method?query``; HTTP 200 even when some failed."""

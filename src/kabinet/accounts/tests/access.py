@@ -161,6 +161,12 @@ ROUTES = [
         "account_confirm_login_code",
         {**dict.fromkeys(SIGNED_IN, (302, "/")), Role.ANONYMOUS: (302, "/accounts/login/code/")},
     ),
+    page(
+        "accounts:confirm_login_code",  # the same path, Kabinet's view (it also takes a phone enrolment's code)
+        {**dict.fromkeys(SIGNED_IN, (302, "/")), Role.ANONYMOUS: (302, "/accounts/login/code/")},
+    ),
+    # only an account made by sign-in by the phone on the deal, with no consent yet, stays on it
+    page("accounts:consent", signed_in((302, "/"))),
     page("account_request_login_code", anonymous_only()),
     page("account_reauthenticate", signed_in(200)),
     # confirming by code only after a code was requested from the reauthentication page

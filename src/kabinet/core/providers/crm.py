@@ -60,13 +60,25 @@ class CrmContact:
 
 @dataclass(frozen=True)
 class CrmCompany:
-    """A company in the CRM; ``inn`` when the vendor has a field for it."""
+    """A company in the CRM; ``inn`` (and ``kpp``) when the vendor has a field for it (Bitrix: requisites),
+    only a number passing its checksum (``stdnum.ru.inn``)."""
 
     id: str
     name: str
     inn: str = ""
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    kpp: str = ""
+
+
+@dataclass(frozen=True)
+class CrmFile:
+    """A file attached to a deal in one of its file fields (Bitrix ``UF_CRM_*`` of type file: ``{id, showUrl,
+    downloadUrl}``); fetched with :meth:`CrmProvider.download`."""
+
+    id: str
+    field: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class CrmDeal:
     company_id: str = ""
     responsible_id: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
+    files: tuple[CrmFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,34 @@ class CrmReply:
     created_at: datetime.datetime
     author_id: str = ""
     kind: str = "note"
+
+
+@dataclass(frozen=True)
+class CrmInvoice:
+    """An invoice of the CRM (Bitrix24 smart invoice, ``entityTypeId`` 31): what becomes a Kabinet invoice,
+    of the order of its deal (``deal_id``) when there is one."""
+
+    id: str
+    title: str
+    pipeline_id: str
+    stage_id: str
+    modified_at: datetime.datetime
+    amount: Decimal
+    currency: str = "RUB"
+    number: str = ""
+    contact_id: str = ""
+    company_id: str = ""
+    deal_id: str = ""
+    issued_on: datetime.date | None = None
+    due_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    """One page of invoices, as :class:`DealPage`."""
+
+    invoices: tuple[CrmInvoice, ...]
+    next: str = ""
 
 
 @dataclass(frozen=True)
@@ -271,6 +312,23 @@ class CrmProvider(Provider):
     def add_comment(self, *, entity: str, entity_id: str, text: str) -> str:
         """Write ``text`` on the timeline of a ``deal`` or ``contact`` (or a ``ticket`` where the vendor has
         them); answers the vendor's id of the entry."""
+
+    def download(self, url: str, *, limit: int) -> tuple[str, bytes]:
+        """The file behind a :class:`CrmFile` url: its name (from ``Content-Disposition``) and its bytes; a
+        file larger than ``limit`` bytes is refused (``CrmError("too_large")``) before it is read whole."""
+        raise CrmError("refused", "this CRM has no files")
+
+    # --- invoices: only vendors whose CRM has them (``supports_invoices``) ----------------------------------
+
+    supports_invoices: bool = False
+
+    def invoice_pipelines(self) -> list[CrmPipeline]:
+        """Every invoice category with its stages (``success``: paid, ``failure``: cancelled)."""
+        return []
+
+    def invoices(self, *, modified_since: datetime.datetime | None, page: str = "") -> InvoicePage:
+        """Invoices modified at or after ``modified_since`` (all for ``None``), as :meth:`deals`."""
+        return InvoicePage(invoices=())
 
     # --- tickets: only vendors whose CRM has them (``supports_tickets``) ------------------------------------
 

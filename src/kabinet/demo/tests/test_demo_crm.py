@@ -31,6 +31,13 @@ def test_a_stage_moved_in_the_stand_in_reaches_the_order(live_url, kind, won):
     url, _connection, deals, _tickets = demo_crm.start(kind, host="127.0.0.1", port=0, kabinet_url=live_url)
     assert Order.objects.count() == len(deals)
     order = Order.objects.order_by("id").first()
+    if kind == "bitrix24":  # its smart invoices: the prepayment to pay, the delivery paid in Bitrix
+        from kabinet.billing.models import Invoice
+
+        assert sorted(Invoice.objects.filter(order=order).values_list("status", flat=True)) == [
+            "paid",
+            "unpaid",
+        ]
     answer = httpx.post(f"{url}/stand-in/move/{deals[0]}/{won}", timeout=10)
     assert answer.status_code == 200
     assert wait_until(lambda: Order.objects.get(pk=order.pk).stage.kind == "won")

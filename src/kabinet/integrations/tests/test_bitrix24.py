@@ -13,7 +13,7 @@ from django.urls import reverse
 from kabinet.crm.models import Contact, Order
 from kabinet.sync import actions, engine, writeback
 from kabinet.sync.models import Connection, Link, PipelineMap, Push, Run
-from kabinet.testing.bitrix import Bitrix24StandIn
+from kabinet.testing.bitrix import FILE_PATH, Bitrix24StandIn
 from kabinet.webhooks.models import InboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,7 @@ def stand(httpserver, settings):
     portal = Bitrix24StandIn()
     httpserver.expect_request(re.compile(r"^/rest/.*"), method="POST").respond_with_handler(portal.handler)
     httpserver.expect_request("/oauth/token/").respond_with_handler(portal.token_handler)
+    httpserver.expect_request(FILE_PATH).respond_with_handler(portal.file_handler)
     settings.KABINET_BITRIX24_OAUTH_URL = httpserver.url_for("").rstrip("/")
     return portal
 
@@ -59,7 +60,7 @@ def fill(stand: Bitrix24StandIn, deals: int, people: int = 3) -> list[str]:
 
 def test_the_stages_come_from_crm_status_list_with_their_semantics(stand, httpserver):
     connection = connect(httpserver)
-    stages = {row.crm_id: row for row in connection.stage_maps.all()}
+    stages = {row.crm_id: row for row in connection.stage_maps.filter(crm_pipeline_id="0")}
     assert set(stages) == {"NEW", "PREPARATION", "PREPAYMENT_INVOICE", "EXECUTING", "WON", "LOSE"}
     assert stages["WON"].semantics == "success" and stages["WON"].stage.kind == "won"
     assert stages["LOSE"].stage.kind == "lost"
@@ -230,3 +231,121 @@ def test_a_comment_goes_back_through_crm_timeline_comment_add(stand, httpserver)
         {"ENTITY_ID": int(deal), "ENTITY_TYPE": "deal", "COMMENT": "Клиент подтвердил", "ID": 900}
     ]
     assert Push.objects.get().remote_id == "900"
+
+
+def test_a_company_comes_with_the_inn_and_kpp_of_its_requisites_and_is_matched_by_them(stand, httpserver):
+    from kabinet.crm.models import Company
+    from kabinet.testing import factories as f
+
+    connection = connect(httpserver)
+    known = f.CompanyFactory(name="Ромашка (Kabinet)", inn="7707083893", kpp="773601001")
+    person = stand.add_contact("Анна", phone="+7 916 123-45-67")
+    romashka = stand.add_company("ООО «Ромашка»")
+    stand.add_requisite("4", romashka, inn="1234567890")  # a wrong check digit: not a number to match by
+    stand.add_requisite("4", romashka, inn="77 07083893", kpp="773601001")
+    stand.add_requisite("3", person, inn="500100732259")  # the contact's own: not the company's
+    lutik = stand.add_company("ИП Лютик", inn="500100732259", kpp="")  # an entrepreneur: 12 digits, no KPP
+    stand.add_company("Без реквизитов")
+    stand.add_deal("Бумага", contact=person, company=romashka)
+    stand.add_deal("Скрепки", contact=person, company=lutik)
+    run = engine.pull(connection, sleep=lambda s: None)
+    assert run.status == "ok", run.error
+    assert Order.objects.get(title="Бумага").company_id == known.pk  # matched by INN (+KPP), not made again
+    made = Order.objects.get(title="Скрепки").company
+    assert (made.name, made.inn, made.kpp) == ("ИП Лютик", "500100732259", "")
+    assert Company.objects.count() == 2
+    bodies = [json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("batch.json")]
+    commands = [c for b in bodies for c in b["cmd"].values() if c.startswith("crm.requisite.list")]
+    assert len(commands) == 2 and all("ENTITY_TYPE_ID%5D=4" in c for c in commands)  # with the card
+    assert "crm.company.get" not in stand.calls and "crm.requisite.list" not in stand.calls
+
+
+def test_smart_invoices_become_the_orders_invoices_and_the_paid_stage_pays_them(stand, httpserver):
+    from decimal import Decimal
+
+    from kabinet.billing.models import Invoice
+    from kabinet.payments.models import Payment
+    from kabinet.sync import invoices
+    from kabinet.sync.models import StageMap
+
+    connection = connect(httpserver)
+    stages = {
+        r.crm_id: r for r in StageMap.objects.filter(connection=connection, crm_pipeline_id="invoice:2")
+    }
+    assert set(stages) == {"DT31_2:N", "DT31_2:S", "DT31_2:P", "DT31_2:D"}  # on the mapping screen
+    assert not PipelineMap.objects.get(crm_id="invoice:2").pipeline_id  # no Kabinet pipeline for them
+    StageMap.objects.filter(pk=stages["DT31_2:P"].pk).update(marks_paid=True)
+    StageMap.objects.filter(pk=stages["DT31_2:N"].pk).update(hides=True)  # drafts stay in the CRM
+    person = stand.add_contact("Анна", phone="+7 916 123-45-67")
+    deal = stand.add_deal("Бумага", amount="1500.50", contact=person)
+    sent = stand.add_invoice("Предоплата", amount="750.25", stage="DT31_2:S", deal=deal)
+    paid = stand.add_invoice("Доставка", amount="300", stage="DT31_2:P", deal=deal)
+    draft = stand.add_invoice("Черновик", amount="10", stage="DT31_2:N", contact=person)
+    stand.add_invoice("Ничей", amount="5", stage="DT31_2:S")  # no client at all: the review list
+    stand.add_invoice("Отменён", amount="7", stage="DT31_2:D", deal=deal)  # cancelled before: never issued
+    assert engine.pull(connection, sleep=lambda s: None).status == "ok"
+
+    run = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert (run.status, run.created, run.skipped) == ("ok", 2, 3), run.error
+    order = Order.objects.get(title="Бумага")
+    first = Invoice.objects.get(amount=Decimal("750.25"))
+    assert (first.order_id, first.contact_id, first.status) == (order.pk, order.contact_id, "unpaid")
+    assert first.due_date.isoformat() == "2026-11-15"
+    delivered = Invoice.objects.get(amount=Decimal("300"))
+    assert delivered.status == "paid" and delivered.paid_amount == Decimal("300")
+    assert Payment.objects.filter(invoice=delivered, provider_payment_id__endswith=f":{paid}").count() == 1
+    request = next(json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("crm.item.list.json"))
+    assert request["entityTypeId"] == 31 and request["start"] == -1 and request["filter"] == {">id": "0"}
+
+    # the same pull again changes nothing; then the CRM moves them on
+    again = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert (again.created, again.updated) == (0, 0) and Invoice.objects.count() == 2
+    stand.update_invoice(sent, opportunity="800.00")
+    stand.update_invoice(draft, stageId="DT31_2:S")  # shown now
+    stand.update_invoice(paid, title="Доставка курьером")  # read again: paid once only
+    run = invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert (run.created, run.updated) == (1, 1), run.error
+    first.refresh_from_db()
+    assert first.amount == Decimal("800.00") and Invoice.objects.count() == 3
+    assert Payment.objects.filter(invoice=delivered).count() == 1
+    stand.update_invoice(sent, stageId="DT31_2:P")
+    invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    first.refresh_from_db()
+    assert first.status == "paid" and first.paid_amount == Decimal("800.00")
+    stand.update_invoice(draft, stageId="DT31_2:D")  # not paid in the end: voided
+    invoices.pull_invoices(fresh(connection), sleep=lambda s: None)
+    assert Invoice.objects.get(amount=Decimal("10")).status == "cancelled"
+    later = [json.loads(r.data) for r, _ in httpserver.log if r.path.endswith("crm.item.list.json")][-1]
+    assert ">=updatedTime" in later["filter"]
+
+
+def test_the_files_of_a_deals_file_field_become_the_orders_documents_once_and_checked(stand, httpserver):
+    from kabinet.files.models import ClientFile
+    from kabinet.sync.models import Conflict
+
+    connection = connect(httpserver)
+    Connection.objects.filter(pk=connection.pk).update(document_fields=["UF_CRM_DOCS"])
+    person = stand.add_contact("Анна", phone="+7 916 123-45-67")
+    deal = stand.add_deal("Бумага", contact=person)
+    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    stand.attach_file(deal, "UF_CRM_DOCS", "Договор №5.pdf", pdf)
+    stand.attach_file(deal, "UF_CRM_DOCS", "invoice.pdf", b"MZ\x90\x00 an executable")  # not what it says
+    stand.attach_file(deal, "UF_CRM_OTHER", "not-mapped.pdf", pdf)
+    run = engine.pull(fresh(connection), sleep=lambda s: None)
+    assert run.status == "ok", run.error
+    order = Order.objects.get(title="Бумага")
+    [stored] = ClientFile.objects.filter(subject_id=order.pk)
+    assert (stored.original_name, stored.size, stored.contact_id) == (
+        "Договор №5.pdf",
+        len(pdf),
+        order.contact_id,
+    )
+    assert stored.content_type == "application/pdf" and stored.file.read() == pdf
+    assert Conflict.objects.filter(kind="document", reason__contains="invoice.pdf").count() == 1
+    assert "UF_CRM_DOCS" not in order.custom_fields and stand.calls.count("file") == 2
+
+    # read again (another change of the deal): nothing downloaded twice, a new file added once
+    stand.update_deal(deal, TITLE="Бумага А4")
+    stand.attach_file(deal, "UF_CRM_DOCS", "Акт.pdf", pdf)
+    engine.pull(fresh(connection), sleep=lambda s: None)
+    assert ClientFile.objects.filter(subject_id=order.pk).count() == 2 and stand.calls.count("file") == 4

@@ -19,6 +19,7 @@ from kabinet.testing.crm import connected
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 CONFIRM = "/accounts/login/code/confirm/"
+CONSENT = "/accounts/consent/"
 PHONE = "+79161234567"
 
 
@@ -34,28 +35,49 @@ def synced():
     return connection
 
 
-def test_a_synced_contact_signs_in_by_sms_without_an_invitation(client, synced, sms_outbox):
+def test_a_synced_contact_signs_in_by_sms_without_an_invitation(
+    client, synced, sms_outbox, django_assert_max_num_queries
+):
     response = client.post(LOGIN, {"login": "8 916 123-45-67", "action": "continue"})
     assert response.status_code == 302 and response["Location"].startswith(CONFIRM)
     assert [m.to for m in sms_outbox] == [PHONE]
-    user = User.objects.get(phone=PHONE)
-    assert user.phone_verified_at is None and not user.has_usable_password()  # not yet proven
-    contact = Contact.objects.get(user=user)
-    assert user.email == "anna@romashka.test" and contact.full_name.startswith("Анна")
+    assert not User.objects.exists()  # no account until the code comes back
 
     response = client.post(CONFIRM, {"code": code_in(sms_outbox[0].text)})
+    user = User.objects.get(phone=PHONE)
     assert response.status_code == 302 and client.session[SESSION_KEY] == str(user.pk)
-    user.refresh_from_db()
-    assert user.phone_verified_at is not None  # proven by the code, and only by it
-    page = client.get("/orders/").content.decode()
-    assert "Поставка бумаги" in page
+    assert user.phone_verified_at is not None and not user.has_usable_password()  # proven by the code
+    contact = Contact.objects.get(user=user)
+    assert user.email == "anna@romashka.test" and contact.full_name.startswith("Анна")
     assert AuditEntry.objects.filter(event="account.enrolled_by_phone").count() == 1
 
-    # the second time he is simply known: no second account
+    # the consent step first, and nothing else until it is accepted (pages, and the other pages' data)
+    assert response["Location"] == CONSENT
+    assert client.get("/orders/")["Location"] == CONSENT
+    with django_assert_max_num_queries(10):  # the consent step's budget, as the other account pages
+        page = client.get(CONSENT)
+    assert page.status_code == 200 and 'name="consent_accepted"' in page.text
+    assert "consent_accepted" in client.post(CONSENT, {}).context["form"].errors  # a translated field error
+    with django_assert_max_num_queries(16):  # the acceptance, its audit, and the start page's redirect
+        assert client.post(CONSENT, {"consent_accepted": "on"}).status_code == 302
+    assert user.consents.count() == 1
+    assert "Поставка бумаги" in client.get("/orders/").content.decode()
+
+    # the second time he is simply known: no second account, no second consent step
     client.post("/accounts/logout/")
     client.post(LOGIN, {"login": PHONE, "action": "continue"})
-    client.post(CONFIRM, {"code": code_in(sms_outbox[-1].text)})
+    response = client.post(CONFIRM, {"code": code_in(sms_outbox[-1].text)})
     assert client.session[SESSION_KEY] == str(user.pk) and User.objects.count() == 1
+    assert response["Location"] != CONSENT
+
+
+def test_the_consent_step_waits_for_a_later_sign_in_when_skipped(client, synced, sms_outbox):
+    client.post(LOGIN, {"login": PHONE, "action": "continue"})
+    client.post(CONFIRM, {"code": code_in(sms_outbox[0].text)})
+    client.post("/accounts/logout/")  # left without accepting
+    client.post(LOGIN, {"login": PHONE, "action": "continue"})
+    response = client.post(CONFIRM, {"code": code_in(sms_outbox[-1].text)})
+    assert response["Location"] == CONSENT and client.get("/")["Location"] == CONSENT
 
 
 def test_the_answer_is_the_same_whether_the_phone_is_known_or_not(synced, sms_outbox):
@@ -73,7 +95,7 @@ def test_the_answer_is_the_same_whether_the_phone_is_known_or_not(synced, sms_ou
     Connection.objects.filter(pk=synced.pk).update(phone_sign_in=True)
     attempt(PHONE)  # allowed: the code goes out
     assert len(set(pages)) == 1 and [m.to for m in sms_outbox] == [PHONE]
-    assert User.objects.count() == 1
+    assert not User.objects.exists()  # asking for a code makes no account
 
 
 def test_a_wrong_code_signs_nobody_in_and_the_limits_hold(client, synced, sms_outbox, settings):
@@ -83,11 +105,11 @@ def test_a_wrong_code_signs_nobody_in_and_the_limits_hold(client, synced, sms_ou
         client.post(CONFIRM, {"code": "000000" if real != "000000" else "111111"})
     client.post(CONFIRM, {"code": real})  # too late: the attempt is over
     assert SESSION_KEY not in client.session
-    assert User.objects.get(phone=PHONE).phone_verified_at is None
-    # asking again and again: allauth's per-number limit (3 a minute) stops the texts, and no extra accounts
+    assert not User.objects.exists()  # a code never proven leaves no account behind
+    # asking again and again: allauth's per-number limit (3 a minute) stops the texts, and no accounts
     for _ in range(5):
         Client().post(LOGIN, {"login": PHONE, "action": "continue"})
-    assert len(sms_outbox) == 3 and User.objects.count() == 1
+    assert len(sms_outbox) == 3 and not User.objects.exists()
 
 
 def test_a_number_on_two_synced_contacts_signs_nobody_in(client, synced, sms_outbox):

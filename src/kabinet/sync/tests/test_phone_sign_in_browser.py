@@ -49,6 +49,12 @@ def test_sign_in_by_the_phone_on_the_deal_then_the_order_page_follows_the_crm(li
     assert_accessible(page)
     page.get_by_label("Code").fill(code_in(sms_outbox[-1].text))
     page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/consent/")  # his account has accepted no consent text yet
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+    assert_accessible(page)
+    # in his own language from here on (the account's): found by the field, not by its words
+    page.locator('input[name="consent_accepted"]').check()
+    page.locator("button.primary[type=submit]").click()
     page.wait_for_url(live_url + "/")
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
 

@@ -38,7 +38,8 @@ from kabinet.core.providers.crm import (
     CrmStage,
     DealPage,
 )
-from kabinet.integrations.base import HttpClient, RetryPolicy, TokenBucket, shared_bucket
+from kabinet.integrations.base import HttpClient, RetryPolicy
+from kabinet.integrations.crm.http import account_bucket, store_tokens
 
 RATE_PER_SECOND, BURST = 7.0, 7.0
 RETRY = RetryPolicy(attempts=5, statuses=frozenset({429, 502, 503, 504}), initial=1.0, maximum=30.0)
@@ -79,23 +80,8 @@ class AmoCrmProvider(CrmProvider):
     def account(self) -> str:
         return httpx.URL(self.config["base_url"]).host or "amocrm"
 
-    def virtual_bucket(self) -> TokenBucket:
-        """The bucket of a test: its clock moves only by the waits asked for, so no machine is too slow."""
-        elapsed = [0.0]
-
-        def sleep(seconds: float) -> None:
-            elapsed[0] += seconds
-            self.sleep(seconds)
-
-        bucket = TokenBucket(RATE_PER_SECOND, BURST, clock=lambda: elapsed[0], sleep=sleep)
-        self.__dict__["test_bucket"] = bucket
-        return bucket
-
     def http(self) -> HttpClient:
-        if self.sleep is not None:  # tests: one bucket per provider, whose waits are asked for, never slept
-            bucket = self.__dict__.get("test_bucket") or self.virtual_bucket()
-        else:
-            bucket = shared_bucket(self.id, self.account, rate=RATE_PER_SECOND, capacity=BURST)
+        bucket = account_bucket(self, rate=RATE_PER_SECOND, capacity=BURST)  # virtual clock in tests
         return HttpClient(
             provider=self.id,
             account=self.account,
@@ -163,12 +149,7 @@ class AmoCrmProvider(CrmProvider):
         if response.status_code != 200:
             raise CrmError("auth", self.problem(response))
         data = response.json()
-        self.config = {
-            **self.config,
-            "access_token": data["access_token"],
-            "refresh_token": data.get("refresh_token") or self.config["refresh_token"],
-        }
-        self.save_config(dict(self.config))
+        store_tokens(self, access_token=data["access_token"], refresh_token=data.get("refresh_token") or "")
 
     def json(self, response: httpx.Response) -> dict[str, Any]:
         return {} if response.status_code == 204 or not response.content else response.json()
