@@ -119,6 +119,7 @@ def save_invoice(*, actor: Any, invoice: Invoice, changed_fields: list[str]) -> 
             actor=actor,
             number=invoice.number,
             status=in_every_language(invoice.get_status_display),
+            status_code=invoice.status,  # what listeners read: the label above is for people
         )
     record_audit(event="invoice.saved", actor=actor, target=invoice, fields=sorted(changed_fields))
     return invoice

@@ -18,6 +18,8 @@ from kabinet.crm.models import TimelineEntry
 def _from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs: Any) -> None:
     if not created or kwargs.get("raw") or instance.event != "invoice.status_changed":
         return
+    if instance.data.get("status_code", Invoice.Status.PAID) != Invoice.Status.PAID:
+        return  # voided, reopened, part-paid: no query for them
     invoice = Invoice.objects.filter(pk=instance.subject_id, status=Invoice.Status.PAID).first()
     if invoice is None:
         return

@@ -324,6 +324,7 @@ def _settle_invoice(invoice: Invoice, *, actor: Any) -> Invoice:
             actor=actor,
             number=invoice.number,
             status=in_every_language(invoice.get_status_display),
+            status_code=invoice.status,  # what listeners read: the label above is for people
         )
     return invoice
 

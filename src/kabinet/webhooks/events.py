@@ -40,16 +40,18 @@ def register(timeline_event: str, webhook_event: str) -> None:
         EVENT_TYPES.append(webhook_event)
 
 
-def _invoice_paid(invoice_id: int | None) -> bool:
-    # The timeline stores the status label in the writer's language: read the code from the row.
-    return Invoice.objects.filter(pk=invoice_id, status=Invoice.Status.PAID).exists()
+def _invoice_paid(instance: TimelineEntry) -> bool:
+    # Entries carry the status code beside the people's label; one written before they did is read from the row.
+    if "status_code" in instance.data:
+        return instance.data["status_code"] == Invoice.Status.PAID
+    return Invoice.objects.filter(pk=instance.subject_id, status=Invoice.Status.PAID).exists()
 
 
 def _from_timeline(sender: Any, instance: TimelineEntry, created: bool, **kwargs: Any) -> None:
     if not created or kwargs.get("raw"):
         return
     event = EVENTS.get(instance.event)
-    if instance.event == "invoice.status_changed" and _invoice_paid(instance.subject_id):
+    if instance.event == "invoice.status_changed" and _invoice_paid(instance):
         event = "invoice.paid"
     if event is None:
         return
