@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -50,10 +49,9 @@ def _issued(*, actor: Any, invoice: Invoice) -> None:
             "amount": str(invoice.amount),
             "currency": invoice.currency,
             "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
-            # The pay page where an app takes payments (the email's pay button); empty otherwise.
-            "pay_url": settings.SITE_URL + pay
-            if (pay := object_url("billing.invoice.pay", invoice.public_id))
-            else "",
+            # The pay page where an app takes payments (the email's pay button); empty otherwise. A path: the
+            # email makes it absolute when it is sent, like the notice's own link.
+            "pay_url": object_url("billing.invoice.pay", invoice.public_id) or "",
         },
     )
 

@@ -55,6 +55,12 @@ def render_message(notification: Notification, recipient: Recipient, channel_id:
         sentence = notice_text(notification.event, notification.params, new)
         url = absolute_url(notification.url or "/")
         params = localize(notification.params)  # texts kept in every language: the recipient's
+        # Links among the params (``pay_url``…) are kept as paths and made absolute here, with the notice's own.
+        params = {
+            key: absolute_url(value) if key.endswith("_url") and isinstance(value, str) and value.startswith("/")
+            else value
+            for key, value in params.items()
+        }
         context = {
             **params,
             "params": params,

@@ -397,3 +397,30 @@ def test_an_orders_stage_steps_make_one_notice_and_only_stages_that_matter_tell(
     with django_capture_on_commit_callbacks(execute=True):
         change_order_stage(actor=staff, order=order, stage=promised)
     assert notices.count() == 2
+
+
+def test_the_invoice_email_gives_the_due_date_in_words_and_the_pay_link_at_the_sites_address(
+    world, settings, django_capture_on_commit_callbacks
+):
+    # The demo once sent «оплатите до 2026-12-09» and a pay link on port 8000 while it ran on 8700: the link was
+    # made absolute when the invoice was issued, the page link when the email went out.
+    owner = world.user(Role.OWNER)
+    owner.language = "ru"
+    owner.save()
+    settings.SITE_URL = "https://portal.example.test"
+    Preference.objects.update_or_create(
+        contact=owner.contact, event="invoice.issued", channel="email", defaults={"enabled": True}
+    )
+    params = {
+        "number": "СЧ-7",
+        "amount": "85000",
+        "currency": "RUB",
+        "due_date": "2026-12-09",
+        "pay_url": "/invoices/abc/pay/",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(notice_for(owner, event="invoice.issued", url="/invoices/abc/", params=params))
+    [email] = mail.outbox
+    assert "9 декабря 2026" in email.body and "2026-12-09" not in email.body
+    assert "https://portal.example.test/invoices/abc/pay/" in email.body
+    assert "https://portal.example.test/invoices/abc/" in email.body
