@@ -21,7 +21,7 @@ NOTICES = (
     EventKind(
         code="payment.succeeded",
         label=_("Payment received"),
-        sentence=_("We received your payment for invoice №%(number)s"),
+        sentence=_("We received your payment of %(money)s for invoice №%(number)s"),
         defaults=frozenset({"email"}),
         order=51,
     ),

@@ -221,3 +221,22 @@ def test_the_manager_is_told_by_email_in_his_language(world, mailoutbox, django_
     [email] = [m for m in mailoutbox if m.to == ["manager@example.test"]]
     assert email.subject == f"Счёт №{world.invoice.number}: получено 9\u00a0900,00\u00a0₽"
     assert "банковский перевод" in email.body and f"/admin/billing/invoice/{world.invoice.pk}/" in email.body
+
+
+@pytest.mark.parametrize(
+    "language, sentence",
+    [
+        ("ru", "Мы получили вашу оплату {money} по счёту №СЧ-1"),
+        ("en", "We received your payment of {money} for invoice №СЧ-1"),
+        ("pl", "Otrzymaliśmy Twoją płatność {money} za fakturę nr СЧ-1"),
+    ],
+)
+def test_the_payment_notice_names_the_amount(language, sentence):
+    from django.utils import translation
+
+    from kabinet.core.formats import format_money
+    from kabinet.notifications.events import notice_text
+
+    with translation.override(language):
+        text = notice_text("payment.succeeded", {"number": "СЧ-1", "amount": "56000.00", "currency": "RUB"})
+        assert text == sentence.format(money=format_money("56000.00", "RUB"))
