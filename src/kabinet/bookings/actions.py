@@ -97,6 +97,19 @@ def _booking_params(booking: Booking) -> dict[str, Any]:
     }
 
 
+
+def _tell_owners(*, event: str, actor: Any, booking: Booking, params: dict[str, Any] | None = None) -> None:
+    """The booking's owners hear of it (their notice links to the booking's page)."""
+    notify_owners(
+        actor=actor,
+        event=event,
+        company_id=booking.company_id,
+        contact_id=booking.contact_id,
+        url=reverse("bookings:detail", args=[booking.public_id]),
+        subject_public_id=booking.public_id,
+        params=_booking_params(booking) if params is None else params,
+    )
+
 def _record(*, event: str, actor: Any, booking: Booking, tell: bool) -> None:
     params = _booking_params(booking)
     record_timeline(
@@ -109,15 +122,7 @@ def _record(*, event: str, actor: Any, booking: Booking, tell: bool) -> None:
         **params,
     )
     if tell:
-        notify_owners(
-            actor=actor,
-            event=event,
-            company_id=booking.company_id,
-            contact_id=booking.contact_id,
-            url=reverse("bookings:detail", args=[booking.public_id]),
-            subject_public_id=booking.public_id,
-            params=params,
-        )
+        _tell_owners(event=event, actor=actor, booking=booking, params=params)
 
 
 def _is_staff(actor: Any) -> bool:
@@ -311,15 +316,8 @@ def confirm_paid_booking(*, actor: Any, invoice: Invoice) -> Booking | None:
     booking.payment_due_at = None
     booking.save(update_fields=["status", "payment_due_at", "updated_at"])
     _record(event="booking.confirmed", actor=actor, booking=booking, tell=False)
-    notify_owners(
-        actor=None,  # the payer is told too: the booking is now his for sure
-        event="booking.confirmed",
-        company_id=booking.company_id,
-        contact_id=booking.contact_id,
-        url=reverse("bookings:detail", args=[booking.public_id]),
-        subject_public_id=booking.public_id,
-        params=_booking_params(booking),
-    )
+    # actor None: the payer is told too, the booking is now his for sure
+    _tell_owners(event="booking.confirmed", actor=None, booking=booking)
     record_audit(event="booking.confirmed", actor=actor, target=booking, invoice=invoice.number)
     return booking
 
@@ -348,15 +346,7 @@ def _release(*, pk: int, now: datetime.datetime) -> int:
         confirm_paid_booking(actor=None, invoice=invoice)  # paid, but the news had not reached us
         return 0
     _cancel_hold(actor=None, booking=booking, now=now, reason="payment_timeout")
-    notify_owners(
-        actor=None,
-        event="booking.expired",
-        company_id=booking.company_id,
-        contact_id=booking.contact_id,
-        url=reverse("bookings:detail", args=[booking.public_id]),
-        subject_public_id=booking.public_id,
-        params=_booking_params(booking),
-    )
+    _tell_owners(event="booking.expired", actor=None, booking=booking)
     return 1
 
 
@@ -474,15 +464,7 @@ def reschedule_booking(
         **params,
     )
     if _is_staff(actor):
-        notify_owners(
-            actor=actor,
-            event="booking.rescheduled",
-            company_id=booking.company_id,
-            contact_id=booking.contact_id,
-            url=reverse("bookings:detail", args=[booking.public_id]),
-            subject_public_id=booking.public_id,
-            params=params,
-        )
+        _tell_owners(event="booking.rescheduled", actor=actor, booking=booking, params=params)
     record_audit(event="booking.rescheduled", actor=actor, target=booking)
     return booking
 
@@ -573,15 +555,7 @@ def _remind(*, pk: int, column: str, now: datetime.datetime) -> int:
         return 0
     setattr(booking, column, now)
     booking.save(update_fields=[column])
-    notify_owners(
-        actor=None,
-        event="booking.reminder",
-        company_id=booking.company_id,
-        contact_id=booking.contact_id,
-        url=reverse("bookings:detail", args=[booking.public_id]),
-        subject_public_id=booking.public_id,
-        params=_booking_params(booking),
-    )
+    _tell_owners(event="booking.reminder", actor=None, booking=booking)
     return 1
 
 
@@ -737,15 +711,7 @@ def _record_external(*, event: str, booking: Booking, origin: str, tell: bool, *
         **extra,
     )
     if tell:
-        notify_owners(
-            actor=None,
-            event=event,
-            company_id=booking.company_id,
-            contact_id=booking.contact_id,
-            url=reverse("bookings:detail", args=[booking.public_id]),
-            subject_public_id=booking.public_id,
-            params=params,
-        )
+        _tell_owners(event=event, actor=None, booking=booking, params=params)
 
 
 @transaction.atomic
